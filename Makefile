@@ -1,0 +1,28 @@
+# One command sets up and runs the demo; one sets up and runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo test setup bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/libstats demo --out demo-output
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q --doctest-modules libstats transforms reports tests
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_run.py --rows 10000000
+
+clean:
+	rm -rf demo-output benchmarks/out .pytest_cache

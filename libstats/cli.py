@@ -1,0 +1,144 @@
+"""libstats command line: anonymize library usage exports and publish leak-checked statistics.
+
+Exit codes: 0 published (or check passed), 1 a check failed and nothing was published,
+2 bad config or input, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from libstats.errors import EXIT_INTERNAL, LibstatsError
+
+
+class Progress:
+    """Prints one line per step to stderr with the elapsed time; silent with --quiet."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled, self.t0 = enabled, time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            print(f"[{time.monotonic() - self.t0:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def _cmd_keygen(args) -> int:
+    """Print a new random 32-byte key (hex) to stdout."""
+    from libstats.keys import generate_key
+    print(generate_key())
+    if sys.stdout.isatty():
+        print("Store it in a secret store or a key file readable only by the pipeline; "
+              "never in the config or the repository.", file=sys.stderr)
+    return 0
+
+
+def _summary(result) -> None:
+    print(f"published: {result.published}")
+    print(f"pseudonymized zone: {result.pseudonymized}")
+    print(f"steward report: {result.review / 'steward_report.html'}")
+    for t in result.manifest["tables"]:
+        print(f"  {t['name']}: {t['rows']} rows, {t['suppressed_cells']} cells withheld")
+
+
+def _cmd_run(args) -> int:
+    """Run the pipeline for CONFIG and publish a release."""
+    from libstats.config import load_config
+    from libstats.period import parse_period
+    from pipelines import circulation
+
+    config = load_config(args.config)
+    period = parse_period(config, args.period)
+    progress = Progress(not args.quiet)
+    progress(f"{config.library_name}: period {period.label} "
+             f"({period.start} to {period.end})")
+    result = circulation.run(config, period, progress=progress,
+                             memory_limit=args.memory_limit, threads=args.threads)
+    _summary(result)
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    """Generate the built-in demo library and run the whole job on it."""
+    from libstats.demo.prepare import prepare_demo
+    from libstats.config import load_config
+    from libstats.period import parse_period
+    from pipelines import circulation
+
+    progress = Progress(not args.quiet)
+    config_path = prepare_demo(Path(args.out), progress=progress)
+    config = load_config(config_path)
+    period = parse_period(config, "FY2025")
+    result = circulation.run(config, period, progress=progress)
+    _summary(result)
+    print(f"demo config: {config_path}")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    """Re-validate a release folder (hashes, schema, small cells, patterns)."""
+    from reports.check import check_release
+    failures, total = check_release(Path(args.release))
+    for f in failures:
+        print(f"FAILED: {f}", file=sys.stderr)
+    print(f"{total - len(failures)} of {total} checks passed")
+    return 0 if not failures else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="libstats", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true",
+                        help="on an internal error, print the full exception (it may contain "
+                             "data values: use only on a trusted terminal)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help=_cmd_run.__doc__, description=_cmd_run.__doc__)
+    p.add_argument("config", help="the library's TOML config file")
+    p.add_argument("--period", help="FY2025 (a fiscal year, named by the year it ends) or "
+                                    "2025-03 (one month); default: the fiscal year that ended "
+                                    "in the previous calendar year")
+    p.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 2GB (default: DuckDB's)")
+    p.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("demo", help=_cmd_demo.__doc__, description=_cmd_demo.__doc__)
+    p.add_argument("--out", default="demo-output",
+                   help="folder for the demo exports, config, key and outputs "
+                        "(default: ./demo-output)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("check", help=_cmd_check.__doc__, description=_cmd_check.__doc__)
+    p.add_argument("release", help="a release folder (published/<library>/<period>)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("keygen", help=_cmd_keygen.__doc__, description=_cmd_keygen.__doc__)
+    p.set_defaults(func=_cmd_keygen)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LibstatsError as exc:
+        print(f"libstats: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("libstats: interrupted; nothing was published", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never echo data
+        if args.debug:
+            raise
+        print(f"libstats: internal error ({type(exc).__name__}); nothing was published. The "
+              "message is withheld because it may contain data values; rerun with --debug on "
+              "a trusted terminal to see it.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

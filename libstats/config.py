@@ -1,0 +1,401 @@
+"""Load and validate a library's TOML configuration.
+
+One file per library. Every problem raises ConfigError naming the file and the dotted key, so a
+user can fix it without reading code. Unknown keys are errors too (a typo must not silently turn
+a rule off). Paths in the file are relative to the file's folder.
+
+See README.md, "Configuration reference", for every key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from libstats.errors import ConfigError
+
+ROLE_RE = re.compile(r"^(drop|keep|token(:[a-z][a-z0-9_]*)?|generalize:[a-z][a-z0-9_]*)$")
+AUDIENCES = ("children", "young_adult", "adult")
+DEFAULT_AGE_BANDS = (0, 5, 12, 18, 25, 35, 45, 55, 65, 75)
+
+
+@dataclass(frozen=True)
+class Branch:
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One raw export: a format (profile) and the files that hold it."""
+
+    name: str
+    kind: str
+    format: str
+    path: str                      # glob, relative to the config folder
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    columns: dict[str, str] = field(default_factory=dict)   # column-role overrides
+    required: tuple[str, ...] = ()                           # extra required columns (csv format)
+    mapping: dict[str, str] = field(default_factory=dict)   # csv format: logical field -> column
+    timestamp_format: str | None = None
+    date_format: str | None = None
+    timezone: str | None = None    # None: the library's; "UTC" for GMT exports
+
+
+@dataclass(frozen=True)
+class AudienceRule:
+    item_types: tuple[str, ...] = ()
+    collection_codes: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    library_name: str
+    library_slug: str
+    fiscal_year_start: tuple[int, int]  # (month, day)
+    timezone: str
+    branches: tuple[Branch, ...]
+    sources: tuple[Source, ...]
+    key_env: str | None
+    key_file: Path | None
+    threshold: int
+    output_dir: Path
+    audience: dict[str, AudienceRule]
+    material_types: dict[str, tuple[str, ...]]
+    age_bands: tuple[int, ...]
+    area_map: dict[str, str]          # postcode prefix -> area name
+    area_default: str
+    area_prefix_length: int | None    # fallback rule: first N characters of the postcode
+    reading_history_opt_in: tuple[str, ...]
+    ill_item_types: tuple[str, ...]
+    ill_lending_categories: tuple[str, ...]
+    registered_window_years: int
+    min_whole_length: int
+    min_substring_length: int
+    leak_scan_exempt: tuple[str, ...]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def branch_for_alias(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for b in self.branches:
+            for a in (b.code, *b.aliases):
+                out[a] = b.code
+        return out
+
+    def fiscal_year_bounds(self, fiscal_year: int) -> tuple[dt.date, dt.date]:
+        """First and last day of fiscal year `fiscal_year` (named by the year it ends in).
+
+        >>> c = _doc_config((7, 1)); c.fiscal_year_bounds(2025)
+        (datetime.date(2024, 7, 1), datetime.date(2025, 6, 30))
+        >>> c = _doc_config((1, 1)); c.fiscal_year_bounds(2025)
+        (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31))
+        """
+        month, day = self.fiscal_year_start
+        if (month, day) == (1, 1):
+            start = dt.date(fiscal_year, 1, 1)
+        else:
+            start = dt.date(fiscal_year - 1, month, day)
+        end = dt.date(start.year + 1, month, day) - dt.timedelta(days=1)
+        return start, end
+
+    def fiscal_year_of(self, day: dt.date) -> int:
+        month, d = self.fiscal_year_start
+        if (month, d) == (1, 1):
+            return day.year
+        return day.year + 1 if (day.month, day.day) >= (month, d) else day.year
+
+
+def _doc_config(start: tuple[int, int]) -> Config:
+    """A minimal Config for doctests."""
+    return Config(Path("x.toml"), "x", "x", start, "UTC", (), (), "K", None, 10, Path("."),
+                  {}, {}, DEFAULT_AGE_BANDS, {}, "other", None, (), (), (), 3, 4, 6, ())
+
+
+class _Reader:
+    """Pulls typed values out of a TOML table, tracking the dotted key for error messages."""
+
+    def __init__(self, path: Path, table: dict, prefix: str):
+        self.path, self.table, self.prefix = path, table, prefix
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def fail(self, name: str | None, problem: str) -> ConfigError:
+        return ConfigError(self.path, self.key(name) if name else self.prefix or None, problem)
+
+    def get(self, name: str, typ: type | tuple, default: Any = ..., *, what: str = "") -> Any:
+        self.used.add(name)
+        if name not in self.table:
+            if default is ...:
+                raise self.fail(name, "is required but missing")
+            return default
+        value = self.table[name]
+        if isinstance(value, bool) and typ is int:
+            raise self.fail(name, "must be an integer")
+        if not isinstance(value, typ):
+            expected = what or (typ.__name__ if isinstance(typ, type) else
+                                " or ".join(t.__name__ for t in typ))
+            raise self.fail(name, f"must be {expected}, got {type(value).__name__}")
+        return value
+
+    def str_list(self, name: str, default: Any = ...) -> tuple[str, ...]:
+        value = self.get(name, list, default, what="a list of strings")
+        if value is None:
+            return ()
+        if not all(isinstance(v, str) for v in value):
+            raise self.fail(name, "must be a list of strings")
+        return tuple(value)
+
+    def sub(self, name: str, default: Any = ...) -> "_Reader":
+        table = self.get(name, dict, {} if default is not ... else ..., what="a table")
+        return _Reader(self.path, table, self.key(name))
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise self.fail(unknown[0], "is not a known setting (check the spelling; see the "
+                                        "README's configuration reference)")
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a library configuration file."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ConfigError(path, None, "file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(path, None, "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message names line and column only, never the offending text.
+        raise ConfigError(path, None, f"is not valid TOML ({exc})") from None
+    root = _Reader(path, data, "")
+
+    lib = root.sub("library")
+    name = lib.get("name", str)
+    slug = lib.get("slug", str, re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+        raise lib.fail("slug", "must be lowercase letters, digits and hyphens")
+    fys = lib.get("fiscal_year_start", str)
+    m = re.fullmatch(r"(\d{2})-(\d{2})", fys)
+    if not m:
+        raise lib.fail("fiscal_year_start", "must be MM-DD, e.g. \"07-01\"")
+    fy_start = (int(m.group(1)), int(m.group(2)))
+    try:
+        dt.date(2001, *fy_start)
+    except ValueError:
+        raise lib.fail("fiscal_year_start", "is not a valid month and day") from None
+    if fy_start[1] > 28:
+        raise lib.fail("fiscal_year_start", "day must be 28 or earlier")
+    tz = lib.get("timezone", str, "UTC")
+    _check_tz(lib, "timezone", tz)
+    lib.finish()
+
+    branches = _branches(root)
+    key_env, key_file = _key(root)
+    sup = root.sub("suppression", {})
+    threshold = sup.get("threshold", int, 10)
+    if threshold < 1:
+        raise sup.fail("threshold", "must be at least 1")
+    sup.finish()
+
+    out = root.sub("output", {})
+    output_dir = (path.parent / out.get("folder", str, "out")).resolve()
+    out.finish()
+
+    audience = _audience(root)
+    materials = _materials(root)
+    age_bands, area_map, area_default, area_prefix = _generalization(root)
+
+    rh = root.sub("reading_history", {})
+    opt_in = rh.str_list("opt_in_values", ("0",))
+    rh.finish()
+
+    circ = root.sub("circulation", {})
+    ill_types = circ.str_list("ill_item_types", ())
+    ill_cats = circ.str_list("ill_lending_categories", ())
+    circ.finish()
+
+    reg = root.sub("registered_users", {})
+    window = reg.get("active_within_years", int, 3)
+    if window < 1:
+        raise reg.fail("active_within_years", "must be at least 1")
+    reg.finish()
+
+    leak = root.sub("leak_scan", {})
+    min_whole = leak.get("min_whole_length", int, 4)
+    min_sub = leak.get("min_substring_length", int, 6)
+    if min_whole < 1 or min_sub < min_whole:
+        raise leak.fail("min_substring_length", "must be ≥ min_whole_length ≥ 1")
+    exempt = leak.str_list("exempt_columns", ())
+    for item in exempt:
+        if item.count(".") != 1:
+            raise leak.fail("exempt_columns", "entries must look like \"source.column\"")
+    leak.finish()
+
+    sources = _sources(root, tz)
+    root.finish()
+    return Config(
+        path=path, library_name=name, library_slug=slug, fiscal_year_start=fy_start,
+        timezone=tz, branches=branches, sources=sources, key_env=key_env, key_file=key_file,
+        threshold=threshold, output_dir=output_dir, audience=audience, material_types=materials,
+        age_bands=age_bands, area_map=area_map, area_default=area_default,
+        area_prefix_length=area_prefix, reading_history_opt_in=opt_in, ill_item_types=ill_types,
+        ill_lending_categories=ill_cats, registered_window_years=window,
+        min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt)
+
+
+def _check_tz(reader: _Reader, name: str, tz: str) -> None:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise reader.fail(name, "is not a known IANA time zone (e.g. \"America/New_York\")") \
+            from None
+
+
+def _branches(root: _Reader) -> tuple[Branch, ...]:
+    items = root.get("branches", list, what="an array of tables ([[branches]])")
+    if not items:
+        raise root.fail("branches", "must list at least one branch")
+    seen: dict[str, str] = {}
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise root.fail("branches", "must be an array of tables ([[branches]])")
+        r = _Reader(root.path, item, f"branches[{i}]")
+        code = r.get("code", str)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", code):
+            raise r.fail("code", "must be 1-16 letters, digits, '_' or '-'")
+        b = Branch(code=code, name=r.get("name", str), aliases=r.str_list("aliases", ()))
+        r.finish()
+        for alias in (b.code, *b.aliases):
+            if alias in seen and seen[alias] != b.code:
+                raise r.fail("aliases", f"alias is already used by branch '{seen[alias]}'")
+            seen[alias] = b.code
+        out.append(b)
+    return tuple(out)
+
+
+def _key(root: _Reader) -> tuple[str | None, Path | None]:
+    key = root.sub("key")
+    env = key.get("env", str, None)
+    file = key.get("file", str, None)
+    key.finish()
+    if (env is None) == (file is None):
+        raise key.fail(None, "set exactly one of 'env' (an environment variable name) or 'file' "
+                             "(a key-file path); the key itself never goes in the config")
+    if env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
+        raise key.fail("env", "must be an environment variable name, not a key")
+    return env, (root.path.parent / file).resolve() if file else None
+
+
+def _audience(root: _Reader) -> dict[str, AudienceRule]:
+    aud = root.sub("audience", {})
+    out = {}
+    for name in ("children", "young_adult"):
+        r = aud.sub(name, {})
+        out[name] = AudienceRule(item_types=r.str_list("item_types", ()),
+                                 collection_codes=r.str_list("collection_codes", ()),
+                                 locations=r.str_list("locations", ()))
+        r.finish()
+    aud.finish()
+    return out
+
+
+def _materials(root: _Reader) -> dict[str, tuple[str, ...]]:
+    mat = root.get("material_types", dict, {}, what="a table of name = [item types]")
+    out: dict[str, tuple[str, ...]] = {}
+    owner: dict[str, str] = {}
+    r = _Reader(root.path, mat, "material_types")
+    for name in mat:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise r.fail(name, "material type names must be lowercase snake_case")
+        codes = r.str_list(name)
+        for code in codes:
+            if code in owner:
+                raise r.fail(name, f"item type is already mapped to '{owner[code]}'")
+            owner[code] = name
+        out[name] = codes
+    if "unclassified" in out:
+        raise r.fail("unclassified", "is reserved for item types no material type lists")
+    return out
+
+
+def _generalization(root: _Reader):
+    gen = root.sub("generalize", {})
+    bands = tuple(gen.get("age_bands", list, list(DEFAULT_AGE_BANDS), what="a list of integers"))
+    if not bands or not all(isinstance(b, int) and not isinstance(b, bool) for b in bands) \
+            or bands[0] != 0 or list(bands) != sorted(set(bands)):
+        raise gen.fail("age_bands", "must be increasing integers starting at 0")
+    area = gen.sub("area", {})
+    prefixes = area.get("postcodes", dict, {}, what="a table of postcode prefix = area name")
+    for k, v in prefixes.items():
+        if not isinstance(v, str):
+            raise area.fail(f"postcodes.{k}", "must be an area name (string)")
+    default = area.get("other", str, "other")
+    prefix_len = area.get("prefix_length", int, None)
+    if prefix_len is not None and not 1 <= prefix_len <= 5:
+        raise area.fail("prefix_length", "must be between 1 and 5")
+    if not prefixes and prefix_len is None:
+        prefix_len = 3
+    area.finish()
+    gen.finish()
+    return bands, dict(prefixes), default, prefix_len
+
+
+def _sources(root: _Reader, library_tz: str) -> tuple[Source, ...]:
+    items = root.get("sources", list, what="an array of tables ([[sources]])")
+    if not items:
+        raise root.fail("sources", "must list at least one source")
+    names = set()
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise root.fail("sources", "must be an array of tables ([[sources]])")
+        r = _Reader(root.path, item, f"sources[{i}]")
+        name = r.get("name", str)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise r.fail("name", "must be lowercase snake_case")
+        if name in names:
+            raise r.fail("name", "is used by another source")
+        names.add(name)
+        kind = r.get("kind", str)
+        fmt = r.get("format", str)
+        columns = r.get("columns", dict, {}, what="a table of column = role")
+        for col, role in columns.items():
+            if not isinstance(role, str) or not ROLE_RE.match(role):
+                raise r.fail(f"columns.{col}", "role must be drop, keep, token, token:<domain> "
+                                               "or generalize:<rule>")
+        mapping = r.get("mapping", dict, {}, what="a table of field = column")
+        delimiter = r.get("delimiter", str, ",")
+        if len(delimiter) != 1:
+            raise r.fail("delimiter", "must be a single character")
+        encoding = r.get("encoding", str, "utf-8")
+        try:
+            "".encode(encoding)
+        except LookupError:
+            raise r.fail("encoding", "is not a known text encoding") from None
+        tz = r.get("timezone", str, None)
+        if tz is not None:
+            _check_tz(r, "timezone", tz)
+        src = Source(name=name, kind=kind, format=fmt, path=r.get("path", str),
+                     encoding=encoding, delimiter=delimiter, columns=dict(columns),
+                     required=r.str_list("required", ()), mapping=dict(mapping),
+                     timestamp_format=r.get("timestamp_format", str, None),
+                     date_format=r.get("date_format", str, None), timezone=tz)
+        r.finish()
+        out.append(src)
+    return tuple(out)

@@ -1,0 +1,71 @@
+"""Errors that end a run, each mapped to a CLI exit code.
+
+Every message is written by libstats itself and names files, lines, columns, config keys and
+check names, never a data value: exception text may end up in logs, CI output or tickets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_PUBLISHED = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class LibstatsError(Exception):
+    """Base class: a run-ending condition with a message that is safe to print."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class ConfigError(LibstatsError):
+    """The configuration file is missing, malformed or invalid (exit 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, path: Path | str, key: str | None, problem: str):
+        self.path, self.key, self.problem = str(path), key, problem
+        where = f"{self.path}: key '{key}'" if key else self.path
+        super().__init__(f"config error in {where}: {problem}")
+
+
+class KeyMaterialError(LibstatsError):
+    """The pseudonymization key is missing, unreadable or too short (exit 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class InputError(LibstatsError):
+    """An input file cannot be read as declared (exit 2).
+
+    Names the file and, where known, the physical line (1-based, header = line 1) and column.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, path: Path | str, problem: str, *, line: int | None = None,
+                 column: str | None = None, source: str | None = None):
+        self.path, self.problem, self.line, self.column, self.source = (
+            str(path), problem, line, column, source)
+        parts = [f"{self.path}"]
+        if line is not None:
+            parts.append(f"line {line}")
+        if column is not None:
+            parts.append(f"column '{column}'")
+        prefix = ", ".join(parts)
+        src = f" (source '{source}')" if source else ""
+        super().__init__(f"bad input in {prefix}{src}: {problem}")
+
+
+class CheckFailed(LibstatsError):
+    """One or more leak or quality checks failed; nothing was published (exit 1)."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+    def __init__(self, failures: list):
+        self.failures = failures
+        lines = [f"  - {f.describe()}" for f in failures]
+        super().__init__(
+            f"{len(failures)} check(s) failed; nothing was published:\n" + "\n".join(lines))

@@ -1,0 +1,273 @@
+"""Read raw CSV exports into DuckDB tables, refusing anything that is not what was declared.
+
+Each source becomes one table ``raw_<source>`` of VARCHAR columns, parsed once. Files are
+checked in this order, each failure raising InputError that names file, line and column but
+never a value:
+
+1. the file exists, is not empty, and is text (not a ZIP/XLSX, PDF, gzip or binary file);
+2. the header: decodes in the declared encoding, uses the declared delimiter, has no empty or
+   duplicate names, has every column the format requires and none the profile does not know;
+3. the body, parsed by DuckDB in strict mode with a rejects table: ragged rows, bad quoting and
+   bytes that are not valid in the declared encoding are reported by line and column;
+4. (later, by ``validate_values``) timestamps and dates that do not parse.
+
+Files in an encoding other than UTF-8 are transcoded to UTF-8 in large chunks first (DuckDB
+reads UTF-8 natively; Windows-1252 needs that step).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import glob
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from libstats.errors import InputError
+from transforms.profiles import ResolvedProfile
+
+_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (an .xlsx workbook?)",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip file",
+    b"\xd0\xcf\x11\xe0": "an old Excel/Office file (.xls)",
+    b"\x89PNG": "a PNG image",
+    b"PAR1": "a Parquet file",
+    b"SQLite format 3": "an SQLite database",
+}
+_OTHER_DELIMITERS = [",", ";", "\t", "|"]
+_REJECT_WORDS = {
+    "MISSING COLUMNS": "the row has fewer fields than the header (ragged row)",
+    "TOO MANY COLUMNS": "the row has more fields than the header (ragged row, or an unquoted "
+                        "delimiter inside a value)",
+    "UNQUOTED VALUE": "a quote character appears inside an unquoted value",
+    "LINE SIZE OVER MAXIMUM": "the line is longer than the maximum line size",
+    "INVALID ENCODING": "bytes that are not valid in the declared encoding",
+    "INVALID UNICODE": "bytes that are not valid in the declared encoding",
+    "CAST": "a value could not be read",
+}
+_CHUNK = 16 * 1024 * 1024
+
+
+@dataclass
+class FileInfo:
+    path: Path
+    sha256: str
+    bytes: int
+    rows: int = 0
+    first_rowid: int = 0
+    transcoded: Path | None = None
+
+
+@dataclass
+class IngestedSource:
+    """A source loaded into ``table``; ``files`` in load order with their rowid ranges."""
+
+    resolved: ResolvedProfile
+    table: str
+    header: list[str]
+    files: list[FileInfo] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.resolved.source.name
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    def locate(self, con, rowid: int, column: str | None = None) -> tuple[Path, int]:
+        """Map a table rowid back to (original file, physical line), counting embedded newlines.
+
+        Only called on error paths, so it may scan.
+        """
+        for f in self.files:
+            if f.first_rowid <= rowid < f.first_rowid + f.rows:
+                record = rowid - f.first_rowid
+                newline_expr = " + ".join(
+                    f"coalesce(len({_q(c)}) - len(replace({_q(c)}, chr(10), '')), 0)"
+                    for c in self.header) or "0"
+                extra = con.execute(
+                    f"SELECT coalesce(sum({newline_expr}), 0) FROM {self.table} "
+                    f"WHERE rowid >= ? AND rowid < ?", [f.first_rowid, rowid]).fetchone()[0]
+                return f.path, record + 2 + int(extra)
+        raise AssertionError("rowid outside every file")  # pragma: no cover
+
+
+def _q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def expand_paths(base_dir: Path, pattern: str) -> list[Path]:
+    full = pattern if Path(pattern).is_absolute() else str(base_dir / pattern)
+    return sorted(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sniff_binary(path: Path, head: bytes) -> None:
+    if not head.strip():
+        raise InputError(path, "the file is empty (no header row)")
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise InputError(path, f"this is not a CSV text file: it looks like {what}")
+    if b"\x00" in head:
+        raise InputError(path, "this is not a CSV text file: it contains NUL bytes (binary "
+                               "data, or UTF-16 text declared as something else)")
+
+
+def _read_header(path: Path, resolved: ResolvedProfile, head: bytes) -> list[str]:
+    src = resolved.source
+    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    enc = "utf-8-sig" if src.encoding.lower().replace("_", "-") in ("utf-8", "utf8") \
+        else src.encoding
+    try:
+        text = first_line.decode(enc)
+    except UnicodeDecodeError:
+        raise InputError(path, f"the header is not valid {src.encoding} text", line=1,
+                         source=src.name) from None
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=src.delimiter))
+    except (csv.Error, StopIteration):
+        raise InputError(path, "the header row cannot be parsed", line=1,
+                         source=src.name) from None
+    header = [h.strip() for h in header]
+    if len(header) == 1:
+        for other in _OTHER_DELIMITERS:
+            if other != src.delimiter and other in text:
+                shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}
+                raise InputError(
+                    path, f"wrong delimiter: the config declares {shown[src.delimiter]} but "
+                          f"the header looks {shown[other]}-separated (set 'delimiter')",
+                    line=1, source=src.name)
+    for i, name in enumerate(header, start=1):
+        if not name:
+            raise InputError(path, f"header field {i} is empty", line=1, source=src.name)
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise InputError(path, "duplicate column name in the header", line=1, column=name,
+                             source=src.name)
+        seen.add(name)
+    known = resolved.roles
+    for name in header:
+        if name not in known:
+            raise InputError(
+                path, f"unclassified column: the '{resolved.profile.name}' profile does not "
+                      f"know it; give it a role under [[sources]] columns (e.g. \"drop\") if "
+                      f"it is expected", line=1, column=name, source=src.name)
+    for col, spec in resolved.profile.columns.items():
+        needed = spec.required or col in resolved.fields.values() and \
+            resolved.profile.name == "csv"
+        if needed and col not in seen:
+            raise InputError(path, f"required column is missing (format "
+                                   f"'{resolved.profile.name}')", line=1, column=col,
+                             source=src.name)
+    return header
+
+
+def _transcode(path: Path, encoding: str, dest: Path, source: str) -> Path:
+    """Re-encode a file to UTF-8 in large chunks. Undecodable bytes become U+FFFD and are
+    located afterwards (by line and column) from the loaded table."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    with open(path, "rb") as src, open(dest, "w", encoding="utf-8", newline="") as out:
+        for chunk in iter(lambda: src.read(_CHUNK), b""):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+    return dest
+
+
+def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Path,
+                progress=None) -> IngestedSource:
+    """Load every file of a source into table ``raw_<name>`` after the checks above."""
+    src = resolved.source
+    table = f"raw_{src.name}"
+    if not files:
+        raise InputError(src.path, "no file matches this path pattern", source=src.name)
+    utf8 = src.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    ingested: IngestedSource | None = None
+    for n, path in enumerate(files):
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024)
+        _sniff_binary(path, head)
+        header = _read_header(path, resolved, head)
+        if ingested is None:
+            ingested = IngestedSource(resolved, table, header)
+            cols = ", ".join(f"{_q(c)} VARCHAR" for c in header)
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"CREATE TABLE {table} ({cols})")
+        elif header != ingested.header:
+            raise InputError(path, "the header differs from the first file of this source "
+                                   f"({ingested.files[0].path.name})", line=1, source=src.name)
+        info = FileInfo(path=path, sha256=sha256_file(path), bytes=path.stat().st_size)
+        read_path = path
+        if not utf8:
+            info.transcoded = _transcode(path, src.encoding, work_dir / f"{table}_{n}.utf8.csv",
+                                         src.name)
+            read_path = info.transcoded
+        info.first_rowid = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        _copy_into(con, table, header, read_path, path, src)
+        info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - info.first_rowid
+        ingested.files.append(info)
+        if not utf8:
+            _check_replacement_chars(con, ingested, info, src.encoding)
+        if progress:
+            progress(f"read {path.name}: {info.rows:,} rows")
+    assert ingested is not None
+    return ingested
+
+
+def _copy_into(con, table: str, header: list[str], read_path: Path, orig: Path, src) -> None:
+    columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'"
+                              for c in header) + "}"
+    rej, scan = f"_rej_{table}", f"_rejscan_{table}"
+    con.execute(f"DROP TABLE IF EXISTS {rej}")
+    con.execute(f"DROP TABLE IF EXISTS {scan}")
+    con.execute(
+        f"INSERT INTO {table} SELECT * FROM read_csv(?, header = true, auto_detect = false, "
+        f"delim = ?, quote = '\"', escape = '\"', columns = {columns}, strict_mode = true, "
+        f"null_padding = false, encoding = 'utf-8', store_rejects = true, "
+        f"rejects_table = '{rej}', rejects_scan = '{scan}', max_line_size = 10000000)",
+        [str(read_path), src.delimiter])
+    rejects = con.execute(
+        f"SELECT line, column_name, error_type FROM {rej} ORDER BY line LIMIT 1").fetchall()
+    if rejects:
+        total = con.execute(f"SELECT count(*) FROM {rej}").fetchone()[0]
+        line, column, error_type = rejects[0]
+        problem = _REJECT_WORDS.get(str(error_type).upper(), "the row cannot be parsed")
+        more = f" ({total - 1} more problem row(s) in this file)" if total > 1 else ""
+        raise InputError(orig, problem + more, line=int(line),
+                         column=column if column else None, source=src.name)
+
+
+def _check_replacement_chars(con, ingested: IngestedSource, info: FileInfo, encoding: str):
+    cols = ingested.header
+    cond = " OR ".join(f"contains({_q(c)}, chr(65533))" for c in cols)
+    row = con.execute(
+        f"SELECT min(rowid) FROM {ingested.table} WHERE rowid >= ? AND ({cond})",
+        [info.first_rowid]).fetchone()[0]
+    if row is None:
+        return
+    # Whether the original bytes really were undecodable, or a literal U+FFFD was transcoded.
+    raw = info.path.read_bytes()
+    try:
+        raw.decode(encoding)
+        return
+    except UnicodeDecodeError:
+        pass
+    column = con.execute(
+        f"SELECT {', '.join(f'contains({_q(c)}, chr(65533))' for c in cols)} "
+        f"FROM {ingested.table} WHERE rowid = ?", [row]).fetchone()
+    name = next((c for c, hit in zip(cols, column) if hit), None)
+    path, line = ingested.locate(con, row)
+    raise InputError(path, f"bytes that are not valid {encoding} text", line=line, column=name,
+                     source=ingested.name)

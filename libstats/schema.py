@@ -1,0 +1,90 @@
+"""Registry of the published tables: columns, types, grain and the legal clause each rests on.
+
+Each published table is described once here; the Great Expectations suites, the release writer and
+the steward report are all derived from these specs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Logical column types used by the published tables, with the pandas dtype the release holds.
+PANDAS_DTYPES = {"string": "object", "int": "Int64", "bool": "bool"}
+
+CT_11_25_B4 = (
+    "Connecticut CGS 11-25(b)(4): statistical reports regarding library registration and use of "
+    "library materials that contain no personally identifying information")
+MO_182_815 = (
+    "Missouri RSMo 182.815(5): non-identifying material retained for the purpose of studying or "
+    "evaluating the circulation of library material in general is not a library record")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A published table.
+
+    Attributes:
+        name: table name (also the file stem in the release).
+        grain: one sentence, "one row per ...".
+        columns: (column name, logical type) in published order.
+        key: the columns that identify a row.
+        count_columns: count columns subject to small-cell suppression.
+        legal_basis: clauses the table rests on.
+    """
+
+    name: str
+    grain: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    count_columns: tuple[str, ...] = ("value",)
+    legal_basis: tuple[str, ...] = (CT_11_25_B4, MO_182_815)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+    @property
+    def string_columns(self) -> list[str]:
+        return [c for c, t in self.columns if t == "string"]
+
+
+def _cols(*names_types: str) -> tuple[tuple[str, str], ...]:
+    return tuple(tuple(nt.split(":")) for nt in names_types)  # type: ignore[misc]
+
+
+PUBLISHED_TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in [
+        TableSpec(
+            name="pub_circulation__branch_month_material",
+            grain="one row per fiscal year, month, branch, material type, audience and measure "
+                  "(checkouts, renewals, in_library_uses)",
+            columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
+                          "material_type:string", "audience:string", "measure:string",
+                          "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "branch_code", "material_type", "audience", "measure"),
+        ),
+        TableSpec(
+            name="pub_active_borrowers__branch_month",
+            grain="one row per fiscal year, month and branch: distinct patrons who checked out or "
+                  "renewed at least one item there that month",
+            columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
+                          "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "branch_code"),
+        ),
+        TableSpec(
+            name="pub_registered_users__branch_age_category",
+            grain="one row per fiscal year, home branch, age band and patron category: registered "
+                  "users at fiscal-year end, active within the last three years (PLS REGBOR)",
+            columns=_cols("fiscal_year:string", "branch_code:string", "age_band:string",
+                          "patron_category:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "branch_code", "age_band", "patron_category"),
+        ),
+        TableSpec(
+            name="pub_new_registrations__month",
+            grain="one row per fiscal year and month: patrons enrolled that month",
+            columns=_cols("fiscal_year:string", "month:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month"),
+        ),
+    ]
+}

@@ -1,0 +1,67 @@
+"""Value checks on loaded sources: required values present, dates parse, branches known.
+
+Each check is one SQL pass over the column; only the first offending record is located (file and
+physical line) and reported, with the count of the others, never the value.
+"""
+
+from __future__ import annotations
+
+from libstats.errors import InputError
+from libstats.ingest import IngestedSource
+from transforms.circulation import StagedSource, parse_date_sql, parse_timestamp_sql
+from transforms.profiles import DATE_FIELDS, REQUIRED_FIELDS, TIMESTAMP_FIELDS
+from transforms.sqlutil import q
+
+
+def _first_bad(con, table: str, condition: str) -> tuple[int | None, int]:
+    row = con.execute(f"SELECT min(rowid), count(*) FROM {table} WHERE {condition}").fetchone()
+    return row[0], int(row[1])
+
+
+def _raise_at(con, ing: IngestedSource, rowid: int, count: int, column: str, problem: str):
+    path, line = ing.locate(con, rowid)
+    more = f" ({count - 1} more row(s) like it)" if count > 1 else ""
+    raise InputError(path, problem + more, line=line, column=column, source=ing.name)
+
+
+def check_values(con, ing: IngestedSource, staged: StagedSource) -> None:
+    """Raise InputError at the first record with a missing required value or a bad date."""
+    kind = ing.resolved.profile.kind
+    fields = staged.fields
+    for fld in REQUIRED_FIELDS[kind]:
+        col = fields.get(fld)
+        if col is None:
+            continue
+        rowid, n = _first_bad(con, ing.table, f"nullif(trim({q(col)}), '') IS NULL")
+        if rowid is not None:
+            _raise_at(con, ing, rowid, n, col, "a required value is empty")
+    for fld, col in sorted(fields.items()):
+        if fld in TIMESTAMP_FIELDS:
+            parsed = parse_timestamp_sql(staged, fld)
+            what = "timestamp"
+        elif fld in DATE_FIELDS:
+            parsed = parse_date_sql(staged, fld)
+            what = "date"
+        else:
+            continue
+        raw = f"nullif(trim({q(col)}), '')"
+        cond = f"{raw} IS NOT NULL AND NOT starts_with({raw}, '0000-00-00') AND ({parsed}) IS NULL"
+        rowid, n = _first_bad(con, ing.table, cond)
+        if rowid is not None:
+            formats = staged.timestamp_formats if what == "timestamp" else staged.date_formats
+            _raise_at(con, ing, rowid, n, col,
+                      f"the {what} cannot be parsed (expected {' or '.join(formats)}; set "
+                      f"'{what}_format' for this source if the export uses another format)")
+
+
+def check_branches(con, ing: IngestedSource, column: str | None) -> None:
+    """Every branch value must be a configured branch code or alias."""
+    if column is None:
+        return
+    cond = (f"nullif(trim({q(column)}), '') IS NOT NULL AND trim({q(column)}) NOT IN "
+            f"(SELECT alias FROM map_branch)")
+    rowid, n = _first_bad(con, ing.table, cond)
+    if rowid is not None:
+        _raise_at(con, ing, rowid, n, column,
+                  "unknown branch: the value is not a branch code or alias in [[branches]] "
+                  "(value not shown)")

@@ -1,0 +1,431 @@
+"""The circulation pipeline: raw ILS exports → pseudonymized zone → published release.
+
+Steps, in order (each named after what it produces):
+
+1. ``key``            load the master key and derive the fiscal year's key: before any data.
+2. ``profiles``       resolve every source's column roles (config errors before reading data).
+3. ``raw_*``          read every export once into DuckDB (file, header, rows checked).
+4. ``check_values``   required values, dates and branches (bad input stops the run).
+5. ``int_tokens``     HMAC of every distinct identifier, once.
+6. ``int_*``          classified, tokenized, generalized events and patrons of the period.
+7. ``pz_*``           the pseudonymized zone, written aside.
+8. ``pub_*``          the published tables, with primary suppression.
+9. ``checks``         GX suites, pattern scans, exact-match scan. Any failure: nothing published.
+10. ``release``       manifest, steward report, atomic switch.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+import libstats
+from libstats import ingest, keys, validate
+from libstats.config import Config
+from libstats.errors import CheckFailed
+from libstats.period import Period
+from libstats.schema import PUBLISHED_TABLES
+from reports import release, steward
+from transforms import circulation as circ
+from transforms import mappings
+from transforms.generalize import age_band_labels
+from transforms.profiles import (DEFAULT_DATE_FORMATS, DEFAULT_TIMESTAMP_FORMATS,
+                                 ResolvedProfile, resolve)
+from transforms.pseudonymize import int_tokens, key_params
+from transforms.sqlutil import lit, q
+
+PZ_EVENT_COLUMNS = ("event_date, month, branch_code, event_type, material_type, audience, "
+                    "is_ill_borrowed, item_type_code, collection_code, location_code, "
+                    "patron_category, patron_token, item_token, key_id, source")
+PZ_PATRON_COLUMNS = ("patron_token, key_id, home_branch_code, patron_category, age_band, area, "
+                     "enrolled_month, last_activity_month, is_registered_user, "
+                     "reading_history_opt_in")
+
+
+@dataclass
+class RunResult:
+    published: Path | None
+    pseudonymized: Path | None
+    review: Path
+    manifest: dict
+    failures: list = field(default_factory=list)
+
+
+def _say(progress, msg: str) -> None:
+    if progress:
+        progress(msg)
+
+
+def connect(work_dir: Path, memory_limit: str | None = None, threads: int | None = None):
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET temp_directory = {lit(str(work_dir / 'spill'))}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {lit(memory_limit)}")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _staged(ing: ingest.IngestedSource, config: Config) -> circ.StagedSource:
+    r: ResolvedProfile = ing.resolved
+    src = r.source
+    tz = src.timezone or r.profile.timezone or config.timezone
+    domains = {f: r.token_domain(c) for f, c in r.fields.items() if f in ("patron_id", "item_id")}
+    return circ.StagedSource(
+        name=src.name, table=ing.table, fields=r.fields, timezone=tz, domains=domains,
+        timestamp_formats=(src.timestamp_format,) if src.timestamp_format
+        else DEFAULT_TIMESTAMP_FORMATS,
+        date_formats=(src.date_format,) if src.date_format else DEFAULT_DATE_FORMATS)
+
+
+def _identifiers_sql(loaded: list[ingest.IngestedSource], exempt: tuple[str, ...]) -> str:
+    """Every distinct value of every drop/token column actually present in the exports."""
+    parts = []
+    for ing in loaded:
+        for col in ing.header:
+            role = ing.resolved.roles.get(col, "drop")
+            if (role == "drop" or role.startswith("token")) and \
+                    f"{ing.name}.{col}" not in exempt:
+                parts.append(f"SELECT DISTINCT {lit(ing.name)} AS source, {lit(col)} AS "
+                             f"column_name, {q(col)} AS value FROM {ing.table} "
+                             f"WHERE {q(col)} IS NOT NULL")
+    if not parts:
+        return ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS column_name, "
+                "NULL::VARCHAR AS value WHERE false")
+    return "\nUNION ALL\n".join(parts)
+
+
+def run(config: Config, period: Period, *, progress=None, memory_limit: str | None = None,
+        threads: int | None = None) -> RunResult:
+    """Run the whole pipeline for one period. Raises LibstatsError subclasses on failure."""
+    # 1-2: key and profiles, before reading any data.
+    master = keys.load_master_key(config.key_env, config.key_file)
+    pkey = keys.derive_period_key(master, period.key_period)
+    del master
+    resolved = [resolve(s, config.path) for s in config.sources]
+
+    slug = config.library_slug
+    out = config.output_dir
+    pub_root = out / "published" / slug
+    pz_root = out / "pseudonymized" / slug
+    review_dir = out / "review" / slug / period.label
+    work_dir = out / ".work" / f"{slug}-{period.label}-{_pid()}"
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True)
+    pub_stage = pz_stage = None
+    try:
+        con = connect(work_dir, memory_limit, threads)
+        # 3: raw_*
+        loaded = []
+        for r in resolved:
+            files = ingest.expand_paths(config.base_dir, r.source.path)
+            _say(progress, f"reading source '{r.source.name}' ({len(files)} file(s))")
+            loaded.append(ingest.load_source(con, r, files, work_dir, progress))
+        for name, sql in [("map_branch", mappings.map_branch(config)),
+                          ("map_event", mappings.map_event(resolved)),
+                          ("map_material", mappings.map_material(config)),
+                          ("map_audience", mappings.map_audience(config)),
+                          ("map_area", mappings.map_area(config)),
+                          ("map_ill_category", mappings.map_ill_category(config))]:
+            con.execute(f"CREATE TABLE {name} AS {sql}")
+        # 4: check_values
+        staged = {ing.name: _staged(ing, config) for ing in loaded}
+        for ing in loaded:
+            validate.check_values(con, ing, staged[ing.name])
+            branch_field = "branch" if ing.resolved.profile.kind == "circulation" \
+                else "home_branch"
+            validate.check_branches(con, ing, staged[ing.name].fields.get(branch_field))
+        _say(progress, "sources read and checked")
+        circ_sources = [staged[i.name] for i in loaded if i.resolved.profile.kind == "circulation"]
+        patron_sources = [staged[i.name] for i in loaded if i.resolved.profile.kind == "patrons"]
+        item_sources = [staged[i.name] for i in loaded if i.resolved.profile.kind == "items"]
+        if not circ_sources:
+            from libstats.errors import ConfigError
+            raise ConfigError(config.path, "sources", "needs at least one 'circulation' source")
+
+        # 5: int_tokens
+        id_parts = []
+        for s in circ_sources:
+            for fld in ("patron_id", "item_id"):
+                if fld in s.fields:
+                    id_parts.append(f"SELECT DISTINCT {lit(s.domains[fld])} AS domain, "
+                                    f"nullif(trim({q(s.fields[fld])}), '') AS value "
+                                    f"FROM {s.table}")
+        for s in patron_sources:
+            id_parts.append(f"SELECT {lit(s.domains['patron_id'])} AS domain, "
+                            f"nullif(trim({q(s.fields['patron_id'])}), '') AS value "
+                            f"FROM {s.table}")
+        if not id_parts:
+            id_parts.append("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS value")
+        _say(progress, "computing keyed tokens")
+        con.execute(f"CREATE TABLE int_tokens AS {int_tokens(' UNION '.join(id_parts))}",
+                    key_params(pkey))
+
+        # 6: int_* tables
+        ref = period.end.isoformat()
+        fy_end = config.fiscal_year_bounds(period.fiscal_year)[1].isoformat()
+        if patron_sources:
+            stg_pat = " UNION ALL ".join(circ.stg_patrons(s) for s in patron_sources)
+            con.execute("CREATE TABLE int_patrons AS " + circ.int_patrons(
+                f"({stg_pat})", "int_tokens", reference_date=min(ref, fy_end),
+                age_bands=config.age_bands, prefix_length=config.area_prefix_length,
+                area_default=config.area_default, opt_in_values=config.reading_history_opt_in,
+                window_years=config.registered_window_years,
+                ill_lending_categories=config.ill_lending_categories))
+            con.execute("CREATE TABLE int_patron_opt_in AS SELECT patron_domain, patron_id, "
+                        "bool_or(reading_history_opt_in) AS opt_in FROM int_patrons "
+                        "WHERE patron_id IS NOT NULL GROUP BY ALL")
+        stg_items = (" UNION ALL ".join(circ.stg_items(s) for s in item_sources)
+                     if item_sources else None)
+        _say(progress, "classifying events")
+        con.execute(f"CREATE TABLE stg_circ_events AS "
+                    f"{circ.stg_circ_events(circ_sources, config.timezone)}")
+        con.execute("CREATE TABLE int_circ_events AS " + circ.int_circ_events(
+            "stg_circ_events", stg_items, "int_tokens",
+            "int_patron_opt_in" if patron_sources else None,
+            start=period.start.isoformat(), end=period.end.isoformat(),
+            ill_item_types=config.ill_item_types,
+            ill_lending_categories=config.ill_lending_categories))
+        rows = _row_counts(con, loaded, circ_sources)
+        con.execute("SET preserve_insertion_order = false")
+
+        # 7: pz_* written aside
+        _say(progress, "writing the pseudonymized zone")
+        pz_stage = release.staging_dir(pz_root, period.label)
+        pz_tables = _write_pseudonymized(con, pz_stage, pkey.key_id, bool(patron_sources))
+
+        # 8: pub_*
+        _say(progress, "computing published tables")
+        fy = period.fiscal_year_label
+        s, e = period.start.isoformat(), period.end.isoformat()
+        pub_sql = {"pub_circulation__branch_month_material":
+                   circ.pub_circulation__branch_month_material(
+                       "int_circ_events", fiscal_year=fy, start=s, end=e,
+                       material_types=mappings.material_type_names(config),
+                       threshold=config.threshold),
+                   "pub_active_borrowers__branch_month":
+                   circ.pub_active_borrowers__branch_month(
+                       "int_circ_events", fiscal_year=fy, start=s, end=e,
+                       threshold=config.threshold)}
+        if patron_sources:
+            pub_sql["pub_registered_users__branch_age_category"] = \
+                circ.pub_registered_users__branch_age_category(
+                    "int_patrons", fiscal_year=fy,
+                    age_band_labels=age_band_labels(config.age_bands),
+                    threshold=config.threshold)
+            pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
+                "int_patrons", fiscal_year=fy, start=s, end=e, threshold=config.threshold)
+        frames = {}
+        for name, sql in pub_sql.items():
+            con.execute(f"CREATE TABLE {name} AS {sql}")
+            frames[name] = _frame(con, name)
+
+        # 9: checks
+        _say(progress, "running leak checks")
+        checks = _run_checks(con, config, loaded, frames, pz_stage, review_dir)
+        failures = [c for c in checks if not c.passed]
+
+        manifest = _manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks)
+        docs = "gx/" if (review_dir / "gx").exists() else None
+        if failures:
+            steward.write(review_dir / "steward_report.html", manifest, status="not published",
+                          problem="A check failed; the previous release, if any, is unchanged.",
+                          data_docs=docs)
+            release.write_json(review_dir / "manifest.json", manifest)
+            raise CheckFailed(failures)
+
+        # 10: release
+        _say(progress, "writing the release")
+        pub_stage = release.staging_dir(pub_root, period.label)
+        for name, frame in frames.items():
+            files = release.write_table_files(frame, PUBLISHED_TABLES[name], pub_stage / "tables")
+            next(t for t in manifest["tables"] if t["name"] == name)["files"] = files
+        release.write_json(pub_stage / "manifest.json", manifest)
+        steward.write(pub_stage / "steward_report.html", manifest, status="published")
+        steward.write(review_dir / "steward_report.html", manifest, status="published",
+                      data_docs=docs)
+        release.write_json(review_dir / "manifest.json", manifest)
+        pz_link = release.switch_in(pz_stage, pz_root, period.label,
+                                    exclude_from_hash=("libstats.duckdb",))
+        pz_stage = None
+        pub_link = release.switch_in(pub_stage, pub_root, period.label)
+        pub_stage = None
+        _write_analyst_db(pz_link, pub_link, frames, bool(patron_sources))
+        con.close()
+        return RunResult(pub_link, pz_link, review_dir, manifest)
+    finally:
+        release.discard(pub_stage)
+        release.discard(pz_stage)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _pid() -> int:
+    import os
+    return os.getpid()
+
+
+def _frame(con, table: str):
+    """A published table as a pandas frame: strings as object, value as Int64."""
+    df = con.execute(f"SELECT * FROM {table}").df()
+    df["value"] = df["value"].astype("Int64")
+    for col in df.columns:
+        if col not in ("value", "suppressed"):
+            df[col] = df[col].astype(object)
+    df["suppressed"] = df["suppressed"].astype(bool)
+    return df
+
+
+def _row_counts(con, loaded, circ_sources) -> dict:
+    counts = {}
+    in_period = dict(con.execute(
+        "SELECT source, count(*) FROM int_circ_events GROUP BY ALL").fetchall())
+    scoped = dict(con.execute(
+        "SELECT s.source, count(*) FROM stg_circ_events s JOIN map_event e "
+        "ON e.source = s.source AND e.code = s.event_code GROUP BY ALL").fetchall())
+    for ing in loaded:
+        c = {"read": ing.rows}
+        if ing.name in {s.name for s in circ_sources}:
+            c["in_period"] = int(in_period.get(ing.name, 0))
+            c["out_of_scope"] = ing.rows - int(scoped.get(ing.name, 0))
+            c["outside_period"] = int(scoped.get(ing.name, 0)) - c["in_period"]
+        counts[ing.name] = c
+    return counts
+
+
+def _write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool) -> list[dict]:
+    """events by month (patron tokens only for opted-in patrons) and patrons, as Parquet."""
+    tables = []
+    months = [m for (m,) in con.execute(
+        "SELECT DISTINCT month FROM int_circ_events ORDER BY month").fetchall()]
+    total = 0
+    for month in months:
+        folder = stage / "events" / f"month={month}"
+        folder.mkdir(parents=True)
+        con.execute(
+            f"COPY (SELECT event_date, month, branch_code, event_type, material_type, audience, "
+            f"is_ill_borrowed, item_type_code, collection_code, location_code, patron_category, "
+            f"CASE WHEN patron_opt_in THEN patron_token END AS patron_token, item_token, "
+            f"{lit(key_id)} AS key_id, source FROM int_circ_events WHERE month = ? "
+            f"ORDER BY source, _rec) TO {lit(str(folder / 'data_0.parquet'))} "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
+    total = con.execute("SELECT count(*) FROM int_circ_events").fetchone()[0]
+    opted = con.execute("SELECT count(*) FROM int_circ_events WHERE patron_opt_in").fetchone()[0]
+    tables.append({"table": "events", "rows": int(total),
+                   "note": f"{int(opted)} events carry a patron token (patrons who opted in to "
+                           f"reading history); the others count in aggregates only"})
+    if has_patrons:
+        con.execute(
+            f"COPY (SELECT patron_token, {lit(key_id)} AS key_id, home_branch_code, "
+            f"patron_category, age_band, area, enrolled_month, last_activity_month, "
+            f"is_registered_user, reading_history_opt_in FROM int_patrons "
+            f"WHERE patron_token IS NOT NULL ORDER BY patron_token) "
+            f"TO {lit(str(stage / 'patrons.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
+        n = con.execute("SELECT count(*) FROM int_patrons WHERE patron_token IS NOT NULL"
+                        ).fetchone()[0]
+        tables.append({"table": "patrons", "rows": int(n),
+                       "note": "one row per patron record; quasi-identifiers generalized"})
+    return tables
+
+
+def _run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path) -> list:
+    from expectations.leakscan import ScanTarget, scan_exact, scan_patterns
+    from expectations.suites import validate_published
+
+    events_glob = str(pz_stage / "events" / "*" / "*.parquet")
+    targets = [ScanTarget("pseudonymized", "events",
+                          f"SELECT * FROM read_parquet({lit(events_glob)})")]
+    if (pz_stage / "patrons.parquet").exists():
+        targets.append(ScanTarget("pseudonymized", "patrons",
+                                  f"SELECT * FROM read_parquet("
+                                  f"{lit(str(pz_stage / 'patrons.parquet'))})"))
+    targets += [ScanTarget("published", name, name) for name in frames]
+    con.execute("CREATE TABLE int_identifiers AS " +
+                _identifiers_sql(loaded, config.leak_scan_exempt))
+    checks = []
+    checks += scan_patterns(con, targets)
+    checks += scan_exact(con, "int_identifiers", targets,
+                         min_whole_length=config.min_whole_length,
+                         min_substring_length=config.min_substring_length)
+    if review_dir.exists():
+        shutil.rmtree(review_dir)
+    review_dir.mkdir(parents=True)
+    checks += validate_published(frames, config.threshold, docs_dir=review_dir / "gx")
+    return checks
+
+
+def _versions() -> dict:
+    import great_expectations
+    import pandas
+    import pyarrow
+    return {"python": ".".join(map(str, sys.version_info[:3])), "duckdb": duckdb.__version__,
+            "pandas": pandas.__version__, "pyarrow": pyarrow.__version__,
+            "great_expectations": great_expectations.__version__,
+            "libstats": libstats.__version__}
+
+
+def _manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks) -> dict:
+    inputs = []
+    for ing in loaded:
+        for f in ing.files:
+            try:
+                rel = f.path.relative_to(config.base_dir).as_posix()
+            except ValueError:
+                rel = f.path.name
+            inputs.append({"source": ing.name, "format": ing.resolved.profile.name,
+                           "file": rel, "sha256": f.sha256, "bytes": f.bytes,
+                           "rows_in": f.rows, "rows_rejected": 0})
+    tables = []
+    for name, frame in frames.items():
+        spec = PUBLISHED_TABLES[name]
+        tables.append({"name": name, "grain": spec.grain, "rows": int(len(frame)),
+                       "columns": [{"name": c, "type": t} for c, t in spec.columns],
+                       "suppressed_cells": int(frame["suppressed"].sum()),
+                       "legal_basis": list(spec.legal_basis)})
+    return {
+        "manifest_version": 1,
+        "libstats_version": libstats.__version__,
+        "library": {"name": config.library_name, "slug": config.library_slug},
+        "period": {"label": period.label, "fiscal_year": period.fiscal_year_label,
+                   "start": period.start.isoformat(), "end": period.end.isoformat()},
+        "config_sha256": release.sha256_path(config.path),
+        "packages": _versions(),
+        "key_ids": {period.key_period: pkey.key_id},
+        "inputs": inputs,
+        "rows": rows,
+        "suppression": {"threshold": config.threshold,
+                        "rule": f"counts from 1 to {config.threshold} are withheld (value "
+                                f"empty, suppressed = true); zeros are published"},
+        "leak_scan": {"min_whole_length": config.min_whole_length,
+                      "min_substring_length": config.min_substring_length,
+                      "exempt_columns": list(config.leak_scan_exempt)},
+        "tables": tables,
+        "pseudonymized": pz_tables,
+        "checks": sorted((c.to_dict() for c in checks),
+                         key=lambda c: (c["zone"], c["table"], c["column"] or "", c["check"])),
+    }
+
+
+def _write_analyst_db(pz_link: Path, pub_link: Path, frames, has_patrons: bool) -> None:
+    """A DuckDB file of views over the pseudonymized zone and the release, for analysts."""
+    db = pz_link / "libstats.duckdb"
+    if db.exists():
+        db.unlink()
+    con = duckdb.connect(str(db))
+    try:
+        events = (pz_link / "events" / "*" / "*.parquet").as_posix()
+        con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet({lit(events)}, "
+                    f"hive_partitioning = false)")
+        if has_patrons:
+            con.execute(f"CREATE VIEW patrons AS SELECT * FROM read_parquet("
+                        f"{lit((pz_link / 'patrons.parquet').as_posix())})")
+        for name in frames:
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                        f"{lit((pub_link / 'tables' / (name + '.parquet')).as_posix())})")
+    finally:
+        con.close()

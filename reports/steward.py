@@ -1,0 +1,113 @@
+"""The steward report: one self-contained HTML page per run, built from the manifest only.
+
+It shows what a data steward signs off: the tables, their row counts and suppressed cells, the
+legal basis of each, every check with its threshold and result, the inputs by hash and the key
+ids. It is built from the manifest (which holds no data values), so it cannot show any either.
+It carries no timestamps, so the same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.pass{color:#176317}.fail{color:#a00;font-weight:bold}
+.banner{padding:.8rem 1rem;border-radius:4px;margin:1rem 0}
+.ok{background:#e7f5e7}.bad{background:#fde8e8}code{font-size:.85rem}
+"""
+
+
+def _row(cells: list[str], tag: str = "td") -> str:
+    return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
+
+
+def render(manifest: dict, *, status: str, problem: str | None = None,
+           data_docs: str | None = None) -> str:
+    """HTML for a manifest. ``status`` is "published" or "not published"."""
+    lib, period = manifest["library"], manifest["period"]
+    checks = manifest.get("checks", [])
+    failed = [c for c in checks if not c["passed"]]
+    e = lambda v: escape(str(v))  # noqa: E731
+    parts = [
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f"<title>Steward report: {e(lib['name'])} {e(period['label'])}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Steward report: {e(lib['name'])}, {e(period['label'])}</h1>",
+        f"<p>Period {e(period['start'])} to {e(period['end'])} (fiscal year "
+        f"{e(period['fiscal_year'])}). libstats {e(manifest['libstats_version'])}.</p>",
+    ]
+    ok = status == "published" and not failed
+    parts.append(f"<div class=\"banner {'ok' if ok else 'bad'}\"><strong>Release "
+                 f"{e(status)}.</strong> {len(checks) - len(failed)} of {len(checks)} checks "
+                 f"passed.{' ' + e(problem) if problem else ''}</div>")
+    if data_docs:
+        parts.append(f"<p>Great Expectations Data Docs (sample-free): <code>{e(data_docs)}"
+                     "</code></p>")
+
+    parts.append("<h2>Published tables</h2><table>")
+    parts.append(_row(["table", "grain", "rows", "cells withheld (1 to threshold)",
+                       "legal basis"], "th"))
+    for t in manifest.get("tables", []):
+        parts.append(_row([f"<code>{e(t['name'])}</code>", e(t["grain"]), e(t["rows"]),
+                           e(t["suppressed_cells"]),
+                           "<br>".join(e(b) for b in t["legal_basis"])]))
+    parts.append("</table>")
+    sup = manifest.get("suppression", {})
+    parts.append(f"<p>Suppression: {e(sup.get('rule', ''))}</p>")
+
+    parts.append("<h2>Checks</h2><table>")
+    parts.append(_row(["result", "zone", "table", "column", "check", "threshold",
+                       "offending values", "engine", "detail"], "th"))
+    for c in sorted(checks, key=lambda c: (c["passed"], c["zone"], c["table"],
+                                           c["column"] or "", c["check"])):
+        res = "<span class=pass>pass</span>" if c["passed"] else "<span class=fail>FAIL</span>"
+        parts.append(_row([res, e(c["zone"]), f"<code>{e(c['table'])}</code>",
+                           e(c["column"] or ""), e(c["check"]), e(c["threshold"] or ""),
+                           e(c["failing_count"]), e(c["engine"]), e(c["detail"])]))
+    parts.append("</table>")
+
+    parts.append("<h2>Inputs</h2><table>")
+    parts.append(_row(["source", "format", "file", "rows read", "sha256"], "th"))
+    for i in manifest.get("inputs", []):
+        parts.append(_row([e(i["source"]), e(i["format"]), f"<code>{e(i['file'])}</code>",
+                           e(i["rows_in"]), f"<code>{e(i['sha256'])}</code>"]))
+    parts.append("</table>")
+    rows = manifest.get("rows", {})
+    if rows:
+        parts.append("<h2>Row counts</h2><table>")
+        parts.append(_row(["source", "read", "in scope for the period",
+                           "out of scope (other transaction types)", "outside the period"],
+                          "th"))
+        for name, r in sorted(rows.items()):
+            parts.append(_row([e(name), e(r.get("read", "")), e(r.get("in_period", "")),
+                               e(r.get("out_of_scope", "")), e(r.get("outside_period", ""))]))
+        parts.append("</table>")
+    pz = manifest.get("pseudonymized", [])
+    if pz:
+        parts.append("<h2>Pseudonymized zone</h2><table>")
+        parts.append(_row(["table", "rows", "note"], "th"))
+        for t in pz:
+            parts.append(_row([f"<code>{e(t['table'])}</code>", e(t["rows"]),
+                               e(t.get("note", ""))]))
+        parts.append("</table>")
+    keys = manifest.get("key_ids", {})
+    parts.append("<h2>Keys</h2><p>Key ids (never keys): " +
+                 ", ".join(f"{e(k)}: <code>{e(v)}</code>" for k, v in sorted(keys.items())) +
+                 "</p>")
+    ex = manifest.get("leak_scan", {}).get("exempt_columns", [])
+    if ex:
+        parts.append("<p>Columns exempt from the exact-match scan (config): " +
+                     ", ".join(f"<code>{e(x)}</code>" for x in ex) + "</p>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def write(path: Path, manifest: dict, **kwargs) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(manifest, **kwargs), encoding="utf-8")
+    return path

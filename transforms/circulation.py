@@ -1,0 +1,345 @@
+"""Circulation: raw ILS transactions to events, then to the published circulation tables.
+
+Every function returns the SQL text of the table it is named after; the pipeline runs
+``CREATE TABLE <name> AS <sql>``. Inputs are named after the tables they read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transforms.generalize import age_band_sql, area_joins, area_sql
+from transforms.sqlutil import lit, q
+
+MEASURES = {"checkouts": "checkout", "renewals": "renewal", "in_library_uses": "in_library_use"}
+
+
+@dataclass(frozen=True)
+class StagedSource:
+    """What the SQL needs to know about one loaded source."""
+
+    name: str
+    table: str                      # raw_<name>
+    fields: dict[str, str]          # field -> column
+    timezone: str                   # time zone of its timestamps
+    domains: dict[str, str]         # field (patron_id / item_id) -> token domain
+    timestamp_formats: tuple[str, ...]
+    date_formats: tuple[str, ...]
+
+
+def _col(src: StagedSource, fld: str) -> str:
+    """Trimmed, empty-as-NULL column feeding a field, or NULL when nothing feeds it."""
+    col = src.fields.get(fld)
+    return f"nullif(trim({q(col)}), '')" if col else "NULL::VARCHAR"
+
+
+def _fmt_list(formats: tuple[str, ...]) -> str:
+    return "[" + ", ".join(lit(f) for f in formats) + "]"
+
+
+def parse_timestamp_sql(src: StagedSource, fld: str) -> str:
+    """The field parsed as a TIMESTAMP (NULL for empty or Koha's '0000-00-00')."""
+    col = _col(src, fld)
+    return (f"CASE WHEN {col} IS NULL OR starts_with({col}, '0000-00-00') THEN NULL "
+            f"ELSE try_strptime({col}, {_fmt_list(src.timestamp_formats)}) END")
+
+
+def parse_date_sql(src: StagedSource, fld: str) -> str:
+    col = _col(src, fld)
+    return (f"CASE WHEN {col} IS NULL OR starts_with({col}, '0000-00-00') THEN NULL "
+            f"ELSE CAST(try_strptime(left({col}, 10), {_fmt_list(src.date_formats)}) AS DATE) "
+            f"END")
+
+
+def local_timestamp_sql(src: StagedSource, library_tz: str) -> str:
+    ts = parse_timestamp_sql(src, "event_ts")
+    if src.timezone == library_tz:
+        return ts
+    return f"timezone({lit(library_tz)}, timezone({lit(src.timezone)}, {ts}))"
+
+
+def stg_circ_events(sources: list[StagedSource], library_tz: str) -> str:
+    """One row per raw circulation record of every circulation source.
+
+    - timestamps parsed and moved to the library's local time (Sierra logs GMT);
+    - identifiers trimmed, empty as NULL, with the token domain beside them;
+    - ``_rec`` is the record's rowid in its raw table, for error messages.
+    """
+    parts = []
+    for s in sources:
+        parts.append(f"""
+            SELECT {lit(s.name)} AS source, rowid AS _rec,
+                   {local_timestamp_sql(s, library_tz)} AS event_ts,
+                   coalesce({_col(s, 'event_code')}, '*') AS event_code,
+                   {_col(s, 'branch')} AS branch_raw,
+                   {_col(s, 'patron_id')} AS patron_id,
+                   {lit(s.domains.get('patron_id', ''))} AS patron_domain,
+                   {_col(s, 'item_id')} AS item_id,
+                   {lit(s.domains.get('item_id', ''))} AS item_domain,
+                   {_col(s, 'item_type')} AS item_type,
+                   {_col(s, 'collection_code')} AS collection_code,
+                   {_col(s, 'location')} AS location,
+                   {_col(s, 'patron_category')} AS patron_category
+            FROM {s.table}""")
+    return "\nUNION ALL\n".join(parts)
+
+
+def stg_items(src: StagedSource) -> str:
+    """One row per item with its classification codes (to fill gaps in transactions)."""
+    return f"""
+        SELECT {_col(src, 'item_id')} AS item_id, {lit(src.domains['item_id'])} AS item_domain,
+               any_value({_col(src, 'item_type')}) AS item_type,
+               any_value({_col(src, 'collection_code')}) AS collection_code,
+               any_value({_col(src, 'location')}) AS location
+        FROM {src.table}
+        WHERE {_col(src, 'item_id')} IS NOT NULL
+        GROUP BY ALL
+    """
+
+
+def stg_patrons(src: StagedSource) -> str:
+    """One row per patron record with typed dates."""
+    return f"""
+        SELECT {lit(src.name)} AS source, rowid AS _rec,
+               {_col(src, 'patron_id')} AS patron_id,
+               {lit(src.domains['patron_id'])} AS patron_domain,
+               {parse_date_sql(src, 'birth_date')} AS birth_date,
+               {_col(src, 'postcode')} AS postcode,
+               {_col(src, 'home_branch')} AS home_branch_raw,
+               {_col(src, 'patron_category')} AS patron_category,
+               {parse_date_sql(src, 'enrolled')} AS enrolled_date,
+               {parse_date_sql(src, 'expiry')} AS expiry_date,
+               {parse_date_sql(src, 'renewed')} AS renewed_date,
+               CAST({parse_timestamp_sql(src, 'last_seen')} AS DATE) AS last_seen_date,
+               {_col(src, 'privacy')} AS privacy,
+               {_col(src, 'anonymized')} AS anonymized
+        FROM {src.table}
+    """
+
+
+def int_circ_events(stg_circ_events: str, stg_items: str | None, int_tokens: str,
+                    int_patron_opt_in: str | None, *, start: str, end: str,
+                    ill_item_types: tuple[str, ...],
+                    ill_lending_categories: tuple[str, ...]) -> str:
+    """One row per in-scope circulation event of the period, classified and tokenized.
+
+    - event type from the source's event codes; rows with other codes (holds, payments) and
+      rows outside the period are left out (the pipeline counts them);
+    - checkouts and renewals to ILL-lending patron categories become ``ill_lent`` (items lent
+      to other libraries are not our circulation);
+    - item type / collection / location filled from the items export where the transaction
+      lacks them; material type and audience from the config's mapping tables;
+    - ``patron_token`` for every patron (in-run aggregates need them); ``patron_opt_in`` says
+      whether the patron opted in to keeping reading history (deny by default).
+    """
+    items_join = (f"LEFT JOIN ({stg_items}) AS it ON it.item_domain = s.item_domain "
+                  f"AND it.item_id = s.item_id") if stg_items else ""
+    it = (lambda c: f"coalesce(s.{c}, it.{c})") if stg_items else (lambda c: f"s.{c}")
+    opt_join = (f"LEFT JOIN {int_patron_opt_in} AS oi ON oi.patron_domain = s.patron_domain "
+                f"AND oi.patron_id = s.patron_id") if int_patron_opt_in else ""
+    opt = "coalesce(oi.opt_in, false)" if int_patron_opt_in else "false"
+    ill_items = ", ".join(lit(x) for x in ill_item_types) or "NULL"
+    ill_cats = ", ".join(lit(x) for x in ill_lending_categories) or "NULL"
+    return f"""
+        WITH classified AS (
+            SELECT s.source, s._rec,
+                   CAST(s.event_ts AS DATE) AS event_date,
+                   b.branch_code,
+                   CASE WHEN ev.event_type IN ('checkout', 'renewal')
+                             AND s.patron_category IN ({ill_cats}) THEN 'ill_lent'
+                        ELSE ev.event_type END AS event_type,
+                   {it('item_type')} AS item_type,
+                   {it('collection_code')} AS collection_code,
+                   {it('location')} AS location,
+                   s.patron_category,
+                   s.patron_id, s.patron_domain, s.item_id, s.item_domain,
+                   {opt} AS patron_opt_in
+            FROM ({stg_circ_events}) AS s
+            JOIN map_event AS ev ON ev.source = s.source AND ev.code = s.event_code
+            LEFT JOIN map_branch AS b ON b.alias = s.branch_raw
+            {items_join}
+            {opt_join}
+            WHERE CAST(s.event_ts AS DATE) BETWEEN DATE {lit(start)} AND DATE {lit(end)}
+        ),
+        classes AS (
+            SELECT k.item_type, k.collection_code, k.location,
+                   coalesce(any_value(mt.material_type), 'unclassified') AS material_type,
+                   CASE WHEN bool_or(a.audience = 'children') THEN 'children'
+                        WHEN bool_or(a.audience = 'young_adult') THEN 'young_adult'
+                        ELSE 'adult' END AS audience
+            FROM (SELECT DISTINCT item_type, collection_code, location FROM classified) AS k
+            LEFT JOIN map_material AS mt ON mt.item_type = k.item_type
+            LEFT JOIN map_audience AS a
+                   ON (a.field = 'item_type' AND a.code = k.item_type)
+                   OR (a.field = 'collection_code' AND a.code = k.collection_code)
+                   OR (a.field = 'location' AND a.code = k.location)
+            GROUP BY ALL
+        )
+        SELECT c.source, c._rec, c.event_date, strftime(c.event_date, '%Y-%m') AS month,
+               c.branch_code, c.event_type, k.material_type, k.audience,
+               c.item_type IN ({ill_items}) AS is_ill_borrowed,
+               c.item_type AS item_type_code, c.collection_code, c.location AS location_code,
+               c.patron_category,
+               pt.token AS patron_token, itok.token AS item_token, c.patron_opt_in
+        FROM classified AS c
+        JOIN classes AS k ON k.item_type IS NOT DISTINCT FROM c.item_type
+                         AND k.collection_code IS NOT DISTINCT FROM c.collection_code
+                         AND k.location IS NOT DISTINCT FROM c.location
+        LEFT JOIN {int_tokens} AS pt ON pt.domain = c.patron_domain AND pt.value = c.patron_id
+        LEFT JOIN {int_tokens} AS itok ON itok.domain = c.item_domain AND itok.value = c.item_id
+    """
+
+
+def int_patrons(stg_patrons: str, int_tokens: str, *, reference_date: str,
+                age_bands: tuple[int, ...], prefix_length: int | None, area_default: str,
+                opt_in_values: tuple[str, ...], window_years: int,
+                ill_lending_categories: tuple[str, ...]) -> str:
+    """One row per patron record: token, home branch, category, age band, area, months.
+
+    - age band as of the period's last day; postcode to area; dates to months;
+    - ``is_registered_user``: enrolled by the period end, not anonymized, not an ILL-lending
+      library, and active (enrolled, renewed or seen) within ``window_years`` before the period
+      end (PLS REGBOR: "files should have been purged within the past three years");
+    - ``reading_history_opt_in`` from Koha's ``privacy`` (values listed in the config).
+    """
+    opt = ", ".join(lit(v) for v in opt_in_values) or "NULL"
+    cats = ", ".join(lit(v) for v in ill_lending_categories) or "NULL"
+    ref = f"DATE {lit(reference_date)}"
+    last_activity = ("greatest(coalesce(p.enrolled_date, DATE '1900-01-01'), "
+                     "coalesce(p.renewed_date, DATE '1900-01-01'), "
+                     "coalesce(p.last_seen_date, DATE '1900-01-01'))")
+    return f"""
+        SELECT p.source, p._rec, p.patron_id, p.patron_domain,
+               tok.token AS patron_token,
+               b.branch_code AS home_branch_code,
+               p.patron_category,
+               {age_band_sql('p.birth_date', ref, age_bands)} AS age_band,
+               {area_sql('p.postcode', prefix_length, area_default)} AS area,
+               strftime(p.enrolled_date, '%Y-%m') AS enrolled_month,
+               p.enrolled_date,
+               strftime(nullif({last_activity}, DATE '1900-01-01'), '%Y-%m')
+                   AS last_activity_month,
+               coalesce(p.privacy IN ({opt}), false) AS reading_history_opt_in,
+               (p.enrolled_date <= {ref}
+                AND coalesce(p.anonymized, '0') NOT IN ('1', 'true', 'TRUE')
+                AND coalesce(p.patron_category NOT IN ({cats}), true)
+                AND {last_activity} > {ref} - INTERVAL {window_years} YEAR)
+                   AS is_registered_user
+        FROM ({stg_patrons}) AS p
+        LEFT JOIN map_branch AS b ON b.alias = p.home_branch_raw
+        LEFT JOIN {int_tokens} AS tok ON tok.domain = p.patron_domain
+                                      AND tok.value = p.patron_id
+        {area_joins('p.postcode', 'map_area')}
+    """
+
+
+def _suppress(count: str, threshold: int) -> str:
+    """Primary suppression: counts 1..threshold withheld (NULL) and flagged; zeros published."""
+    return (f"CASE WHEN {count} BETWEEN 1 AND {threshold} THEN NULL ELSE {count} END::BIGINT "
+            f"AS value, ({count} BETWEEN 1 AND {threshold}) AS suppressed")
+
+
+def _months(start: str, end: str) -> str:
+    return (f"(SELECT strftime(m, '%Y-%m') AS month FROM range(DATE {lit(start)}, "
+            f"DATE {lit(end)} + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS t(m))")
+
+
+def pub_circulation__branch_month_material(
+        int_circ_events: str, *, fiscal_year: str, start: str, end: str,
+        material_types: list[str], threshold: int) -> str:
+    """One row per month × branch × material type × audience × measure, the full grid.
+
+    Measures: checkouts, renewals, in_library_uses (ILL loans to other libraries excluded;
+    items borrowed through ILL for our users included). Grid from the config, not the data.
+    """
+    mats = " UNION ALL ".join(f"SELECT {lit(m)} AS material_type" for m in material_types)
+    meas = " UNION ALL ".join(f"SELECT {lit(k)} AS measure, {lit(v)} AS event_type"
+                              for k, v in MEASURES.items())
+    return f"""
+        WITH grid AS (
+            SELECT m.month, b.branch_code, mt.material_type, au.audience, me.measure,
+                   me.event_type
+            FROM {_months(start, end)} AS m
+            CROSS JOIN (SELECT DISTINCT branch_code FROM map_branch) AS b
+            CROSS JOIN ({mats}) AS mt
+            CROSS JOIN (SELECT unnest(['children', 'young_adult', 'adult']) AS audience) AS au
+            CROSS JOIN ({meas}) AS me
+        ),
+        counts AS (
+            SELECT month, branch_code, material_type, audience, event_type, count(*) AS n
+            FROM {int_circ_events}
+            GROUP BY ALL
+        )
+        SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.branch_code, g.material_type,
+               g.audience, g.measure, {_suppress('coalesce(c.n, 0)', threshold)}
+        FROM grid AS g
+        LEFT JOIN counts AS c USING (month, branch_code, material_type, audience, event_type)
+        ORDER BY g.month, g.branch_code, g.material_type, g.audience, g.measure
+    """
+
+
+def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str, start: str,
+                                       end: str, threshold: int) -> str:
+    """Distinct patrons (all, opted in or not) with a checkout or renewal, per branch × month."""
+    return f"""
+        WITH grid AS (
+            SELECT m.month, b.branch_code
+            FROM {_months(start, end)} AS m
+            CROSS JOIN (SELECT DISTINCT branch_code FROM map_branch) AS b
+        ),
+        counts AS (
+            SELECT month, branch_code, count(DISTINCT patron_token) AS n
+            FROM {int_circ_events}
+            WHERE event_type IN ('checkout', 'renewal') AND patron_token IS NOT NULL
+            GROUP BY ALL
+        )
+        SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.branch_code,
+               {_suppress('coalesce(c.n, 0)', threshold)}
+        FROM grid AS g LEFT JOIN counts AS c USING (month, branch_code)
+        ORDER BY g.month, g.branch_code
+    """
+
+
+def pub_registered_users__branch_age_category(int_patrons: str, *, fiscal_year: str,
+                                              age_band_labels: list[str],
+                                              threshold: int) -> str:
+    """Registered users (PLS REGBOR rule) by home branch × age band × patron category."""
+    bands = " UNION ALL ".join(f"SELECT {lit(b)} AS age_band" for b in
+                               [*age_band_labels, "unknown"])
+    return f"""
+        WITH grid AS (
+            SELECT b.branch_code, ab.age_band, pc.patron_category
+            FROM (SELECT DISTINCT branch_code FROM map_branch) AS b
+            CROSS JOIN ({bands}) AS ab
+            CROSS JOIN (SELECT DISTINCT patron_category FROM {int_patrons}
+                        WHERE is_registered_user AND patron_category IS NOT NULL) AS pc
+        ),
+        counts AS (
+            SELECT home_branch_code AS branch_code, age_band, patron_category, count(*) AS n
+            FROM {int_patrons}
+            WHERE is_registered_user
+            GROUP BY ALL
+        )
+        SELECT {lit(fiscal_year)} AS fiscal_year, g.branch_code, g.age_band,
+               g.patron_category, {_suppress('coalesce(c.n, 0)', threshold)}
+        FROM grid AS g LEFT JOIN counts AS c USING (branch_code, age_band, patron_category)
+        ORDER BY g.branch_code, g.age_band, g.patron_category
+    """
+
+
+def pub_new_registrations__month(int_patrons: str, *, fiscal_year: str, start: str, end: str,
+                                 threshold: int) -> str:
+    """Patrons enrolled in each month of the period (ILL-lending libraries excluded)."""
+    return f"""
+        WITH counts AS (
+            SELECT enrolled_month AS month, count(*) AS n
+            FROM {int_patrons}
+            WHERE enrolled_date BETWEEN DATE {lit(start)} AND DATE {lit(end)}
+              AND coalesce(patron_category NOT IN (SELECT code FROM map_ill_category), true)
+            GROUP BY ALL
+        )
+        SELECT {lit(fiscal_year)} AS fiscal_year, m.month,
+               {_suppress('coalesce(c.n, 0)', threshold)}
+        FROM {_months(start, end)} AS m LEFT JOIN counts AS c USING (month)
+        ORDER BY m.month
+    """

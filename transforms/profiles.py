@@ -1,0 +1,291 @@
+"""Source profiles: a declared role for every column of every supported export format.
+
+Roles (deny by default):
+
+- ``drop``: direct identifier or free text; never leaves the raw zone (its distinct values feed
+  the exact-match leak scan).
+- ``token`` / ``token:<domain>``: replaced by a keyed HMAC-SHA-256 pseudonym; values of the same
+  domain link (``koha_patron`` in statistics and in borrowers), different domains never do.
+- ``generalize:<rule>``: coarsened (``day``: timestamp to day; ``month``: date to month;
+  ``age_band``: birth date to age band; ``area``: postcode to a configured area).
+- ``keep``: non-identifying code (branch, item type, status) copied as is.
+
+A column an export carries but its profile does not know stops the run. The config may make any
+role stricter (anything may become ``drop``) but never looser, and it may classify extra columns
+only as ``drop``: the format has nowhere to put anything else. The ``csv`` format knows no columns:
+every column's role, and which column feeds which field, come from the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from libstats.config import Source
+from libstats.errors import ConfigError
+
+# Fields each source kind can feed, with the role a column feeding it must have.
+FIELD_ROLES = {
+    "circulation": {
+        "event_ts": "generalize:day", "event_code": "keep", "branch": "keep",
+        "patron_id": "token", "item_id": "token", "item_type": "keep",
+        "collection_code": "keep", "location": "keep", "patron_category": "keep",
+    },
+    "patrons": {
+        "patron_id": "token", "birth_date": "generalize:age_band", "postcode": "generalize:area",
+        "home_branch": "keep", "patron_category": "keep", "enrolled": "generalize:month",
+        "expiry": "generalize:month", "renewed": "generalize:month",
+        "last_seen": "generalize:month", "privacy": "keep", "anonymized": "keep",
+    },
+    "items": {
+        "item_id": "token", "item_type": "keep", "collection_code": "keep", "location": "keep",
+        "home_branch": "keep",
+    },
+}
+# Fields a source of that kind cannot do without.
+REQUIRED_FIELDS = {
+    "circulation": ("event_ts", "branch"),
+    "patrons": ("patron_id",),
+    "items": ("item_id",),
+}
+# Fields parsed as timestamps / dates.
+TIMESTAMP_FIELDS = {"event_ts", "last_seen"}
+DATE_FIELDS = {"birth_date", "enrolled", "expiry", "renewed"}
+
+DEFAULT_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                             "%Y-%m-%d")
+DEFAULT_DATE_FORMATS = ("%Y-%m-%d",)
+
+
+@dataclass(frozen=True)
+class Column:
+    role: str
+    field: str | None = None
+    required: bool = False    # the export must carry it
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An export format: every column it may carry, with role and the field it feeds."""
+
+    name: str
+    kind: str
+    columns: dict[str, Column]
+    event_codes: dict[str, str] = field(default_factory=dict)   # raw code -> event type
+    timezone: str | None = None          # None: the library's local time
+    description: str = ""
+
+
+def _drop(*names: str) -> dict[str, Column]:
+    return {n: Column("drop") for n in names}
+
+
+KOHA_STATISTICS = Profile(
+    name="koha_statistics", kind="circulation",
+    description="Koha `statistics` table (report export), one row per transaction",
+    columns={
+        "datetime": Column("generalize:day", "event_ts", required=True),
+        "branch": Column("keep", "branch", required=True),
+        "type": Column("keep", "event_code", required=True),
+        "borrowernumber": Column("token:koha_patron", "patron_id", required=True),
+        "itemnumber": Column("token:koha_item", "item_id"),
+        "itemtype": Column("keep", "item_type"),
+        "location": Column("keep", "location"),
+        "ccode": Column("keep", "collection_code"),
+        "categorycode": Column("keep", "patron_category"),
+        **_drop("value", "other", "interface", "proccode", "usercode", "associatedborrower"),
+    },
+    event_codes={"issue": "checkout", "onsite_checkout": "checkout", "renew": "renewal",
+                 "return": "checkin", "localuse": "in_library_use"},
+)
+
+KOHA_BORROWERS = Profile(
+    name="koha_borrowers", kind="patrons",
+    description="Koha `borrowers` table (patron master)",
+    columns={
+        "borrowernumber": Column("token:koha_patron", "patron_id", required=True),
+        "dateofbirth": Column("generalize:age_band", "birth_date"),
+        "zipcode": Column("generalize:area", "postcode"),
+        "branchcode": Column("keep", "home_branch", required=True),
+        "categorycode": Column("keep", "patron_category", required=True),
+        "dateenrolled": Column("generalize:month", "enrolled", required=True),
+        "dateexpiry": Column("generalize:month", "expiry"),
+        "date_renewed": Column("generalize:month", "renewed"),
+        "lastseen": Column("generalize:month", "last_seen"),
+        "privacy": Column("keep", "privacy"),
+        "anonymized": Column("keep", "anonymized"),
+        **_drop(
+            "cardnumber", "surname", "firstname", "middle_name", "title", "othernames",
+            "initials", "pronouns", "streetnumber", "streettype", "address", "address2", "city",
+            "state", "country", "email", "phone", "mobile", "fax", "emailpro", "phonepro",
+            "B_streetnumber", "B_streettype", "B_address", "B_address2", "B_city", "B_state",
+            "B_zipcode", "B_country", "B_email", "B_phone", "password_expiration_date",
+            "gonenoaddress", "lost", "debarred", "debarredcomment", "contactname",
+            "contactfirstname", "contacttitle", "borrowernotes", "relationship", "sex",
+            "password", "secret", "auth_method", "flags", "userid", "opacnote", "contactnote",
+            "sort1", "sort2", "altcontactfirstname", "altcontactsurname", "altcontactaddress1",
+            "altcontactaddress2", "altcontactaddress3", "altcontactstate", "altcontactzipcode",
+            "altcontactcountry", "altcontactphone", "smsalertnumber", "sms_provider_id",
+            "privacy_guarantor_fines", "privacy_guarantor_checkouts", "checkprevcheckout",
+            "updated_on", "lang", "login_attempts", "overdrive_auth_token",
+            "autorenew_checkouts", "primary_contact_method"),
+    },
+)
+
+KOHA_ITEMS = Profile(
+    name="koha_items", kind="items",
+    description="Koha `items` table (one row per copy)",
+    columns={
+        "itemnumber": Column("token:koha_item", "item_id", required=True),
+        "itype": Column("keep", "item_type"),
+        "ccode": Column("keep", "collection_code"),
+        "location": Column("keep", "location"),
+        "homebranch": Column("keep", "home_branch"),
+        **_drop(
+            "biblionumber", "biblioitemnumber", "barcode", "bookable", "dateaccessioned",
+            "booksellerid", "holdingbranch", "price", "replacementprice",
+            "replacementpricedate", "datelastborrowed", "datelastseen", "stack", "notforloan",
+            "damaged", "damaged_on", "itemlost", "itemlost_on", "withdrawn", "withdrawn_on",
+            "itemcallnumber", "coded_location_qualifier", "issues", "renewals", "reserves",
+            "restricted", "itemnotes", "itemnotes_nonpublic", "timestamp", "deleted_on",
+            "permanent_location", "onloan", "cn_source", "cn_sort", "materials", "uri",
+            "more_subfields_xml", "enumchron", "copynumber", "stocknumber", "new_status",
+            "exclude_from_local_holds_priority"),
+    },
+)
+
+SIERRA_CIRC_TRANS = Profile(
+    name="sierra_circ_trans", kind="circulation", timezone="UTC",
+    description="Innovative Sierra `sierra_view.circ_trans` export (timestamps in GMT)",
+    columns={
+        "transaction_gmt": Column("generalize:day", "event_ts", required=True),
+        "op_code": Column("keep", "event_code", required=True),
+        "stat_group_code_num": Column("keep", "branch", required=True),
+        "patron_record_id": Column("token:sierra_patron", "patron_id"),
+        "item_record_id": Column("token:sierra_item", "item_id"),
+        "itype_code_num": Column("keep", "item_type"),
+        "item_location_code": Column("keep", "location"),
+        "ptype_code": Column("keep", "patron_category"),
+        **_drop(
+            "id", "application_name", "source_code", "volume_record_id", "bib_record_id",
+            "due_date_gmt", "count_type_code_num", "patron_home_library_code",
+            "patron_agency_code_num", "pcode1", "pcode2", "pcode3", "pcode4", "postal_code",
+            "loanrule_code_num"),
+    },
+    event_codes={"o": "checkout", "r": "renewal", "i": "checkin", "u": "in_library_use"},
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in
+                                [KOHA_STATISTICS, KOHA_BORROWERS, KOHA_ITEMS, SIERRA_CIRC_TRANS]}
+GENERIC_FORMAT = "csv"
+EVENT_TYPES = ("checkout", "renewal", "checkin", "in_library_use")
+
+
+def _stricter_or_equal(default: str, override: str) -> bool:
+    if override == "drop" or override == default:
+        return True
+    # token:<domain> may be renamed to another domain (e.g. to link two exports).
+    return default.startswith("token") and override.startswith("token")
+
+
+@dataclass(frozen=True)
+class ResolvedProfile:
+    """A profile with the config's overrides applied: what a run does with each column."""
+
+    source: Source
+    profile: Profile
+    roles: dict[str, str]                 # every known column -> effective role
+    fields: dict[str, str]                # field -> column (only where the role lets it flow)
+    event_codes: dict[str, str]
+
+    def token_domain(self, column: str) -> str:
+        role = self.roles[column]
+        return role.split(":", 1)[1] if ":" in role else f"{self.source.name}_{column}"
+
+
+def resolve(source: Source, config_path) -> ResolvedProfile:
+    """Apply a source's config overrides to its format's profile, or fail naming the key."""
+    key = f"sources[{source.name}]"
+    if source.format == GENERIC_FORMAT:
+        return _resolve_generic(source, config_path, key)
+    profile = PROFILES.get(source.format)
+    if profile is None:
+        known = ", ".join(sorted([*PROFILES, GENERIC_FORMAT]))
+        raise ConfigError(config_path, f"{key}.format", f"unknown format; known: {known}")
+    if profile.kind != source.kind:
+        raise ConfigError(config_path, f"{key}.kind",
+                          f"format '{profile.name}' is a '{profile.kind}' source")
+    if source.mapping:
+        raise ConfigError(config_path, f"{key}.mapping",
+                          "is only used by the generic 'csv' format")
+    roles = {c: spec.role for c, spec in profile.columns.items()}
+    for col, role in source.columns.items():
+        spec = profile.columns.get(col)
+        if spec is None:
+            if role != "drop":
+                raise ConfigError(config_path, f"{key}.columns.{col}",
+                                  f"the '{profile.name}' format does not know this column, so "
+                                  "it can only be classified as 'drop'")
+        elif not _stricter_or_equal(spec.role, role):
+            raise ConfigError(config_path, f"{key}.columns.{col}",
+                              f"the '{profile.name}' format cannot honour role '{role}' for "
+                              f"this column (its role is '{spec.role}'; only 'drop' is "
+                              "stricter)")
+        elif spec.field in REQUIRED_FIELDS[profile.kind] and role == "drop":
+            raise ConfigError(config_path, f"{key}.columns.{col}",
+                              f"cannot be dropped: the '{profile.name}' format needs it")
+        roles[col] = role
+    fields = {spec.field: col for col, spec in profile.columns.items()
+              if spec.field and roles[col] != "drop"}
+    return ResolvedProfile(source, profile, roles, fields, dict(profile.event_codes))
+
+
+def _resolve_generic(source: Source, config_path, key: str) -> ResolvedProfile:
+    kind = source.kind
+    if kind not in FIELD_ROLES:
+        raise ConfigError(config_path, f"{key}.kind",
+                          f"must be one of {', '.join(sorted(FIELD_ROLES))}")
+    if not source.columns:
+        raise ConfigError(config_path, f"{key}.columns",
+                          "the generic 'csv' format needs a role for every column")
+    allowed = FIELD_ROLES[kind]
+    fields: dict[str, str] = {}
+    event_codes: dict[str, str] = {}
+    for fld, col in source.mapping.items():
+        if fld == "event_codes":
+            continue
+        if fld not in allowed:
+            raise ConfigError(config_path, f"{key}.mapping.{fld}",
+                              f"is not a field of a '{kind}' source; known: "
+                              f"{', '.join(sorted(allowed))}")
+        if not isinstance(col, str) or col not in source.columns:
+            raise ConfigError(config_path, f"{key}.mapping.{fld}",
+                              "must name a column listed in 'columns'")
+        role = source.columns[col]
+        want = allowed[fld]
+        if not (role == want or (want == "token" and role.startswith("token"))):
+            raise ConfigError(config_path, f"{key}.columns.{col}",
+                              f"feeds field '{fld}', which needs role '{want}'")
+        fields[fld] = col
+    codes = source.mapping.get("event_codes", {})
+    if not isinstance(codes, dict):
+        raise ConfigError(config_path, f"{key}.mapping.event_codes",
+                          "must be a table of raw code = event type")
+    for raw, ev in codes.items():
+        if ev not in EVENT_TYPES:
+            raise ConfigError(config_path, f"{key}.mapping.event_codes.{raw}",
+                              f"must be one of {', '.join(EVENT_TYPES)}")
+        event_codes[raw] = ev
+    for fld in REQUIRED_FIELDS[kind]:
+        if fld not in fields:
+            raise ConfigError(config_path, f"{key}.mapping.{fld}",
+                              f"is required for a '{kind}' source")
+    for col, role in source.columns.items():
+        if role != "drop" and col not in fields.values():
+            raise ConfigError(config_path, f"{key}.columns.{col}",
+                              f"role '{role}' needs a field: map it in 'mapping' or drop it")
+    columns = {c: Column(r, None, required=c in fields.values())
+               for c, r in source.columns.items()}
+    profile = Profile(name=GENERIC_FORMAT, kind=kind, columns=columns,
+                      timezone=source.timezone,
+                      description="generic CSV; roles from the config")
+    return ResolvedProfile(source, profile, dict(source.columns), fields, event_codes)

@@ -1,0 +1,40 @@
+"""Keyed pseudonyms computed inside DuckDB: HMAC-SHA-256 as plain SQL, no UDF.
+
+HMAC(K, m) = SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)) (RFC 2104). The padded keys are bound
+as query parameters (``$ipad``, ``$opad``), never written into SQL text, so no error message or
+query log can show them. The message is ``domain ‖ 0x1F ‖ value``: values from different
+domains (a borrowernumber and an itemnumber that are both "17") never share a token.
+
+Tokens are 32 raw bytes (BLOB); each distinct identifier is hashed once and joined back, which
+halves the cost against hashing every row (see shared/reference/performance.md).
+"""
+
+from __future__ import annotations
+
+from libstats.keys import PeriodKey
+
+
+def hmac_sql(message_sql: str) -> str:
+    """SQL expression for the HMAC token of a VARCHAR message expression."""
+    return (f"unhex(sha256($opad::BLOB || unhex(sha256($ipad::BLOB || "
+            f"encode({message_sql})))))")
+
+
+def key_params(key: PeriodKey) -> dict:
+    return {"ipad": key.ipad, "opad": key.opad}
+
+
+def int_tokens(identifier_sql: str) -> str:
+    """Table ``int_tokens``: one row per distinct (domain, value) with its token.
+
+    Args:
+        identifier_sql: a query yielding columns (domain VARCHAR, value VARCHAR).
+    """
+    return f"""
+        WITH ids AS (
+            SELECT DISTINCT domain, value FROM ({identifier_sql})
+            WHERE value IS NOT NULL
+        )
+        SELECT domain, value, {hmac_sql("domain || chr(31) || value")} AS token
+        FROM ids
+    """

@@ -1,0 +1,34 @@
+"""Small helpers for building SQL text safely."""
+
+from __future__ import annotations
+
+
+def q(name: str) -> str:
+    """Quote an identifier.
+
+    >>> q('my "col"')
+    '"my ""col"""'
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """Quote a string literal (for trusted, config-provided codes only).
+
+    >>> lit("O'Neil")
+    "'O''Neil'"
+    """
+    return "'" + value.replace("'", "''") + "'"
+
+
+def values_table(rows: list[tuple], names: list[str]) -> str:
+    """A VALUES list usable in FROM, with typed VARCHAR columns.
+
+    >>> values_table([("a", "b")], ["x", "y"])
+    "(SELECT * FROM (VALUES ('a', 'b')) AS t(x, y))"
+    """
+    if not rows:
+        nulls = ", ".join(f"NULL::VARCHAR AS {q(n)}" for n in names)
+        return f"(SELECT {nulls} WHERE false)"
+    body = ", ".join("(" + ", ".join(lit(str(v)) for v in r) + ")" for r in rows)
+    return f"(SELECT * FROM (VALUES {body}) AS t({', '.join(q(n) for n in names)}))"
