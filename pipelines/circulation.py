@@ -75,9 +75,11 @@ def _staged(ing: ingest.IngestedSource, config: Config) -> circ.StagedSource:
     r: ResolvedProfile = ing.resolved
     src = r.source
     tz = src.timezone or r.profile.timezone or config.timezone
-    domains = {f: r.token_domain(c) for f, c in r.fields.items() if f in ("patron_id", "item_id")}
+    present = set(ing.header)
+    fields = {f: c for f, c in r.fields.items() if c in present}
+    domains = {f: r.token_domain(c) for f, c in fields.items() if f in ("patron_id", "item_id")}
     return circ.StagedSource(
-        name=src.name, table=ing.table, fields=r.fields, timezone=tz, domains=domains,
+        name=src.name, table=ing.table, fields=fields, timezone=tz, domains=domains,
         timestamp_formats=(src.timestamp_format,) if src.timestamp_format
         else DEFAULT_TIMESTAMP_FORMATS,
         date_formats=(src.date_format,) if src.date_format else DEFAULT_DATE_FORMATS)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 
 def q(name: str) -> str:
-    """Quote an identifier.
+    '''Quote an identifier.
 
-    >>> q('my "col"')
-    '"my ""col"""'
-    """
+    >>> print(q('my "col"'))
+    "my ""col"""
+    '''
     return '"' + name.replace('"', '""') + '"'
 
 

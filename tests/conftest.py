@@ -1,0 +1,125 @@
+"""Shared fixtures: a tiny hand-written library with obviously fake values.
+
+The mini library has one Koha statistics export and one borrowers export, two branches and a
+handful of patrons. Every value is fake: example.com emails, 555 phone numbers, barcodes of the
+test institution 9999 (no real library uses it... and they are still shaped like barcodes, which
+is the point: the leak checks must keep them out).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from libstats.keys import generate_key
+
+STAT_HEADER = ["datetime", "branch", "value", "type", "other", "itemnumber", "itemtype",
+               "location", "borrowernumber", "ccode", "categorycode", "interface"]
+BORROWER_HEADER = ["borrowernumber", "cardnumber", "surname", "firstname", "email", "phone",
+                   "zipcode", "dateofbirth", "branchcode", "categorycode", "dateenrolled",
+                   "dateexpiry", "lastseen", "privacy", "borrowernotes"]
+
+CONFIG = """
+[library]
+name = "Testville Public Library"
+slug = "testville"
+fiscal_year_start = "07-01"
+timezone = "America/New_York"
+
+[key]
+env = "LIBSTATS_TEST_KEY"
+
+[output]
+folder = "out"
+
+[suppression]
+threshold = 10
+
+[[branches]]
+code = "MAIN"
+name = "Main"
+
+[[branches]]
+code = "WEST"
+name = "West"
+
+[material_types]
+book = ["BK", "JBK"]
+video = ["DVD"]
+
+[audience.children]
+item_types = ["JBK"]
+
+[[sources]]
+name = "stats"
+kind = "circulation"
+format = "koha_statistics"
+path = "raw/statistics.csv"
+
+[[sources]]
+name = "patrons"
+kind = "patrons"
+format = "koha_borrowers"
+path = "raw/borrowers.csv"
+"""
+
+
+def csv_text(header: list[str], rows: list[list[str]], delimiter: str = ",") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def stat_rows() -> list[list[str]]:
+    """25 checkouts at MAIN in Oct 2024 by patrons 1-5, 3 DVD checkouts at WEST, returns."""
+    rows = []
+    for i in range(25):
+        rows.append([f"2024-10-{1 + i % 28:02d} 10:{i:02d}:00", "MAIN", "0.0000", "issue",
+                     "", str(100 + i), "BK", "GEN", str(1 + i % 5), "AFIC", "PT", "intranet"])
+    for i in range(3):
+        rows.append([f"2024-11-0{1 + i} 15:00:00", "WEST", "0.0000", "issue", "",
+                     str(200 + i), "DVD", "AV", "2", "MEDIA", "PT", "sip"])
+    for i in range(12):
+        rows.append([f"2024-12-{1 + i:02d} 11:00:00", "MAIN", "0.0000", "issue", "",
+                     str(300 + i), "JBK", "CHILD", "3", "JFIC", "J", "intranet"])
+    rows.append(["2024-10-05 12:00:00", "MAIN", "0.0000", "return", "", "100", "BK", "GEN",
+                 "1", "AFIC", "PT", "intranet"])
+    rows.append(["2024-10-06 12:00:00", "MAIN", "2.5000", "payment", "Paid by phone 555-0100",
+                 "", "", "", "1", "", "PT", "intranet"])
+    return rows
+
+
+def borrower_rows() -> list[list[str]]:
+    rows = []
+    for n in range(1, 6):
+        rows.append([str(n), f"2999900000{n:04d}", f"Testperson{n}", "Pat",
+                     f"pat{n}@example.com", f"(555) 555-01{n:02d}", "06100",
+                     f"19{60 + n}-01-15", "MAIN", "PT" if n != 3 else "J", "2015-03-01",
+                     "2027-03-01", "2025-01-10 10:00:00", "0" if n == 1 else "1",
+                     "Note: call 555-555-0199" if n == 2 else ""])
+    return rows
+
+
+@pytest.fixture
+def test_key(monkeypatch):
+    key = generate_key()
+    monkeypatch.setenv("LIBSTATS_TEST_KEY", key)
+    return key
+
+
+@pytest.fixture
+def mini_library(tmp_path: Path, test_key) -> Path:
+    """A folder with library.toml and raw/ exports; returns the config path."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "statistics.csv").write_text(csv_text(STAT_HEADER, stat_rows()), encoding="utf-8")
+    (raw / "borrowers.csv").write_text(csv_text(BORROWER_HEADER, borrower_rows()),
+                                       encoding="utf-8")
+    config = tmp_path / "library.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    return config
