@@ -233,7 +233,7 @@ def int_patrons(stg_patrons: str, int_tokens: str, *, reference_date: str,
     """
 
 
-def _suppress(count: str, threshold: int) -> str:
+def suppress_sql(count: str, threshold: int) -> str:
     """Primary suppression: counts 1..threshold withheld (NULL) and flagged; zeros published."""
     return (f"CASE WHEN {count} BETWEEN 1 AND {threshold} THEN NULL ELSE {count} END::BIGINT "
             f"AS value, ({count} BETWEEN 1 AND {threshold}) AS suppressed")
@@ -271,7 +271,7 @@ def pub_circulation__branch_month_material(
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.branch_code, g.material_type,
-               g.audience, g.measure, {_suppress('coalesce(c.n, 0)', threshold)}
+               g.audience, g.measure, {suppress_sql('coalesce(c.n, 0)', threshold)}
         FROM grid AS g
         LEFT JOIN counts AS c USING (month, branch_code, material_type, audience, event_type)
         ORDER BY g.month, g.branch_code, g.material_type, g.audience, g.measure
@@ -294,7 +294,7 @@ def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.branch_code,
-               {_suppress('coalesce(c.n, 0)', threshold)}
+               {suppress_sql('coalesce(c.n, 0)', threshold)}
         FROM grid AS g LEFT JOIN counts AS c USING (month, branch_code)
         ORDER BY g.month, g.branch_code
     """
@@ -321,7 +321,7 @@ def pub_registered_users__branch_age_category(int_patrons: str, *, fiscal_year: 
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, g.branch_code, g.age_band,
-               g.patron_category, {_suppress('coalesce(c.n, 0)', threshold)}
+               g.patron_category, {suppress_sql('coalesce(c.n, 0)', threshold)}
         FROM grid AS g LEFT JOIN counts AS c USING (branch_code, age_band, patron_category)
         ORDER BY g.branch_code, g.age_band, g.patron_category
     """
@@ -339,7 +339,7 @@ def pub_new_registrations__month(int_patrons: str, *, fiscal_year: str, start: s
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month,
-               {_suppress('coalesce(c.n, 0)', threshold)}
+               {suppress_sql('coalesce(c.n, 0)', threshold)}
         FROM {_months(start, end)} AS m LEFT JOIN counts AS c USING (month)
         ORDER BY m.month
     """

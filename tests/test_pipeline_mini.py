@@ -1,0 +1,186 @@
+"""The whole pipeline on the hand-written mini library: figures, consent, determinism,
+fail-closed leak checks, and the no-identifier-in-any-output property."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from libstats.cli import main
+from reports.release import tree_hash
+from tests.conftest import (BORROWER_HEADER, CONFIG, STAT_HEADER, borrower_rows, csv_text,
+                            stat_rows)
+from transforms.circulation import suppress_sql
+
+PUB = "out/published/testville/FY2025"
+PZ = "out/pseudonymized/testville/FY2025"
+
+
+def run(config: Path, capsys) -> tuple[int, str]:
+    code = main(["run", str(config), "--period", "FY2025", "-q"])
+    cap = capsys.readouterr()
+    return code, cap.out + cap.err
+
+
+def table(config: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(config.parent / PUB / "tables" / f"{name}.csv", dtype=str,
+                       keep_default_na=False)
+
+
+def cell(df: pd.DataFrame, **where) -> tuple[str, str]:
+    sel = df
+    for k, v in where.items():
+        sel = sel[sel[k] == v]
+    assert len(sel) == 1, where
+    return sel.iloc[0]["value"], sel.iloc[0]["suppressed"]
+
+
+@pytest.fixture
+def published(mini_library, capsys):
+    code, out = run(mini_library, capsys)
+    assert code == 0, out
+    return mini_library
+
+
+def test_published_figures(published):
+    circ = table(published, "pub_circulation__branch_month_material")
+    assert cell(circ, month="2024-10", branch_code="MAIN", material_type="book",
+                audience="adult", measure="checkouts") == ("25", "false")
+    assert cell(circ, month="2024-12", branch_code="MAIN", material_type="book",
+                audience="children", measure="checkouts") == ("12", "false")
+    # 3 DVD checkouts at WEST: withheld, flagged.
+    assert cell(circ, month="2024-11", branch_code="WEST", material_type="video",
+                audience="adult", measure="checkouts") == ("", "true")
+    # zeros are published
+    assert cell(circ, month="2025-06", branch_code="WEST", material_type="book",
+                audience="adult", measure="renewals") == ("0", "false")
+    # the grid is complete: 12 months x 2 branches x 3 material types x 3 audiences x 3 measures
+    assert len(circ) == 12 * 2 * 3 * 3 * 3
+    active = table(published, "pub_active_borrowers__branch_month")
+    assert cell(active, month="2024-10", branch_code="MAIN") == ("", "true")  # 5 patrons
+    reg = table(published, "pub_registered_users__branch_age_category")
+    assert set(reg["suppressed"]) <= {"true", "false"}
+
+
+def test_only_opted_in_patrons_keep_event_history(published):
+    con = duckdb.connect()
+    events = con.execute(f"SELECT count(*), count(patron_token), count(DISTINCT patron_token) "
+                         f"FROM read_parquet('{published.parent / PZ}/events/*/*.parquet')"
+                         ).fetchone()
+    # Patron 1 (privacy 0) made 5 checkouts + 1 return; nobody else keeps a token.
+    assert events == (41, 6, 1)
+    patrons = con.execute(f"SELECT count(*), count(*) FILTER (WHERE reading_history_opt_in) "
+                          f"FROM read_parquet('{published.parent / PZ}/patrons.parquet')"
+                          ).fetchone()
+    assert patrons == (5, 1)
+
+
+def test_manifest_records_inputs_checks_keys_and_legal_basis(published):
+    m = json.loads((published.parent / PUB / "manifest.json").read_text())
+    assert {i["source"] for i in m["inputs"]} == {"stats", "patrons"}
+    assert all(len(i["sha256"]) == 64 for i in m["inputs"])
+    assert list(m["key_ids"]) == ["FY2025"] and m["key_ids"]["FY2025"].startswith("kid-")
+    assert m["rows"]["stats"] == {"read": 42, "in_period": 41, "out_of_scope": 1,
+                                  "outside_period": 0}
+    assert all(c["passed"] for c in m["checks"])
+    checks = {c["check"] for c in m["checks"]}
+    assert {"exact_match", "small_cells", "schema", "pattern:email",
+            "pattern:library_barcode"} <= checks
+    assert all(any("11-25(b)(4)" in b for b in t["legal_basis"]) for t in m["tables"])
+    assert os_environ_key() not in json.dumps(m)
+
+
+def os_environ_key() -> str:
+    import os
+    return os.environ["LIBSTATS_TEST_KEY"]
+
+
+def test_rerun_is_byte_identical(published, capsys):
+    release = published.parent / PUB
+    first = (release.resolve(), tree_hash(release))
+    pz_first = tree_hash(published.parent / PZ, ("libstats.duckdb",))
+    code, out = run(published, capsys)
+    assert code == 0, out
+    assert (release.resolve(), tree_hash(release)) == first
+    assert tree_hash(published.parent / PZ, ("libstats.duckdb",)) == pz_first
+
+
+def test_failed_leak_check_publishes_nothing_and_keeps_previous_release(published, capsys):
+    release = published.parent / PUB
+    before = (release.resolve(), tree_hash(release))
+    rows = stat_rows()
+    rows[0][STAT_HEADER.index("location")] = "leaky.person@example.com"  # a 'keep' column
+    (published.parent / "raw" / "statistics.csv").write_text(csv_text(STAT_HEADER, rows))
+    code, out = run(published, capsys)
+    assert code == 1, out
+    assert "events" in out and "location_code" in out and "pattern:email" in out
+    assert "leaky.person" not in out
+    assert (release.resolve(), tree_hash(release)) == before
+    review = published.parent / "out/review/testville/FY2025"
+    report = (review / "steward_report.html").read_text()
+    assert "not published" in report and "leaky.person" not in report
+    for f in review.rglob("*"):
+        if f.is_file():
+            assert b"leaky.person" not in f.read_bytes(), f
+
+
+def test_exact_match_scan_catches_an_identifier_in_a_kept_column(published, capsys):
+    rows = stat_rows()
+    # A borrower's surname ends up in the shelving location: not a pattern, but a raw value.
+    rows[0][STAT_HEADER.index("location")] = "Testperson3"
+    (published.parent / "raw" / "statistics.csv").write_text(csv_text(STAT_HEADER, rows))
+    code, out = run(published, capsys)
+    assert code == 1 and "exact_match" in out and "Testperson3" not in out
+
+
+def _all_output_bytes(root: Path) -> bytes:
+    out = b""
+    for f in sorted(root.rglob("*")):
+        if f.is_file() and f.suffix != ".duckdb":
+            out += f.read_bytes()
+    return out
+
+
+# Identifiers get a marker prefix so that Hypothesis cannot pick an ordinary word that the
+# outputs legitimately contain as a column name ("suppressed", "fiscal"...): that would be a
+# false alarm of this test, not a leak.
+names = st.from_regex(r"Qx[A-Za-z]{5,10}", fullmatch=True)
+
+
+@settings(max_examples=3, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(surname=names, card=st.from_regex(r"2[0-9]{13}", fullmatch=True),
+       local=st.from_regex(r"qx[a-z0-9]{5,10}", fullmatch=True))
+def test_property_no_raw_identifier_appears_in_any_output(tmp_path_factory, test_key, surname,
+                                                          card, local):
+    base = tmp_path_factory.mktemp("prop")
+    (base / "raw").mkdir()
+    rows = borrower_rows()
+    rows[0][1], rows[0][2], rows[0][4] = card, surname, f"{local}@example.org"
+    rows[1][-1] = f"Ask {surname} about card {card}"
+    (base / "raw" / "borrowers.csv").write_text(csv_text(BORROWER_HEADER, rows))
+    (base / "raw" / "statistics.csv").write_text(csv_text(STAT_HEADER, stat_rows()))
+    (base / "library.toml").write_text(CONFIG)
+    assert main(["run", str(base / "library.toml"), "--period", "FY2025", "-q"]) == 0
+    blob = _all_output_bytes(base / "out")
+    for value in (surname, card, local):
+        assert value.encode() not in blob
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=50),
+       st.integers(min_value=1, max_value=50))
+def test_property_suppression_never_leaves_a_visible_small_count(counts, threshold):
+    con = duckdb.connect()
+    rows = con.execute(f"SELECT n, {suppress_sql('n', threshold)} FROM unnest(?) AS t(n)",
+                       [counts]).fetchall()
+    for n, value, suppressed in rows:
+        assert not (value is not None and 1 <= value <= threshold)
+        assert suppressed == (1 <= n <= threshold)
+        assert value == (None if suppressed else n)
