@@ -90,9 +90,7 @@ def _identifiers_sql(loaded: list[ingest.IngestedSource], exempt: tuple[str, ...
     parts = []
     for ing in loaded:
         for col in ing.header:
-            role = ing.resolved.roles.get(col, "drop")
-            if (role == "drop" or role.startswith("token")) and \
-                    f"{ing.name}.{col}" not in exempt:
+            if ing.resolved.scanned(col) and f"{ing.name}.{col}" not in exempt:
                 parts.append(f"SELECT DISTINCT {lit(ing.name)} AS source, {lit(col)} AS "
                              f"column_name, {q(col)} AS value FROM {ing.table} "
                              f"WHERE {q(col)} IS NOT NULL")
@@ -403,7 +401,10 @@ def _manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks) -> 
         "suppression": {"threshold": config.threshold,
                         "rule": f"counts from 1 to {config.threshold} are withheld (value "
                                 f"empty, suppressed = true); zeros are published"},
-        "leak_scan": {"min_whole_length": config.min_whole_length,
+        "leak_scan": {"not_identifiers": sorted(
+                          f"{i.name}.{c}" for i in loaded for c in i.header
+                          if i.resolved.roles.get(c) == "drop" and not i.resolved.scanned(c)),
+                      "min_whole_length": config.min_whole_length,
                       "min_substring_length": config.min_substring_length,
                       "exempt_columns": list(config.leak_scan_exempt)},
         "tables": tables,

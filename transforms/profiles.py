@@ -58,9 +58,18 @@ DEFAULT_DATE_FORMATS = ("%Y-%m-%d",)
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a format.
+
+    ``identifier`` is False for dropped columns that describe the library's catalogue or
+    workflow rather than a person (call numbers, prices, item status codes): they never leave
+    the raw zone, but they are not raw identifiers, so the exact-match scan does not look for
+    their values (a call number "HOTSPOT" equalling an item type is not a leak).
+    """
+
     role: str
     field: str | None = None
     required: bool = False    # the export must carry it
+    identifier: bool = True
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,10 @@ def _drop(*names: str) -> dict[str, Column]:
     return {n: Column("drop") for n in names}
 
 
+def _drop_non_personal(*names: str) -> dict[str, Column]:
+    return {n: Column("drop", identifier=False) for n in names}
+
+
 KOHA_STATISTICS = Profile(
     name="koha_statistics", kind="circulation",
     description="Koha `statistics` table (report export), one row per transaction",
@@ -92,7 +105,8 @@ KOHA_STATISTICS = Profile(
         "location": Column("keep", "location"),
         "ccode": Column("keep", "collection_code"),
         "categorycode": Column("keep", "patron_category"),
-        **_drop("value", "other", "interface", "proccode", "usercode", "associatedborrower"),
+        **_drop("other", "proccode", "usercode", "associatedborrower"),
+        **_drop_non_personal("value", "interface"),
     },
     event_codes={"issue": "checkout", "onsite_checkout": "checkout", "renew": "renewal",
                  "return": "checkin", "localuse": "in_library_use"},
@@ -140,16 +154,16 @@ KOHA_ITEMS = Profile(
         "ccode": Column("keep", "collection_code"),
         "location": Column("keep", "location"),
         "homebranch": Column("keep", "home_branch"),
-        **_drop(
-            "biblionumber", "biblioitemnumber", "barcode", "bookable", "dateaccessioned",
+        **_drop("barcode", "itemnotes", "itemnotes_nonpublic", "more_subfields_xml", "uri"),
+        **_drop_non_personal(
+            "biblionumber", "biblioitemnumber", "bookable", "dateaccessioned",
             "booksellerid", "holdingbranch", "price", "replacementprice",
             "replacementpricedate", "datelastborrowed", "datelastseen", "stack", "notforloan",
             "damaged", "damaged_on", "itemlost", "itemlost_on", "withdrawn", "withdrawn_on",
             "itemcallnumber", "coded_location_qualifier", "issues", "renewals", "reserves",
-            "restricted", "itemnotes", "itemnotes_nonpublic", "timestamp", "deleted_on",
-            "permanent_location", "onloan", "cn_source", "cn_sort", "materials", "uri",
-            "more_subfields_xml", "enumchron", "copynumber", "stocknumber", "new_status",
-            "exclude_from_local_holds_priority"),
+            "restricted", "timestamp", "deleted_on", "permanent_location", "onloan",
+            "cn_source", "cn_sort", "materials", "enumchron", "copynumber", "stocknumber",
+            "new_status", "exclude_from_local_holds_priority"),
     },
 )
 
@@ -165,11 +179,11 @@ SIERRA_CIRC_TRANS = Profile(
         "itype_code_num": Column("keep", "item_type"),
         "item_location_code": Column("keep", "location"),
         "ptype_code": Column("keep", "patron_category"),
-        **_drop(
-            "id", "application_name", "source_code", "volume_record_id", "bib_record_id",
-            "due_date_gmt", "count_type_code_num", "patron_home_library_code",
-            "patron_agency_code_num", "pcode1", "pcode2", "pcode3", "pcode4", "postal_code",
-            "loanrule_code_num"),
+        **_drop("id", "patron_home_library_code", "pcode1", "pcode2", "pcode3", "pcode4",
+                "postal_code", "patron_agency_code_num"),
+        **_drop_non_personal("application_name", "source_code", "volume_record_id",
+                             "bib_record_id", "due_date_gmt", "count_type_code_num",
+                             "loanrule_code_num"),
     },
     event_codes={"o": "checkout", "r": "renewal", "i": "checkin", "u": "in_library_use"},
 )
@@ -196,6 +210,18 @@ class ResolvedProfile:
     roles: dict[str, str]                 # every known column -> effective role
     fields: dict[str, str]                # field -> column (only where the role lets it flow)
     event_codes: dict[str, str]
+
+    def scanned(self, column: str) -> bool:
+        """Whether the exact-match scan looks for this column's values in the outputs:
+        every drop/token column that holds personal data, and every column the config
+        classified that the profile does not know."""
+        role = self.roles.get(column, "drop")
+        if not (role == "drop" or role.startswith("token")):
+            return False
+        spec = self.profile.columns.get(column)
+        if spec is None:
+            return True
+        return spec.identifier and (spec.role == "drop" or spec.role.startswith("token"))
 
     def token_domain(self, column: str) -> str:
         role = self.roles[column]
