@@ -1,0 +1,252 @@
+"""End to end on the built-in demo library.
+
+The published figures are recomputed here independently, with pandas straight from the raw demo
+exports and the demo config's mappings (no libstats transform code), and must match: exactly
+where a count is published, and within 1..threshold where it is withheld.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from libstats.cli import main
+from reports.release import tree_hash
+
+pytestmark = pytest.mark.slow
+PERIOD = "FY2025"
+START, END = "2024-07-01", "2025-06-30"
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(folder), "-q"]) == 0
+    return folder
+
+
+@pytest.fixture(scope="session")
+def cfg(demo):
+    return tomllib.loads((demo / "library.toml").read_text())
+
+
+def release(demo) -> Path:
+    return demo / "out" / "published" / "riverbend" / PERIOD
+
+
+def published(demo, name) -> pd.DataFrame:
+    return pd.read_csv(release(demo) / "tables" / f"{name}.csv", dtype={"value": "Int64"},
+                       keep_default_na=True)
+
+
+# --- independent recomputation from the raw exports ------------------------------------------
+
+def raw_events(demo, cfg) -> pd.DataFrame:
+    """Circulation events of FY2025 as (month, branch, itype, ccode, location, event, patron)."""
+    raw = demo / "raw"
+    k = pd.read_csv(raw / "koha" / "statistics.csv", dtype=str, keep_default_na=False)
+    k = k.assign(day=k["datetime"].str[:10], patron="koha:" + k["borrowernumber"])
+    kev = {"issue": "checkout", "renew": "renewal", "localuse": "in_library_use",
+           "return": "checkin"}
+    k["event"] = k["type"].map(kev)
+    ill = set(cfg["circulation"]["ill_lending_categories"])
+    k.loc[k["event"].isin(["checkout", "renewal"]) & k["categorycode"].isin(ill), "event"] = \
+        "ill_lent"
+    k = k.rename(columns={"itemtype": "itype"})[["day", "branch", "itype", "ccode", "location",
+                                                  "event", "patron", "borrowernumber"]]
+    s = pd.read_csv(raw / "sierra" / "circ_trans.csv", dtype=str, keep_default_na=False)
+    local = (pd.to_datetime(s["transaction_gmt"]).dt.tz_localize("UTC")
+             .dt.tz_convert(cfg["library"]["timezone"]))
+    alias = {a: b["code"] for b in cfg["branches"] for a in [b["code"], *b.get("aliases", [])]}
+    s = pd.DataFrame({
+        "day": local.dt.strftime("%Y-%m-%d"), "branch": s["stat_group_code_num"].map(alias),
+        "itype": s["itype_code_num"], "ccode": "", "location": s["item_location_code"],
+        "event": s["op_code"].map({"o": "checkout", "r": "renewal", "u": "in_library_use",
+                                   "i": "checkin"}),
+        "patron": "sierra:" + s["patron_record_id"], "borrowernumber": s["patron_record_id"]})
+    ev = pd.concat([k, s], ignore_index=True)
+    ev = ev[ev["event"].notna() & (ev["day"] >= START) & (ev["day"] <= END)].copy()
+    ev["month"] = ev["day"].str[:7]
+    material = {code: m for m, codes in cfg["material_types"].items() for code in codes}
+    ev["material"] = ev["itype"].map(material).fillna("unclassified")
+
+    def audience_of(rule_name):
+        rule = cfg["audience"].get(rule_name, {})
+        return (ev["itype"].isin(rule.get("item_types", []))
+                | ev["ccode"].isin(rule.get("collection_codes", []))
+                | ev["location"].isin(rule.get("locations", [])))
+    ev["audience"] = "adult"
+    ev.loc[audience_of("young_adult"), "audience"] = "young_adult"
+    ev.loc[audience_of("children"), "audience"] = "children"
+    return ev
+
+
+def assert_matches(pub: pd.DataFrame, expected: pd.Series, keys: list[str], threshold=10):
+    merged = pub.merge(expected.rename("expected").reset_index(), on=keys, how="left")
+    merged["expected"] = merged["expected"].fillna(0).astype(int)
+    shown = merged[~merged["suppressed"]]
+    assert (shown["value"].astype(int) == shown["expected"]).all(), \
+        shown[shown["value"].astype(int) != shown["expected"]].head()
+    hidden = merged[merged["suppressed"]]
+    assert hidden["value"].isna().all()
+    assert hidden["expected"].between(1, threshold).all()
+    # every expected non-zero cell is in the published grid
+    assert expected.sum() == merged["expected"].sum()
+
+
+def test_circulation_matches_an_independent_count(demo, cfg):
+    ev = raw_events(demo, cfg)
+    measure = {"checkout": "checkouts", "renewal": "renewals", "in_library_use":
+               "in_library_uses"}
+    ev = ev[ev["event"].isin(measure)].assign(measure=lambda d: d["event"].map(measure))
+    expected = ev.groupby(["month", "branch", "material", "audience", "measure"]).size()
+    expected.index.names = ["month", "branch_code", "material_type", "audience", "measure"]
+    pub = published(demo, "pub_circulation__branch_month_material")
+    assert_matches(pub, expected, list(expected.index.names))
+    assert pub["suppressed"].any() and (pub["value"] == 0).any()
+
+
+def test_active_borrowers_match_an_independent_count(demo, cfg):
+    ev = raw_events(demo, cfg)
+    ev = ev[ev["event"].isin(["checkout", "renewal"]) & (ev["borrowernumber"] != "")]
+    expected = ev.groupby(["month", "branch"])["patron"].nunique()
+    expected.index.names = ["month", "branch_code"]
+    assert_matches(published(demo, "pub_active_borrowers__branch_month"), expected,
+                   ["month", "branch_code"])
+
+
+def _age_band(dob: str, bands: list[int]) -> str:
+    if not dob:
+        return "unknown"
+    y, m, d = map(int, dob.split("-"))
+    age = 2025 - y - ((6, 30) < (m, d))
+    if age < 0 or age >= 120:
+        return "unknown"
+    label = f"{bands[-1]}+"
+    for lo, hi in zip(bands, bands[1:]):
+        if age < hi:
+            return f"{lo}-{hi - 1}"
+    return label
+
+
+def test_registered_users_follow_the_three_year_rule(demo, cfg):
+    b = pd.read_csv(demo / "raw" / "koha" / "borrowers.csv", dtype=str, keep_default_na=False,
+                    encoding="cp1252")
+    last = pd.concat([b["dateenrolled"], b["date_renewed"], b["lastseen"].str[:10]],
+                     axis=1).max(axis=1)
+    ok = ((b["dateenrolled"] <= END) & (b["anonymized"] != "1")
+          & ~b["categorycode"].isin(cfg["circulation"]["ill_lending_categories"])
+          & (last > "2022-06-30"))
+    reg = b[ok].assign(age_band=lambda d: d["dateofbirth"].map(
+        lambda x: _age_band(x, cfg["generalize"]["age_bands"])))
+    expected = reg.groupby(["branchcode", "age_band", "categorycode"]).size()
+    expected.index.names = ["branch_code", "age_band", "patron_category"]
+    assert_matches(published(demo, "pub_registered_users__branch_age_category"), expected,
+                   ["branch_code", "age_band", "patron_category"])
+    assert len(reg) < len(b)   # inactive patrons are not registered users
+
+
+def test_new_registrations_match(demo, cfg):
+    b = pd.read_csv(demo / "raw" / "koha" / "borrowers.csv", dtype=str, keep_default_na=False,
+                    encoding="cp1252")
+    b = b[(b["dateenrolled"] >= START) & (b["dateenrolled"] <= END)
+          & ~b["categorycode"].isin(cfg["circulation"]["ill_lending_categories"])]
+    expected = b.groupby(b["dateenrolled"].str[:7]).size()
+    expected.index.names = ["month"]
+    assert_matches(published(demo, "pub_new_registrations__month"), expected, ["month"])
+
+
+# --- privacy properties of every output ------------------------------------------------------
+
+def identifiers(demo) -> set[str]:
+    b = pd.read_csv(demo / "raw" / "koha" / "borrowers.csv", dtype=str, keep_default_na=False,
+                    encoding="cp1252")
+    values = set()
+    for col in ["cardnumber", "surname", "firstname", "email", "phone", "mobile", "userid",
+                "address", "smsalertnumber"]:
+        values |= {v for v in b[col] if len(v) >= 6}
+    return values
+
+
+def output_strings(demo) -> str:
+    """All text of every output file, and every string value of every Parquet file."""
+    parts = []
+    con = duckdb.connect()
+    for f in sorted((demo / "out").rglob("*")):
+        if not f.is_file() or ".work" in f.parts:
+            continue
+        if f.suffix == ".parquet":
+            rel = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{f}')").fetchall()
+            for name, typ, *_ in rel:
+                if typ == "VARCHAR":
+                    parts += [v for (v,) in con.execute(
+                        f"SELECT DISTINCT \"{name}\" FROM read_parquet('{f}')").fetchall() if v]
+        elif f.suffix in (".csv", ".json", ".html", ".txt", ".md"):
+            parts.append(f.read_text(encoding="utf-8"))
+    return "\x00".join(parts)
+
+
+def test_no_patron_identifier_reaches_any_output(demo):
+    text = output_strings(demo)
+    leaked = [v for v in identifiers(demo) if v in text]
+    assert not leaked, f"{len(leaked)} identifier value(s) found in outputs"
+
+
+def test_tokens_are_not_card_numbers_or_plain_hashes(demo):
+    import hashlib
+    zone = demo / "out" / "pseudonymized" / "riverbend" / PERIOD
+    tokens = {bytes(t) for (t,) in duckdb.connect().execute(
+        f"SELECT DISTINCT patron_token FROM read_parquet('{zone}/patrons.parquet')").fetchall()}
+    b = pd.read_csv(demo / "raw" / "koha" / "borrowers.csv", dtype=str, keep_default_na=False,
+                    encoding="cp1252")
+    plain = {hashlib.sha256(v.encode()).digest() for v in b["borrowernumber"]} | \
+            {hashlib.sha256(v.encode()).digest() for v in b["cardnumber"]}
+    assert tokens and not tokens & plain
+
+
+def test_rerun_is_byte_identical(demo):
+    before = (release(demo).resolve(), tree_hash(release(demo)))
+    assert main(["demo", "--out", str(demo), "-q"]) == 0
+    assert (release(demo).resolve(), tree_hash(release(demo))) == before
+
+
+def test_check_command_revalidates_the_release(demo, tmp_path):
+    assert main(["check", str(release(demo))]) == 0
+    copy = tmp_path / "release"
+    shutil.copytree(release(demo), copy)
+    csv = copy / "tables" / "pub_new_registrations__month.csv"
+    csv.write_text(csv.read_text().replace(",false\n", ",true\n", 1))
+    assert main(["check", str(copy)]) == 1
+
+
+def test_steward_report_and_data_docs(demo):
+    report = (release(demo) / "steward_report.html").read_text()
+    assert "Release published" in report and "11-25(b)(4)" in report and "182.815" in report
+    review = demo / "out" / "review" / "riverbend" / PERIOD
+    docs = list((review / "gx").rglob("index.html"))
+    assert docs, "GX Data Docs were not built"
+    manifest = json.loads((release(demo) / "manifest.json").read_text())
+    assert manifest["rows"]["sierra_circ_trans"]["out_of_scope"] > 0   # holds
+    assert manifest["tables"][0]["suppressed_cells"] > 0
+
+
+def test_notebook_runs_against_the_demo(demo):
+    import nbformat
+    from nbclient import NotebookClient
+    nb_path = Path(__file__).parent.parent / "notebooks" / "circulation_by_month.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
+        "the notebook must be committed without outputs"
+    os.environ["LIBSTATS_DEMO_OUT"] = str(demo)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+    artefacts = Path(__file__).parent.parent / "test-artifacts"
+    artefacts.mkdir(exist_ok=True)
+    nbformat.write(nb, artefacts / "circulation_by_month.executed.ipynb")
