@@ -24,8 +24,8 @@ def lit(value: str) -> str:
 def values_table(rows: list[tuple], names: list[str]) -> str:
     """A VALUES list usable in FROM, with typed VARCHAR columns.
 
-    >>> values_table([("a", "b")], ["x", "y"])
-    "(SELECT * FROM (VALUES ('a', 'b')) AS t(x, y))"
+    >>> print(values_table([("a", "b")], ["x", "y"]))
+    (SELECT * FROM (VALUES ('a', 'b')) AS t("x", "y"))
     """
     if not rows:
         nulls = ", ".join(f"NULL::VARCHAR AS {q(n)}" for n in names)
