@@ -65,3 +65,27 @@ def check_branches(con, ing: IngestedSource, column: str | None) -> None:
         _raise_at(con, ing, rowid, n, column,
                   "unknown branch: the value is not a branch code or alias in [[branches]] "
                   "(value not shown)")
+
+
+def check_staged_events(con, ing: IngestedSource, stg_table: str, ts_column: str,
+                        branch_column: str) -> None:
+    """The same checks for a circulation source, read off its staged table's flags (the
+    timestamps were parsed once, while staging)."""
+    checks = [
+        ("NOT _ts_given", ts_column, "a required value is empty"),
+        ("_ts_given AND event_ts IS NULL", ts_column,
+         "the timestamp cannot be parsed (expected an ISO date and time; set "
+         "'timestamp_format' for this source if the export uses another format)"),
+        ("NOT _branch_given", branch_column, "a required value is empty"),
+        ("_branch_given AND branch_code IS NULL", branch_column,
+         "unknown branch: the value is not a branch code or alias in [[branches]] "
+         "(value not shown)"),
+    ]
+    flags = ", ".join(f"min(_rec) FILTER (WHERE {cond}), count(*) FILTER (WHERE {cond})"
+                      for cond, _, _ in checks)
+    row = con.execute(f"SELECT {flags} FROM {stg_table}").fetchone()
+    found = [(row[2 * i], row[2 * i + 1], col, problem)
+             for i, (_, col, problem) in enumerate(checks) if row[2 * i] is not None]
+    if found:
+        rowid, n, col, problem = min(found, key=lambda f: f[0])
+        _raise_at(con, ing, rowid, n, col, problem)

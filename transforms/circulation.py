@@ -58,30 +58,46 @@ def local_timestamp_sql(src: StagedSource, library_tz: str) -> str:
     return f"timezone({lit(library_tz)}, timezone({lit(src.timezone)}, {ts}))"
 
 
-def stg_circ_events(sources: list[StagedSource], library_tz: str) -> str:
-    """One row per raw circulation record of every circulation source.
+def stg_circ_events(src: StagedSource, library_tz: str, *, event_type: str,
+                    branch_code: str) -> str:
+    """One row per raw record of one circulation source, parsed and mapped, nothing dropped.
 
     - timestamps parsed and moved to the library's local time (Sierra logs GMT);
-    - identifiers trimmed, empty as NULL, with the token domain beside them;
-    - ``_rec`` is the record's rowid in its raw table, for error messages.
+    - event type and branch code mapped inline from the config (NULL when out of scope or
+      unknown), identifiers and codes trimmed, empty as NULL;
+    - ``_rec`` is the record's rowid in its raw table; ``_ts_given`` / ``_branch_given`` say
+      whether the raw cell had a value, so bad values are found without parsing twice.
+
+    Args:
+        event_type: SQL mapping the column ``event_code`` to an event type.
+        branch_code: SQL mapping the column ``branch_raw`` to a branch code.
     """
-    parts = []
-    for s in sources:
-        parts.append(f"""
-            SELECT {lit(s.name)} AS source, rowid AS _rec,
-                   {local_timestamp_sql(s, library_tz)} AS event_ts,
-                   coalesce({_col(s, 'event_code')}, '*') AS event_code,
-                   {_col(s, 'branch')} AS branch_raw,
-                   {_col(s, 'patron_id')} AS patron_id,
-                   {lit(s.domains.get('patron_id', ''))} AS patron_domain,
-                   {_col(s, 'item_id')} AS item_id,
-                   {lit(s.domains.get('item_id', ''))} AS item_domain,
-                   {_col(s, 'item_type')} AS item_type,
-                   {_col(s, 'collection_code')} AS collection_code,
-                   {_col(s, 'location')} AS location,
-                   {_col(s, 'patron_category')} AS patron_category
-            FROM {s.table}""")
-    return "\nUNION ALL\n".join(parts)
+    ts_col = _col(src, "event_ts")
+    return f"""
+        WITH raw AS (
+            SELECT rowid AS _rec,
+                   {ts_col} AS ts_raw,
+                   {local_timestamp_sql(src, library_tz)} AS event_ts,
+                   {_col(src, 'event_code')} AS event_code,
+                   {_col(src, 'branch')} AS branch_raw,
+                   {_col(src, 'patron_id')} AS patron_id,
+                   {_col(src, 'item_id')} AS item_id,
+                   {_col(src, 'item_type')} AS item_type,
+                   {_col(src, 'collection_code')} AS collection_code,
+                   {_col(src, 'location')} AS location,
+                   {_col(src, 'patron_category')} AS patron_category
+            FROM {src.table}
+        )
+        SELECT {lit(src.name)} AS source, _rec, event_ts,
+               ts_raw IS NOT NULL AND NOT starts_with(ts_raw, '0000-00-00') AS _ts_given,
+               {event_type} AS event_type,
+               {branch_code} AS branch_code,
+               branch_raw IS NOT NULL AS _branch_given,
+               patron_id, {lit(src.domains.get('patron_id', ''))} AS patron_domain,
+               item_id, {lit(src.domains.get('item_id', ''))} AS item_domain,
+               item_type, collection_code, location, patron_category
+        FROM raw
+    """
 
 
 def stg_items(src: StagedSource) -> str:
@@ -117,76 +133,66 @@ def stg_patrons(src: StagedSource) -> str:
     """
 
 
-def int_circ_events(stg_circ_events: str, stg_items: str | None, int_tokens: str,
-                    int_patron_opt_in: str | None, *, start: str, end: str,
-                    ill_item_types: tuple[str, ...],
-                    ill_lending_categories: tuple[str, ...]) -> str:
+def int_circ_events(stg_circ_events: list[str], stg_items: str | None, int_tokens: str, *,
+                    start: str, end: str, ill_item_types: tuple[str, ...],
+                    ill_lending_categories: tuple[str, ...], material_type: str,
+                    audience: str) -> str:
     """One row per in-scope circulation event of the period, classified and tokenized.
 
-    - event type from the source's event codes; rows with other codes (holds, payments) and
-      rows outside the period are left out (the pipeline counts them);
+    - rows with codes out of scope (holds, payments) and rows outside the period are left out
+      (the pipeline counts them);
     - checkouts and renewals to ILL-lending patron categories become ``ill_lent`` (items lent
       to other libraries are not our circulation);
     - item type / collection / location filled from the items export where the transaction
-      lacks them; material type and audience from the config's mapping tables;
+      lacks them (only when ``stg_items`` is given); material type and audience mapped inline;
     - ``patron_token`` for every patron (in-run aggregates need them); ``patron_opt_in`` says
-      whether the patron opted in to keeping reading history (deny by default).
+      whether the patron opted in to keeping reading history (deny by default);
+    - ordered by source and record, so the files written from it are deterministic.
+
+    Args:
+        stg_circ_events: the staged tables, one per source.
+        material_type / audience: SQL over ``item_type``, ``collection_code``, ``location``.
     """
-    items_join = (f"LEFT JOIN ({stg_items}) AS it ON it.item_domain = s.item_domain "
-                  f"AND it.item_id = s.item_id") if stg_items else ""
-    it = (lambda c: f"coalesce(s.{c}, it.{c})") if stg_items else (lambda c: f"s.{c}")
-    opt_join = (f"LEFT JOIN {int_patron_opt_in} AS oi ON oi.patron_domain = s.patron_domain "
-                f"AND oi.patron_id = s.patron_id") if int_patron_opt_in else ""
-    opt = "coalesce(oi.opt_in, false)" if int_patron_opt_in else "false"
     ill_items = ", ".join(lit(x) for x in ill_item_types) or "NULL"
     ill_cats = ", ".join(lit(x) for x in ill_lending_categories) or "NULL"
+    union = " UNION ALL ".join(
+        f"SELECT source, _rec, CAST(event_ts AS DATE) AS event_date, branch_code, event_type, "
+        f"item_type, collection_code, location, patron_category, patron_id, patron_domain, "
+        f"item_id, item_domain FROM {t} WHERE event_type IS NOT NULL "
+        f"AND CAST(event_ts AS DATE) BETWEEN DATE {lit(start)} AND DATE {lit(end)}"
+        for t in stg_circ_events)
+    if stg_items:
+        items = f"""
+        , filled AS (
+            SELECT e.* REPLACE (coalesce(e.item_type, it.item_type) AS item_type,
+                                coalesce(e.collection_code, it.collection_code)
+                                    AS collection_code,
+                                coalesce(e.location, it.location) AS location)
+            FROM events AS e
+            LEFT JOIN ({stg_items}) AS it
+                   ON it.item_domain = e.item_domain AND it.item_id = e.item_id
+        )"""
+        source = "filled"
+    else:
+        items, source = "", "events"
     return f"""
-        WITH classified AS (
-            SELECT s.source, s._rec,
-                   CAST(s.event_ts AS DATE) AS event_date,
-                   b.branch_code,
-                   CASE WHEN ev.event_type IN ('checkout', 'renewal')
-                             AND s.patron_category IN ({ill_cats}) THEN 'ill_lent'
-                        ELSE ev.event_type END AS event_type,
-                   {it('item_type')} AS item_type,
-                   {it('collection_code')} AS collection_code,
-                   {it('location')} AS location,
-                   s.patron_category,
-                   s.patron_id, s.patron_domain, s.item_id, s.item_domain,
-                   {opt} AS patron_opt_in
-            FROM ({stg_circ_events}) AS s
-            JOIN map_event AS ev ON ev.source = s.source AND ev.code = s.event_code
-            LEFT JOIN map_branch AS b ON b.alias = s.branch_raw
-            {items_join}
-            {opt_join}
-            WHERE CAST(s.event_ts AS DATE) BETWEEN DATE {lit(start)} AND DATE {lit(end)}
-        ),
-        classes AS (
-            SELECT k.item_type, k.collection_code, k.location,
-                   coalesce(any_value(mt.material_type), 'unclassified') AS material_type,
-                   CASE WHEN bool_or(a.audience = 'children') THEN 'children'
-                        WHEN bool_or(a.audience = 'young_adult') THEN 'young_adult'
-                        ELSE 'adult' END AS audience
-            FROM (SELECT DISTINCT item_type, collection_code, location FROM classified) AS k
-            LEFT JOIN map_material AS mt ON mt.item_type = k.item_type
-            LEFT JOIN map_audience AS a
-                   ON (a.field = 'item_type' AND a.code = k.item_type)
-                   OR (a.field = 'collection_code' AND a.code = k.collection_code)
-                   OR (a.field = 'location' AND a.code = k.location)
-            GROUP BY ALL
-        )
+        WITH events AS ({union}){items}
         SELECT c.source, c._rec, c.event_date, strftime(c.event_date, '%Y-%m') AS month,
-               c.branch_code, c.event_type, k.material_type, k.audience,
-               c.item_type IN ({ill_items}) AS is_ill_borrowed,
+               c.branch_code,
+               CASE WHEN c.event_type IN ('checkout', 'renewal')
+                         AND c.patron_category IN ({ill_cats}) THEN 'ill_lent'
+                    ELSE c.event_type END AS event_type,
+               {material_type} AS material_type,
+               {audience} AS audience,
+               coalesce(c.item_type IN ({ill_items}), false) AS is_ill_borrowed,
                c.item_type AS item_type_code, c.collection_code, c.location AS location_code,
                c.patron_category,
-               pt.token AS patron_token, itok.token AS item_token, c.patron_opt_in
-        FROM classified AS c
-        JOIN classes AS k ON k.item_type IS NOT DISTINCT FROM c.item_type
-                         AND k.collection_code IS NOT DISTINCT FROM c.collection_code
-                         AND k.location IS NOT DISTINCT FROM c.location
+               pt.token AS patron_token, coalesce(pt.opt_in, false) AS patron_opt_in,
+               itok.token AS item_token
+        FROM {source} AS c
         LEFT JOIN {int_tokens} AS pt ON pt.domain = c.patron_domain AND pt.value = c.patron_id
         LEFT JOIN {int_tokens} AS itok ON itok.domain = c.item_domain AND itok.value = c.item_id
+        ORDER BY c.source, c._rec
     """
 
 
@@ -225,7 +231,7 @@ def int_patrons(stg_patrons: str, int_tokens: str, *, reference_date: str,
                 AND coalesce(p.patron_category NOT IN ({cats}), true)
                 AND {last_activity} > {ref} - INTERVAL {window_years} YEAR)
                    AS is_registered_user
-        FROM ({stg_patrons}) AS p
+        FROM {stg_patrons} AS p
         LEFT JOIN map_branch AS b ON b.alias = p.home_branch_raw
         LEFT JOIN {int_tokens} AS tok ON tok.domain = p.patron_domain
                                       AND tok.value = p.patron_id

@@ -5,40 +5,13 @@ from __future__ import annotations
 
 from libstats.config import Config
 from transforms.profiles import ResolvedProfile
-from transforms.sqlutil import values_table
+from transforms.sqlutil import lit, values_table
 
 
 def map_branch(config: Config) -> str:
     """alias -> branch code (every code is its own alias)."""
     rows = sorted(config.branch_for_alias().items())
     return f"SELECT * FROM {values_table(rows, ['alias', 'branch_code'])}"
-
-
-def map_event(resolved: list[ResolvedProfile]) -> str:
-    """(source, raw code) -> event type; a source whose event codes are not mapped in the
-    config (generic csv without ``event_code``) counts every row as a checkout."""
-    rows = []
-    for r in resolved:
-        if r.profile.kind != "circulation":
-            continue
-        codes = r.event_codes or ({"*": "checkout"} if "event_code" not in r.fields else {})
-        rows += [(r.source.name, code, ev) for code, ev in sorted(codes.items())]
-    return f"SELECT * FROM {values_table(rows, ['source', 'code', 'event_type'])}"
-
-
-def map_material(config: Config) -> str:
-    rows = sorted((code, name) for name, codes in config.material_types.items()
-                  for code in codes)
-    return f"SELECT * FROM {values_table(rows, ['item_type', 'material_type'])}"
-
-
-def map_audience(config: Config) -> str:
-    rows = []
-    for audience, rule in sorted(config.audience.items()):
-        rows += [("item_type", c, audience) for c in rule.item_types]
-        rows += [("collection_code", c, audience) for c in rule.collection_codes]
-        rows += [("location", c, audience) for c in rule.locations]
-    return f"SELECT * FROM {values_table(sorted(rows), ['field', 'code', 'audience'])}"
 
 
 def map_area(config: Config) -> str:
@@ -54,3 +27,51 @@ def map_ill_category(config: Config) -> str:
 def material_type_names(config: Config) -> list[str]:
     """Material types in config order, plus 'unclassified' for unmapped item types."""
     return [*config.material_types, "unclassified"]
+
+
+# --- the same mappings as inline SQL expressions, for the hot path (no joins) -------------
+
+def _case(expr: str, pairs: list[tuple[str, str]], default: str = "NULL") -> str:
+    if not pairs:
+        return default
+    whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in pairs)
+    return f"CASE {expr} {whens} ELSE {default} END"
+
+
+def branch_sql(config: Config, expr: str) -> str:
+    """Branch code for a raw branch value (code or alias); NULL when unknown."""
+    return _case(expr, sorted(config.branch_for_alias().items()))
+
+
+def material_sql(config: Config, item_type: str) -> str:
+    pairs = sorted((code, name) for name, codes in config.material_types.items()
+                   for code in codes)
+    return _case(item_type, pairs, "'unclassified'")
+
+
+def audience_sql(config: Config, item_type: str, collection_code: str, location: str) -> str:
+    """'children' if any children's rule matches the item, else 'young_adult', else 'adult'."""
+    def matches(rule) -> str:
+        parts = []
+        for expr, codes in ((item_type, rule.item_types),
+                            (collection_code, rule.collection_codes),
+                            (location, rule.locations)):
+            if codes:
+                parts.append(f"{expr} IN ({', '.join(lit(c) for c in codes)})")
+        return " OR ".join(parts) or "false"
+    children = matches(config.audience["children"]) if "children" in config.audience else "false"
+    ya = matches(config.audience["young_adult"]) if "young_adult" in config.audience else "false"
+    return (f"CASE WHEN coalesce({children}, false) THEN 'children' "
+            f"WHEN coalesce({ya}, false) THEN 'young_adult' ELSE 'adult' END")
+
+
+def event_type_sql(resolved: ResolvedProfile, code: str) -> str:
+    """Event type for a source's raw code; NULL for codes out of scope (holds, payments)."""
+    codes = resolved.event_codes
+    if not codes and "event_code" not in resolved.fields:
+        return "'checkout'"
+    return _case(code, sorted(codes.items()))
+
+
+def branch_codes(config: Config) -> list[str]:
+    return [b.code for b in config.branches]

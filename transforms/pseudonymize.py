@@ -24,17 +24,23 @@ def key_params(key: PeriodKey) -> dict:
     return {"ipad": key.ipad, "opad": key.opad}
 
 
-def int_tokens(identifier_sql: str) -> str:
-    """Table ``int_tokens``: one row per distinct (domain, value) with its token.
+def int_tokens(identifier_sql: str, int_patron_opt_in: str | None = None) -> str:
+    """Table ``int_tokens``: one row per distinct (domain, value) with its token, and whether
+    that patron opted in to keeping reading history (false for every other identifier).
 
     Args:
         identifier_sql: a query yielding columns (domain VARCHAR, value VARCHAR).
+        int_patron_opt_in: a table (patron_domain, patron_id, opt_in), if patrons are known.
     """
+    opt = (f"LEFT JOIN {int_patron_opt_in} AS o ON o.patron_domain = ids.domain "
+           f"AND o.patron_id = ids.value") if int_patron_opt_in else ""
+    opt_col = "coalesce(o.opt_in, false)" if int_patron_opt_in else "false"
     return f"""
         WITH ids AS (
             SELECT DISTINCT domain, value FROM ({identifier_sql})
             WHERE value IS NOT NULL
         )
-        SELECT domain, value, {hmac_sql("domain || chr(31) || value")} AS token
-        FROM ids
+        SELECT ids.domain, ids.value, {hmac_sql("ids.domain || chr(31) || ids.value")} AS token,
+               {opt_col} AS opt_in
+        FROM ids {opt}
     """
