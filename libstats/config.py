@@ -22,6 +22,9 @@ from libstats.errors import ConfigError
 ROLE_RE = re.compile(r"^(drop|keep|token(:[a-z][a-z0-9_]*)?|generalize:[a-z][a-z0-9_]*)$")
 AUDIENCES = ("children", "young_adult", "adult")
 DEFAULT_AGE_BANDS = (0, 5, 12, 18, 25, 35, 45, 55, 65, 75)
+# DuckDB's own default is 80% of RAM; a bounded default keeps a run (DuckDB plus Python, pandas
+# and Great Expectations) under about 2 GB, and DuckDB spills to disk beyond it.
+DEFAULT_MEMORY_LIMIT = "1200MB"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class Config:
     min_whole_length: int
     min_substring_length: int
     leak_scan_exempt: tuple[str, ...]
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    threads: int | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -246,6 +251,15 @@ def load_config(path: Path | str) -> Config:
             raise leak.fail("exempt_columns", "entries must look like \"source.column\"")
     leak.finish()
 
+    eng = root.sub("engine", {})
+    memory_limit = eng.get("memory_limit", str, DEFAULT_MEMORY_LIMIT)
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory_limit):
+        raise eng.fail("memory_limit", "must be a size like \"1200MB\" or \"4GB\"")
+    threads = eng.get("threads", int, None)
+    if threads is not None and threads < 1:
+        raise eng.fail("threads", "must be at least 1")
+    eng.finish()
+
     sources = _sources(root, tz)
     root.finish()
     return Config(
@@ -255,7 +269,8 @@ def load_config(path: Path | str) -> Config:
         age_bands=age_bands, area_map=area_map, area_default=area_default,
         area_prefix_length=area_prefix, reading_history_opt_in=opt_in, ill_item_types=ill_types,
         ill_lending_categories=ill_cats, registered_window_years=window,
-        min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt)
+        min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
+        memory_limit=memory_limit, threads=threads)
 
 
 def _check_tz(reader: _Reader, name: str, tz: str) -> None:

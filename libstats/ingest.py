@@ -152,6 +152,9 @@ def _read_header(path: Path, resolved: ResolvedProfile, head: bytes) -> list[str
     for i, name in enumerate(header, start=1):
         if not name:
             raise InputError(path, f"header field {i} is empty", line=1, source=src.name)
+        if name.startswith("__"):
+            raise InputError(path, "column names starting with '__' are reserved by libstats",
+                             line=1, column=name, source=src.name)
     seen = set()
     for name in header:
         if name in seen:
@@ -187,8 +190,13 @@ def _transcode(path: Path, encoding: str, dest: Path, source: str) -> Path:
 
 
 def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Path,
-                progress=None) -> IngestedSource:
-    """Load every file of a source into table ``raw_<name>`` after the checks above."""
+                progress=None, computed=None) -> IngestedSource:
+    """Load every file of a source into table ``raw_<name>`` after the checks above.
+
+    ``computed`` is an optional function of the header returning an SQL select list over the
+    raw columns (each aliased with a ``__`` name), evaluated in the same pass, so a large
+    export is parsed exactly once.
+    """
     src = resolved.source
     table = f"raw_{src.name}"
     if not files:
@@ -202,9 +210,7 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
         header = _read_header(path, resolved, head)
         if ingested is None:
             ingested = IngestedSource(resolved, table, header)
-            cols = ", ".join(f"{_q(c)} VARCHAR" for c in header)
             con.execute(f"DROP TABLE IF EXISTS {table}")
-            con.execute(f"CREATE TABLE {table} ({cols})")
         elif header != ingested.header:
             raise InputError(path, "the header differs from the first file of this source "
                                    f"({ingested.files[0].path.name})", line=1, source=src.name)
@@ -214,8 +220,10 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
             info.transcoded = _transcode(path, src.encoding, work_dir / f"{table}_{n}.utf8.csv",
                                          src.name)
             read_path = info.transcoded
-        info.first_rowid = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        _copy_into(con, table, header, read_path, path, src)
+        info.first_rowid = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] \
+            if ingested.files else 0
+        _copy_into(con, table, header, read_path, path, src,
+                   computed(header) if computed else None, create=not ingested.files)
         info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - info.first_rowid
         ingested.files.append(info)
         if not utf8:
@@ -226,14 +234,17 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
     return ingested
 
 
-def _copy_into(con, table: str, header: list[str], read_path: Path, orig: Path, src) -> None:
+def _copy_into(con, table: str, header: list[str], read_path: Path, orig: Path, src,
+               computed: str | None, create: bool) -> None:
     columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'"
                               for c in header) + "}"
     rej, scan = f"_rej_{table}", f"_rejscan_{table}"
     con.execute(f"DROP TABLE IF EXISTS {rej}")
     con.execute(f"DROP TABLE IF EXISTS {scan}")
+    select = f"*, {computed}" if computed else "*"
+    into = f"CREATE TABLE {table} AS" if create else f"INSERT INTO {table}"
     con.execute(
-        f"INSERT INTO {table} SELECT * FROM read_csv(?, header = true, auto_detect = false, "
+        f"{into} SELECT {select} FROM read_csv(?, header = true, auto_detect = false, "
         f"delim = ?, quote = '\"', escape = '\"', columns = {columns}, strict_mode = true, "
         f"null_padding = false, encoding = 'utf-8', store_rejects = true, "
         f"rejects_table = '{rej}', rejects_scan = '{scan}', max_line_size = 10000000)",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,14 +39,6 @@ from transforms.profiles import (DEFAULT_DATE_FORMATS, DEFAULT_TIMESTAMP_FORMATS
                                  ResolvedProfile, resolve)
 from transforms.pseudonymize import int_tokens, key_params
 from transforms.sqlutil import lit, q
-
-PZ_EVENT_COLUMNS = ("event_date, month, branch_code, event_type, material_type, audience, "
-                    "is_ill_borrowed, item_type_code, collection_code, location_code, "
-                    "patron_category, patron_token, item_token, key_id, source")
-PZ_PATRON_COLUMNS = ("patron_token, key_id, home_branch_code, patron_category, age_band, area, "
-                     "enrolled_month, last_activity_month, is_registered_user, "
-                     "reading_history_opt_in")
-
 
 @dataclass
 class RunResult:
@@ -72,15 +65,16 @@ def connect(work_dir: Path, memory_limit: str | None = None, threads: int | None
     return con
 
 
-def _staged(ing: ingest.IngestedSource, config: Config) -> circ.StagedSource:
-    r: ResolvedProfile = ing.resolved
+def _staged_source(r: ResolvedProfile, header: list[str], config: Config) -> circ.StagedSource:
+    """What the SQL needs to know about a source, given the columns its files carry."""
     src = r.source
     tz = src.timezone or r.profile.timezone or config.timezone
-    present = set(ing.header)
+    present = set(header)
     fields = {f: c for f, c in r.fields.items() if c in present}
     domains = {f: r.token_domain(c) for f, c in fields.items() if f in ("patron_id", "item_id")}
     return circ.StagedSource(
-        name=src.name, table=ing.table, fields=fields, timezone=tz, domains=domains,
+        name=src.name, table=f"raw_{src.name}", fields=fields, timezone=tz, domains=domains,
+        written=frozenset(f for f in fields if r.written(f)),
         timestamp_formats=(src.timestamp_format,) if src.timestamp_format
         else DEFAULT_TIMESTAMP_FORMATS,
         date_formats=(src.date_format,) if src.date_format else DEFAULT_DATE_FORMATS)
@@ -106,6 +100,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     """Run the whole pipeline for one period. Raises LibstatsError subclasses on failure."""
     # 1-2: key and profiles, before reading any data.
     master = keys.load_master_key(config.key_env, config.key_file)
+    # Importing Great Expectations takes seconds of pure Python; do it while DuckDB works.
+    threading.Thread(target=_import_gx, name="import-gx", daemon=True).start()
     pkey = keys.derive_period_key(master, period.key_period)
     del master
     resolved = [resolve(s, config.path) for s in config.sources]
@@ -121,39 +117,41 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     work_dir.mkdir(parents=True)
     pub_stage = pz_stage = None
     try:
-        con = connect(work_dir, memory_limit, threads)
-        # 3: raw_*
-        loaded = []
-        for r in resolved:
-            files = ingest.expand_paths(config.base_dir, r.source.path)
-            _say(progress, f"reading source '{r.source.name}' ({len(files)} file(s))")
-            loaded.append(ingest.load_source(con, r, files, work_dir, progress))
+        con = connect(work_dir, memory_limit or config.memory_limit, threads or config.threads)
+        # 3: raw_* (circulation sources staged in the same pass), 4: check_values
         for name, sql in [("map_branch", mappings.map_branch(config)),
                           ("map_area", mappings.map_area(config)),
                           ("map_ill_category", mappings.map_ill_category(config))]:
             con.execute(f"CREATE TABLE {name} AS {sql}")
-        # 4: stg_* and check_values
-        staged = {ing.name: _staged(ing, config) for ing in loaded}
-        circ_loaded = [i for i in loaded if i.resolved.profile.kind == "circulation"]
-        if not circ_loaded:
+        if not any(r.profile.kind == "circulation" for r in resolved):
             raise ConfigError(config.path, "sources", "needs at least one 'circulation' source")
-        stg_tables = []
-        for ing in loaded:
-            s = staged[ing.name]
-            if ing.resolved.profile.kind != "circulation":
+        loaded, staged, stg_tables = [], {}, []
+        for r in resolved:
+            files = ingest.expand_paths(config.base_dir, r.source.path)
+            _say(progress, f"reading source '{r.source.name}' ({len(files)} file(s))")
+            computed = None
+            if r.profile.kind == "circulation":
+                def computed(header, r=r):
+                    s = _staged_source(r, header, config)
+                    return circ.stg_circ_columns(
+                        s, config.timezone,
+                        event_type=lambda code: mappings.event_type_sql(r, code),
+                        branch_code=lambda b: mappings.branch_sql(config, b))
+            ing = ingest.load_source(con, r, files, work_dir, progress, computed)
+            loaded.append(ing)
+            s = staged[ing.name] = _staged_source(r, ing.header, config)
+            if r.profile.kind == "circulation":
+                view = f"stg_{ing.name}"
+                con.execute(f"CREATE VIEW {view} AS {circ.stg_circ_events(s)}")
+                validate.check_staged_events(con, ing, view, s.fields["event_ts"],
+                                             s.fields["branch"])
+                stg_tables.append(view)
+            else:
                 validate.check_values(con, ing, s)
                 validate.check_branches(con, ing, s.fields.get("home_branch"))
-                continue
-            table = f"stg_{ing.name}"
-            con.execute(f"CREATE TABLE {table} AS " + circ.stg_circ_events(
-                s, config.timezone,
-                event_type=mappings.event_type_sql(ing.resolved, "event_code"),
-                branch_code=mappings.branch_sql(config, "branch_raw")))
-            validate.check_staged_events(con, ing, table, s.fields["event_ts"],
-                                         s.fields["branch"])
-            stg_tables.append(table)
         _say(progress, "sources read and checked")
-        circ_sources = [staged[i.name] for i in circ_loaded]
+        circ_sources = [staged[i.name] for i in loaded
+                        if i.resolved.profile.kind == "circulation"]
         patron_sources = [staged[i.name] for i in loaded if i.resolved.profile.kind == "patrons"]
         item_sources = [staged[i.name] for i in loaded if i.resolved.profile.kind == "items"]
 
@@ -165,13 +163,23 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             con.execute(f"CREATE TABLE int_patron_opt_in AS SELECT patron_domain, patron_id, "
                         f"bool_or(coalesce(privacy IN ({opt}), false)) AS opt_in "
                         f"FROM stg_patrons WHERE patron_id IS NOT NULL GROUP BY ALL")
+        # Tokens are made for identifiers whose role is token: patrons, and items only where
+        # the config asks for item tokens.
+        tokenized = {r.source.name: r for r in resolved}
         id_parts = [f"SELECT DISTINCT patron_domain AS domain, patron_id AS value FROM {t}"
-                    for t in stg_tables]
+                    for t, s in zip(stg_tables, circ_sources)
+                    if tokenized[s.name].tokenized("patron_id")]
         id_parts += [f"SELECT DISTINCT item_domain AS domain, item_id AS value FROM {t}"
-                     for t in stg_tables]
+                     for t, s in zip(stg_tables, circ_sources)
+                     if tokenized[s.name].tokenized("item_id")]
         if patron_sources:
             id_parts.append("SELECT patron_domain AS domain, patron_id AS value "
                             "FROM stg_patrons")
+        if not id_parts:
+            id_parts.append("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS value")
+        token_domains = sorted(
+            {s.domains[f] for s in circ_sources for f in ("patron_id", "item_id")
+             if f in s.domains and tokenized[s.name].tokenized(f)})
         _say(progress, "computing keyed tokens")
         con.execute("CREATE TABLE int_tokens AS " + int_tokens(
             " UNION ALL ".join(id_parts),
@@ -190,7 +198,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         stg_items = _items_needed(con, stg_tables, item_sources)
         _say(progress, "classifying events")
         con.execute("CREATE TABLE int_circ_events AS " + circ.int_circ_events(
-            stg_tables, stg_items, "int_tokens",
+            stg_tables, stg_items,
             start=period.start.isoformat(), end=period.end.isoformat(),
             ill_item_types=config.ill_item_types,
             ill_lending_categories=config.ill_lending_categories,
@@ -202,7 +210,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         # 7: pz_* written aside
         _say(progress, "writing the pseudonymized zone")
         pz_stage = release.staging_dir(pz_root, period.label)
-        pz_tables = _write_pseudonymized(con, pz_stage, pkey.key_id, bool(patron_sources))
+        pz_tables = _write_pseudonymized(con, pz_stage, pkey.key_id, bool(patron_sources),
+                                         token_domains)
 
         # 8: pub_*
         _say(progress, "computing published tables")
@@ -270,6 +279,13 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
+def _import_gx() -> None:
+    try:
+        import great_expectations  # noqa: F401
+    except Exception:  # noqa: BLE001 - the real import, later, reports any problem
+        pass
+
+
 def _pid() -> int:
     import os
     return os.getpid()
@@ -294,8 +310,8 @@ def _row_counts(con, loaded, circ_sources) -> dict:
     for ing in loaded:
         c = {"read": ing.rows}
         if ing.name in names:
-            scoped = con.execute(f"SELECT count(*) FROM stg_{ing.name} "
-                                 f"WHERE event_type IS NOT NULL").fetchone()[0]
+            scoped = con.execute(f"SELECT count(*) FROM {ing.table} "
+                                 f"WHERE __event_type IS NOT NULL").fetchone()[0]
             c["in_period"] = int(in_period.get(ing.name, 0))
             c["out_of_scope"] = ing.rows - int(scoped)
             c["outside_period"] = int(scoped) - c["in_period"]
@@ -317,24 +333,34 @@ def _items_needed(con, stg_tables: list[str], item_sources) -> str | None:
     return " UNION ALL ".join(circ.stg_items(s) for s in item_sources)
 
 
-def _write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool) -> list[dict]:
-    """events by month (patron tokens only for opted-in patrons) and patrons, as Parquet."""
+def _write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
+                         token_domains: list[str]) -> list[dict]:
+    """events by month (patron tokens only for patrons who opted in to reading history) and
+    patrons, as Parquet, each file in source-record order (deterministic)."""
     tables = []
+    domains = ", ".join(lit(d) for d in token_domains) or "NULL"
     months = [m for (m,) in con.execute(
         "SELECT DISTINCT month FROM int_circ_events ORDER BY month").fetchall()]
-    total = 0
     for month in months:
         folder = stage / "events" / f"month={month}"
         folder.mkdir(parents=True)
         con.execute(
-            f"COPY (SELECT event_date, month, branch_code, event_type, material_type, audience, "
-            f"is_ill_borrowed, item_type_code, collection_code, location_code, patron_category, "
-            f"CASE WHEN patron_opt_in THEN patron_token END AS patron_token, item_token, "
-            f"{lit(key_id)} AS key_id, source FROM int_circ_events WHERE month = ? "
-            f") TO {lit(str(folder / 'data_0.parquet'))} "
+            f"COPY (SELECT e.event_date, e.month, e.branch_code, e.event_type, e.material_type, "
+            f"e.audience, e.is_ill_borrowed, e.item_type_code, e.collection_code, "
+            f"e.location_code, e.patron_category, pt.token AS patron_token, "
+            f"it.token AS item_token, {lit(key_id)} AS key_id, e.source "
+            f"FROM int_circ_events AS e "
+            f"LEFT JOIN int_tokens AS pt ON pt.opt_in AND pt.domain IN ({domains}) "
+            f"     AND pt.domain = e.patron_domain AND pt.value = e.patron_id "
+            f"LEFT JOIN int_tokens AS it ON it.domain IN ({domains}) "
+            f"     AND it.domain = e.item_domain AND it.value = e.item_id "
+            f"WHERE e.month = ? ORDER BY e.source, e._rec) "
+            f"TO {lit(str(folder / 'data_0.parquet'))} "
             f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
-    total = con.execute("SELECT count(*) FROM int_circ_events").fetchone()[0]
-    opted = con.execute("SELECT count(*) FROM int_circ_events WHERE patron_opt_in").fetchone()[0]
+    total, opted = con.execute(
+        f"SELECT count(*), count(pt.token) FROM int_circ_events AS e "
+        f"LEFT JOIN int_tokens AS pt ON pt.opt_in AND pt.domain IN ({domains}) "
+        f"AND pt.domain = e.patron_domain AND pt.value = e.patron_id").fetchone()
     tables.append({"table": "events", "rows": int(total),
                    "note": f"{int(opted)} events carry a patron token (patrons who opted in to "
                            f"reading history); the others count in aggregates only"})

@@ -81,6 +81,22 @@ def test_only_opted_in_patrons_keep_event_history(published):
     assert patrons == (5, 1)
 
 
+def test_dropped_codes_and_item_tokens_follow_the_config(mini_library, capsys):
+    zone = mini_library.parent / PZ
+    text = mini_library.read_text().replace(
+        'format = "koha_statistics"',
+        'format = "koha_statistics"\ncolumns = { location = "drop", '
+        'itemnumber = "token:koha_item" }')
+    mini_library.write_text(text)
+    code, out = run(mini_library, capsys)
+    assert code == 0, out
+    row = duckdb.connect().execute(
+        f"SELECT count(location_code), count(item_token), count(DISTINCT item_token), "
+        f"count(item_type_code) FROM read_parquet('{zone}/events/*/*.parquet')").fetchone()
+    # location dropped; every event has an item token (40 distinct items); item type kept
+    assert row == (0, 41, 40, 41)
+
+
 def test_manifest_records_inputs_checks_keys_and_legal_basis(published):
     m = json.loads((published.parent / PUB / "manifest.json").read_text())
     assert {i["source"] for i in m["inputs"]} == {"stats", "patrons"}

@@ -6,6 +6,7 @@ Every function returns the SQL text of the table it is named after; the pipeline
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from transforms.generalize import age_band_sql, area_joins, area_sql
@@ -25,6 +26,7 @@ class StagedSource:
     domains: dict[str, str]         # field (patron_id / item_id) -> token domain
     timestamp_formats: tuple[str, ...]
     date_formats: tuple[str, ...]
+    written: frozenset[str] = frozenset()   # fields whose role lets them be written out
 
 
 def _col(src: StagedSource, fld: str) -> str:
@@ -58,45 +60,52 @@ def local_timestamp_sql(src: StagedSource, library_tz: str) -> str:
     return f"timezone({lit(library_tz)}, timezone({lit(src.timezone)}, {ts}))"
 
 
-def stg_circ_events(src: StagedSource, library_tz: str, *, event_type: str,
-                    branch_code: str) -> str:
-    """One row per raw record of one circulation source, parsed and mapped, nothing dropped.
+STG_EVENT_COLUMNS = ("event_ts", "_ts_given", "event_type", "branch_code", "_branch_given",
+                     "patron_id", "item_id", "item_type", "collection_code", "location",
+                     "patron_category")
+
+
+def stg_circ_columns(src: StagedSource, library_tz: str, *,
+                     event_type: Callable[[str], str], branch_code: Callable[[str], str]) -> str:
+    """The staged columns of a circulation source, as a select list over its raw columns.
+
+    Evaluated while the CSV is read (one parse), each aliased ``__<name>``:
 
     - timestamps parsed and moved to the library's local time (Sierra logs GMT);
     - event type and branch code mapped inline from the config (NULL when out of scope or
-      unknown), identifiers and codes trimmed, empty as NULL;
-    - ``_rec`` is the record's rowid in its raw table; ``_ts_given`` / ``_branch_given`` say
-      whether the raw cell had a value, so bad values are found without parsing twice.
+      unknown); identifiers and codes trimmed, empty as NULL;
+    - ``_ts_given`` / ``_branch_given`` say whether the raw cell had a value, so bad values are
+      found from these flags without parsing twice.
 
     Args:
-        event_type: SQL mapping the column ``event_code`` to an event type.
-        branch_code: SQL mapping the column ``branch_raw`` to a branch code.
+        event_type: gives the SQL mapping an event-code expression to an event type.
+        branch_code: gives the SQL mapping a branch expression to a branch code.
     """
-    ts_col = _col(src, "event_ts")
+    ts = _col(src, "event_ts")
+    code, branch = _col(src, "event_code"), _col(src, "branch")
+    cols = {
+        "event_ts": local_timestamp_sql(src, library_tz),
+        "_ts_given": f"({ts} IS NOT NULL AND NOT starts_with({ts}, '0000-00-00'))",
+        "event_type": event_type(code),
+        "branch_code": branch_code(branch),
+        "_branch_given": f"({branch} IS NOT NULL)",
+        **{f: _col(src, f) for f in ("patron_id", "item_id", "item_type", "collection_code",
+                                     "location", "patron_category")},
+    }
+    return ", ".join(f"{expr} AS __{name}" for name, expr in cols.items())
+
+
+def stg_circ_events(src: StagedSource) -> str:
+    """One row per raw record of one circulation source: the staged columns, with the source,
+    the record's rowid (``_rec``, for error messages and a stable order) and token domains."""
+    cols = ", ".join(f"__{c} AS {c}" for c in STG_EVENT_COLUMNS)
+    out = ", ".join(f"{'__' + f if f in src.written else 'NULL::VARCHAR'} AS {f}_out"
+                    for f in ("item_type", "collection_code", "location", "patron_category"))
     return f"""
-        WITH raw AS (
-            SELECT rowid AS _rec,
-                   {ts_col} AS ts_raw,
-                   {local_timestamp_sql(src, library_tz)} AS event_ts,
-                   {_col(src, 'event_code')} AS event_code,
-                   {_col(src, 'branch')} AS branch_raw,
-                   {_col(src, 'patron_id')} AS patron_id,
-                   {_col(src, 'item_id')} AS item_id,
-                   {_col(src, 'item_type')} AS item_type,
-                   {_col(src, 'collection_code')} AS collection_code,
-                   {_col(src, 'location')} AS location,
-                   {_col(src, 'patron_category')} AS patron_category
-            FROM {src.table}
-        )
-        SELECT {lit(src.name)} AS source, _rec, event_ts,
-               ts_raw IS NOT NULL AND NOT starts_with(ts_raw, '0000-00-00') AS _ts_given,
-               {event_type} AS event_type,
-               {branch_code} AS branch_code,
-               branch_raw IS NOT NULL AS _branch_given,
-               patron_id, {lit(src.domains.get('patron_id', ''))} AS patron_domain,
-               item_id, {lit(src.domains.get('item_id', ''))} AS item_domain,
-               item_type, collection_code, location, patron_category
-        FROM raw
+        SELECT {lit(src.name)} AS source, rowid AS _rec, {cols}, {out},
+               {lit(src.domains.get('patron_id', ''))} AS patron_domain,
+               {lit(src.domains.get('item_id', ''))} AS item_domain
+        FROM {src.table}
     """
 
 
@@ -133,11 +142,11 @@ def stg_patrons(src: StagedSource) -> str:
     """
 
 
-def int_circ_events(stg_circ_events: list[str], stg_items: str | None, int_tokens: str, *,
-                    start: str, end: str, ill_item_types: tuple[str, ...],
+def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start: str,
+                    end: str, ill_item_types: tuple[str, ...],
                     ill_lending_categories: tuple[str, ...], material_type: str,
                     audience: str) -> str:
-    """One row per in-scope circulation event of the period, classified and tokenized.
+    """One row per in-scope circulation event of the period, classified (in-run table).
 
     - rows with codes out of scope (holds, payments) and rows outside the period are left out
       (the pipeline counts them);
@@ -145,20 +154,22 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, int_token
       to other libraries are not our circulation);
     - item type / collection / location filled from the items export where the transaction
       lacks them (only when ``stg_items`` is given); material type and audience mapped inline;
-    - ``patron_token`` for every patron (in-run aggregates need them); ``patron_opt_in`` says
-      whether the patron opted in to keeping reading history (deny by default);
-    - ordered by source and record, so the files written from it are deterministic.
+    - raw patron and item ids stay (in-run only) for distinct counts and the token join when
+      the pseudonymized zone is written; ``*_code`` columns are NULL where the config dropped
+      the field.
 
     Args:
-        stg_circ_events: the staged tables, one per source.
-        material_type / audience: SQL over ``item_type``, ``collection_code``, ``location``.
+        stg_circ_events: the staged views, one per source.
+        material_type / audience: SQL over ``c.item_type``, ``c.collection_code``,
+            ``c.location``.
     """
     ill_items = ", ".join(lit(x) for x in ill_item_types) or "NULL"
     ill_cats = ", ".join(lit(x) for x in ill_lending_categories) or "NULL"
     union = " UNION ALL ".join(
         f"SELECT source, _rec, CAST(event_ts AS DATE) AS event_date, branch_code, event_type, "
         f"item_type, collection_code, location, patron_category, patron_id, patron_domain, "
-        f"item_id, item_domain FROM {t} WHERE event_type IS NOT NULL "
+        f"item_id, item_domain, item_type_out, collection_code_out, location_out, "
+        f"patron_category_out FROM {t} WHERE event_type IS NOT NULL "
         f"AND CAST(event_ts AS DATE) BETWEEN DATE {lit(start)} AND DATE {lit(end)}"
         for t in stg_circ_events)
     if stg_items:
@@ -185,14 +196,10 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, int_token
                {material_type} AS material_type,
                {audience} AS audience,
                coalesce(c.item_type IN ({ill_items}), false) AS is_ill_borrowed,
-               c.item_type AS item_type_code, c.collection_code, c.location AS location_code,
-               c.patron_category,
-               pt.token AS patron_token, coalesce(pt.opt_in, false) AS patron_opt_in,
-               itok.token AS item_token
+               c.item_type_out AS item_type_code, c.collection_code_out AS collection_code,
+               c.location_out AS location_code, c.patron_category_out AS patron_category,
+               c.patron_domain, c.patron_id, c.item_domain, c.item_id
         FROM {source} AS c
-        LEFT JOIN {int_tokens} AS pt ON pt.domain = c.patron_domain AND pt.value = c.patron_id
-        LEFT JOIN {int_tokens} AS itok ON itok.domain = c.item_domain AND itok.value = c.item_id
-        ORDER BY c.source, c._rec
     """
 
 
@@ -294,9 +301,10 @@ def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str
             CROSS JOIN (SELECT DISTINCT branch_code FROM map_branch) AS b
         ),
         counts AS (
-            SELECT month, branch_code, count(DISTINCT patron_token) AS n
+            SELECT month, branch_code,
+                   count(DISTINCT patron_domain || chr(31) || patron_id) AS n
             FROM {int_circ_events}
-            WHERE event_type IN ('checkout', 'renewal') AND patron_token IS NOT NULL
+            WHERE event_type IN ('checkout', 'renewal') AND patron_id IS NOT NULL
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.branch_code,

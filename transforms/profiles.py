@@ -70,6 +70,7 @@ class Column:
     field: str | None = None
     required: bool = False    # the export must carry it
     identifier: bool = True
+    allowed: tuple[str, ...] = ()   # looser roles the config may choose for this column
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,10 @@ KOHA_STATISTICS = Profile(
         "branch": Column("keep", "branch", required=True),
         "type": Column("keep", "event_code", required=True),
         "borrowernumber": Column("token:koha_patron", "patron_id", required=True),
-        "itemnumber": Column("token:koha_item", "item_id"),
+        # Items are not people, but item + day can be looked up in the ILS: by default the
+        # item id is used in the run only (to fill codes from the items export) and dropped.
+        # A library that wants per-copy analysis may choose "token:koha_item".
+        "itemnumber": Column("drop", "item_id", allowed=("token:koha_item",)),
         "itemtype": Column("keep", "item_type"),
         "location": Column("keep", "location"),
         "ccode": Column("keep", "collection_code"),
@@ -149,7 +153,7 @@ KOHA_ITEMS = Profile(
     name="koha_items", kind="items",
     description="Koha `items` table (one row per copy)",
     columns={
-        "itemnumber": Column("token:koha_item", "item_id", required=True),
+        "itemnumber": Column("drop", "item_id", required=True, allowed=("token:koha_item",)),
         "itype": Column("keep", "item_type"),
         "ccode": Column("keep", "collection_code"),
         "location": Column("keep", "location"),
@@ -175,7 +179,7 @@ SIERRA_CIRC_TRANS = Profile(
         "op_code": Column("keep", "event_code", required=True),
         "stat_group_code_num": Column("keep", "branch", required=True),
         "patron_record_id": Column("token:sierra_patron", "patron_id"),
-        "item_record_id": Column("token:sierra_item", "item_id"),
+        "item_record_id": Column("drop", "item_id", allowed=("token:sierra_item",)),
         "itype_code_num": Column("keep", "item_type"),
         "item_location_code": Column("keep", "location"),
         "ptype_code": Column("keep", "patron_category"),
@@ -223,9 +227,27 @@ class ResolvedProfile:
             return True
         return spec.identifier and (spec.role == "drop" or spec.role.startswith("token"))
 
+    def tokenized(self, field_name: str) -> bool:
+        """Whether the column feeding this field may be written as a token."""
+        col = self.fields.get(field_name)
+        return col is not None and self.roles.get(col, "drop").startswith("token")
+
     def token_domain(self, column: str) -> str:
+        """The token domain of a column: from its role, else from the token role its profile
+        allows (a dropped item id still joins items of the same domain), else its own."""
         role = self.roles[column]
-        return role.split(":", 1)[1] if ":" in role else f"{self.source.name}_{column}"
+        if not role.startswith("token"):
+            spec = self.profile.columns.get(column)
+            role = next((a for a in (spec.allowed if spec else ()) if a.startswith("token")),
+                        role)
+        if role.startswith("token:"):
+            return role.split(":", 1)[1]
+        return f"{self.source.name}_{column}"
+
+    def written(self, field_name: str) -> bool:
+        """Whether a kept field's values may be written to the pseudonymized zone."""
+        col = self.fields.get(field_name)
+        return col is not None and self.roles.get(col) != "drop"
 
 
 def resolve(source: Source, config_path) -> ResolvedProfile:
@@ -251,7 +273,7 @@ def resolve(source: Source, config_path) -> ResolvedProfile:
                 raise ConfigError(config_path, f"{key}.columns.{col}",
                                   f"the '{profile.name}' format does not know this column, so "
                                   "it can only be classified as 'drop'")
-        elif not _stricter_or_equal(spec.role, role):
+        elif not (_stricter_or_equal(spec.role, role) or role in spec.allowed):
             raise ConfigError(config_path, f"{key}.columns.{col}",
                               f"the '{profile.name}' format cannot honour role '{role}' for "
                               f"this column (its role is '{spec.role}'; only 'drop' is "
@@ -260,8 +282,9 @@ def resolve(source: Source, config_path) -> ResolvedProfile:
             raise ConfigError(config_path, f"{key}.columns.{col}",
                               f"cannot be dropped: the '{profile.name}' format needs it")
         roles[col] = role
-    fields = {spec.field: col for col, spec in profile.columns.items()
-              if spec.field and roles[col] != "drop"}
+    # Fields are used inside the run whatever the role (a dropped item id still joins the
+    # items export); the role decides only what may be written out.
+    fields = {spec.field: col for col, spec in profile.columns.items() if spec.field}
     return ResolvedProfile(source, profile, roles, fields, dict(profile.event_codes))
 
 

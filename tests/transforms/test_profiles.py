@@ -36,7 +36,17 @@ def test_looser_roles_are_refused(columns, fragment):
 def test_stricter_roles_and_extra_dropped_columns_are_accepted():
     r = resolve(src(columns={"itemtype": "drop", "newcol": "drop"}), "lib.toml")
     assert r.roles["itemtype"] == "drop" and r.roles["newcol"] == "drop"
-    assert "item_type" not in r.fields
+    # A dropped field is still used inside the run (classification) but never written out.
+    assert r.fields["item_type"] == "itemtype" and not r.written("item_type")
+    assert r.written("location")
+
+
+def test_item_ids_are_dropped_unless_the_config_asks_for_item_tokens():
+    assert not resolve(src(), "lib.toml").tokenized("item_id")
+    r = resolve(src(columns={"itemnumber": "token:koha_item"}), "lib.toml")
+    assert r.tokenized("item_id") and r.token_domain("itemnumber") == "koha_item"
+    # the dropped item id still joins the items export: same token domain
+    assert resolve(src(), "lib.toml").token_domain("itemnumber") == "koha_item"
 
 
 def test_format_kind_mismatch():
