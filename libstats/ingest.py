@@ -69,6 +69,7 @@ class IngestedSource:
     table: str
     header: list[str]
     files: list[FileInfo] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)   # raw columns kept in the table
 
     @property
     def name(self) -> str:
@@ -88,7 +89,7 @@ class IngestedSource:
                 record = rowid - f.first_rowid
                 newline_expr = " + ".join(
                     f"coalesce(len({_q(c)}) - len(replace({_q(c)}, chr(10), '')), 0)"
-                    for c in self.header) or "0"
+                    for c in self.stored) or "0"
                 extra = con.execute(
                     f"SELECT coalesce(sum({newline_expr}), 0) FROM {self.table} "
                     f"WHERE rowid >= ? AND rowid < ?", [f.first_rowid, rowid]).fetchone()[0]
@@ -195,7 +196,8 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
 
     ``computed`` is an optional function of the header returning an SQL select list over the
     raw columns (each aliased with a ``__`` name), evaluated in the same pass, so a large
-    export is parsed exactly once.
+    export is parsed exactly once, and the raw columns to store beside it (the others are
+    not kept: their staged form is enough). Without it every raw column is stored.
     """
     src = resolved.source
     table = f"raw_{src.name}"
@@ -222,8 +224,13 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
             read_path = info.transcoded
         info.first_rowid = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] \
             if ingested.files else 0
-        _copy_into(con, table, header, read_path, path, src,
-                   computed(header) if computed else None, create=not ingested.files)
+        extra, keep = computed(header) if computed else (None, header)
+        if not utf8:
+            keep = header     # undecodable bytes are looked for in every column
+        if not ingested.files:
+            ingested.stored = [c for c in header if c in keep]
+        _copy_into(con, table, header, ingested.stored, read_path, path, src, extra,
+                   create=not ingested.files)
         info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - info.first_rowid
         ingested.files.append(info)
         if not utf8:
@@ -234,14 +241,15 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
     return ingested
 
 
-def _copy_into(con, table: str, header: list[str], read_path: Path, orig: Path, src,
-               computed: str | None, create: bool) -> None:
+def _copy_into(con, table: str, header: list[str], stored: list[str], read_path: Path,
+               orig: Path, src, computed: str | None, create: bool) -> None:
     columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'"
                               for c in header) + "}"
     rej, scan = f"_rej_{table}", f"_rejscan_{table}"
     con.execute(f"DROP TABLE IF EXISTS {rej}")
     con.execute(f"DROP TABLE IF EXISTS {scan}")
-    select = f"*, {computed}" if computed else "*"
+    select = ", ".join([*(_q(c) for c in stored), *([computed] if computed else [])]) \
+        or "NULL AS __empty"
     into = f"CREATE TABLE {table} AS" if create else f"INSERT INTO {table}"
     con.execute(
         f"{into} SELECT {select} FROM read_csv(?, header = true, auto_detect = false, "
@@ -261,7 +269,7 @@ def _copy_into(con, table: str, header: list[str], read_path: Path, orig: Path, 
 
 
 def _check_replacement_chars(con, ingested: IngestedSource, info: FileInfo, encoding: str):
-    cols = ingested.header
+    cols = ingested.stored
     cond = " OR ".join(f"contains({_q(c)}, chr(65533))" for c in cols)
     row = con.execute(
         f"SELECT min(rowid) FROM {ingested.table} WHERE rowid >= ? AND ({cond})",

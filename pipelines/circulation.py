@@ -84,7 +84,7 @@ def _identifiers_sql(loaded: list[ingest.IngestedSource], exempt: tuple[str, ...
     """Every distinct value of every drop/token column actually present in the exports."""
     parts = []
     for ing in loaded:
-        for col in ing.header:
+        for col in ing.stored:
             if ing.resolved.scanned(col) and f"{ing.name}.{col}" not in exempt:
                 parts.append(f"SELECT DISTINCT {lit(ing.name)} AS source, {lit(col)} AS "
                              f"column_name, {q(col)} AS value FROM {ing.table} "
@@ -133,10 +133,12 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             if r.profile.kind == "circulation":
                 def computed(header, r=r):
                     s = _staged_source(r, header, config)
-                    return circ.stg_circ_columns(
+                    sql = circ.stg_circ_columns(
                         s, config.timezone,
                         event_type=lambda code: mappings.event_type_sql(r, code),
                         branch_code=lambda b: mappings.branch_sql(config, b))
+                    # Only the raw columns the exact-match scan needs are stored.
+                    return sql, [c for c in header if r.scanned(c)]
             ing = ingest.load_source(con, r, files, work_dir, progress, computed)
             loaded.append(ing)
             s = staged[ing.name] = _staged_source(r, ing.header, config)

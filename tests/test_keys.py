@@ -23,7 +23,7 @@ def sql_tokens(key, domain: str, values: list[str]) -> dict[str, bytes]:
     con.execute("CREATE TABLE ids (domain VARCHAR, value VARCHAR)")
     con.executemany("INSERT INTO ids VALUES (?, ?)", [(domain, v) for v in values])
     rows = con.execute(int_tokens("SELECT domain, value FROM ids"), key_params(key)).fetchall()
-    return {value: bytes(token) for _, value, token in rows}
+    return {value: bytes(token) for _, value, token, *_ in rows}
 
 
 @settings(max_examples=50, deadline=None)
