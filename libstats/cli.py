@@ -36,6 +36,11 @@ def _cmd_keygen(args) -> int:
 
 
 def _summary(result) -> None:
+    empty = result.manifest.get("coverage", {}).get("months_without_events")
+    if empty:
+        print(f"warning: no circulation event at all in {', '.join(empty)}; if the exports "
+              "do not cover those months, their published zeros are not real",
+              file=sys.stderr)
     print(f"published: {result.published}")
     print(f"pseudonymized zone: {result.pseudonymized}")
     print(f"steward report: {result.review / 'steward_report.html'}")
@@ -43,9 +48,19 @@ def _summary(result) -> None:
         print(f"  {t['name']}: {t['rows']} rows, {t['suppressed_cells']} cells withheld")
 
 
+def _engine_args(args) -> None:
+    from libstats.config import valid_memory_limit
+    from libstats.errors import ConfigError
+    if args.memory_limit is not None and not valid_memory_limit(args.memory_limit):
+        raise ConfigError("--memory-limit", None, "must be a size like 1200MB or 4GB")
+    if args.threads is not None and args.threads < 1:
+        raise ConfigError("--threads", None, "must be at least 1")
+
+
 def _cmd_run(args) -> int:
     """Run the pipeline for CONFIG and publish a release."""
     from libstats.config import load_config
+    _engine_args(args)
     from libstats.period import parse_period
     from pipelines import circulation
 

@@ -10,6 +10,7 @@ See README.md, "Configuration reference", for every key.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -145,7 +146,9 @@ class _Reader:
         self.used.add(name)
         if name not in self.table:
             if default is ...:
-                raise self.fail(name, "is required but missing")
+                near = difflib.get_close_matches(name, [str(k) for k in self.table], n=1)
+                hint = f" (the file has '{self.key(near[0])}': a typo?)" if near else ""
+                raise self.fail(name, "is required but missing" + hint)
             return default
         value = self.table[name]
         if isinstance(value, bool) and typ is int:
@@ -171,8 +174,10 @@ class _Reader:
     def finish(self) -> None:
         unknown = sorted(set(self.table) - self.used)
         if unknown:
-            raise self.fail(unknown[0], "is not a known setting (check the spelling; see the "
-                                        "README's configuration reference)")
+            near = difflib.get_close_matches(unknown[0], sorted(self.used), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise self.fail(unknown[0], "is not a known setting" + hint + "; see the README's "
+                                        "configuration reference")
 
 
 def load_config(path: Path | str) -> Config:
@@ -253,7 +258,7 @@ def load_config(path: Path | str) -> Config:
 
     eng = root.sub("engine", {})
     memory_limit = eng.get("memory_limit", str, DEFAULT_MEMORY_LIMIT)
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory_limit):
+    if not valid_memory_limit(memory_limit):
         raise eng.fail("memory_limit", "must be a size like \"1200MB\" or \"4GB\"")
     threads = eng.get("threads", int, None)
     if threads is not None and threads < 1:
@@ -271,6 +276,22 @@ def load_config(path: Path | str) -> Config:
         ill_lending_categories=ill_cats, registered_window_years=window,
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
         memory_limit=memory_limit, threads=threads)
+
+
+def valid_memory_limit(text: str) -> bool:
+    return bool(re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip()))
+
+
+def _check_format(reader: _Reader, name: str, fmt: str | None) -> None:
+    """A strftime format DuckDB understands (checked with DuckDB itself)."""
+    if fmt is None:
+        return
+    import duckdb
+    try:
+        duckdb.connect().execute("SELECT try_strptime('2024-01-31', ?)", [fmt]).fetchall()
+    except duckdb.Error:
+        raise reader.fail(name, "is not a valid strftime format (e.g. \"%d/%m/%Y %H:%M\")") \
+            from None
 
 
 def _check_tz(reader: _Reader, name: str, tz: str) -> None:
@@ -312,9 +333,22 @@ def _key(root: _Reader) -> tuple[str | None, Path | None]:
     if (env is None) == (file is None):
         raise key.fail(None, "set exactly one of 'env' (an environment variable name) or 'file' "
                              "(a key-file path); the key itself never goes in the config")
+    for name, value in (("env", env), ("file", file)):
+        if value is not None and _looks_like_key(value):
+            raise key.fail(name, "looks like key material (value not shown): the key must not "
+                                 "be in the config; put it in the environment or a key file "
+                                 "and name that here")
     if env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
         raise key.fail("env", "must be an environment variable name, not a key")
     return env, (root.path.parent / file).resolve() if file else None
+
+
+def _looks_like_key(value: str) -> bool:
+    """A long run of hex or base64 text is a key pasted where its name or path belongs."""
+    name = value.rsplit("/", 1)[-1]
+    return (value.startswith("base64:") or
+            bool(re.search(r"[0-9a-fA-F]{32,}", name)) or
+            bool(re.fullmatch(r"[A-Za-z0-9+/=_-]{40,}", name)))
 
 
 def _audience(root: _Reader) -> dict[str, AudienceRule]:
@@ -406,11 +440,14 @@ def _sources(root: _Reader, library_tz: str) -> tuple[Source, ...]:
         tz = r.get("timezone", str, None)
         if tz is not None:
             _check_tz(r, "timezone", tz)
+        ts_fmt = r.get("timestamp_format", str, None)
+        date_fmt = r.get("date_format", str, None)
+        _check_format(r, "timestamp_format", ts_fmt)
+        _check_format(r, "date_format", date_fmt)
         src = Source(name=name, kind=kind, format=fmt, path=r.get("path", str),
                      encoding=encoding, delimiter=delimiter, columns=dict(columns),
                      required=r.str_list("required", ()), mapping=dict(mapping),
-                     timestamp_format=r.get("timestamp_format", str, None),
-                     date_format=r.get("date_format", str, None), timezone=tz)
+                     timestamp_format=ts_fmt, date_format=date_fmt, timezone=tz)
         r.finish()
         out.append(src)
     return tuple(out)

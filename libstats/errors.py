@@ -59,6 +59,12 @@ class InputError(LibstatsError):
         super().__init__(f"bad input in {prefix}{src}: {problem}")
 
 
+class NoDataError(LibstatsError):
+    """The exports hold nothing to publish for the period asked for (exit 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
 class CheckFailed(LibstatsError):
     """One or more leak or quality checks failed; nothing was published (exit 1)."""
 

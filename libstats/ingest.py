@@ -97,6 +97,23 @@ class IngestedSource:
         raise AssertionError("rowid outside every file")  # pragma: no cover
 
 
+def _physical_line(con, ingested: IngestedSource, info: FileInfo, record_line: int) -> int:
+    """DuckDB numbers rejected rows by record (header = 1); add the newlines embedded in
+    quoted values of the records before it, which the table still holds."""
+    if not ingested.stored or con.execute(
+            f"SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+            [ingested.table]).fetchone()[0] == 0:
+        return record_line
+    newline_expr = " + ".join(
+        f"coalesce(len({_q(c)}) - len(replace({_q(c)}, chr(10), '')), 0)"
+        for c in ingested.stored)
+    extra = con.execute(
+        f"SELECT coalesce(sum({newline_expr}), 0) FROM {ingested.table} "
+        f"WHERE rowid >= ? AND rowid < ?",
+        [info.first_rowid, info.first_rowid + record_line - 2]).fetchone()[0]
+    return record_line + int(extra)
+
+
 def _q(name: str) -> str:
     """Quote an SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -163,12 +180,20 @@ def _read_header(path: Path, resolved: ResolvedProfile, head: bytes) -> list[str
                              source=src.name)
         seen.add(name)
     known = resolved.roles
-    for name in header:
-        if name not in known:
-            raise InputError(
-                path, f"unclassified column: the '{resolved.profile.name}' profile does not "
-                      f"know it; give it a role under [[sources]] columns (e.g. \"drop\") if "
-                      f"it is expected", line=1, column=name, source=src.name)
+    unknown = [name for name in header if name not in known]
+    if unknown and len(unknown) * 2 > len(header):
+        # Most names unknown: probably a file exported without a header row, whose first
+        # line is data. Its "names" are values, so none is shown.
+        raise InputError(
+            path, f"line 1 does not look like a '{resolved.profile.name}' header "
+                  f"({len(unknown)} of {len(header)} names unknown; names not shown): was the "
+                  f"file exported without a header row, or is 'format' wrong?",
+            line=1, source=src.name)
+    for name in unknown:
+        raise InputError(
+            path, f"unclassified column: the '{resolved.profile.name}' profile does not "
+                  f"know it; give it a role under [[sources]] columns (e.g. \"drop\") if "
+                  f"it is expected", line=1, column=name, source=src.name)
     for col, spec in resolved.profile.columns.items():
         needed = spec.required or col in resolved.fields.values() and \
             resolved.profile.name == "csv"
@@ -217,6 +242,11 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
             raise InputError(path, "the header differs from the first file of this source "
                                    f"({ingested.files[0].path.name})", line=1, source=src.name)
         info = FileInfo(path=path, sha256=sha256_file(path), bytes=path.stat().st_size)
+        twin = next((f for f in ingested.files if f.sha256 == info.sha256), None)
+        if twin is not None:
+            raise InputError(path, f"this file has the same content as {twin.path.name}: its "
+                                   f"rows would be counted twice (remove one, or narrow 'path')",
+                             source=src.name)
         read_path = path
         if not utf8:
             info.transcoded = _transcode(path, src.encoding, work_dir / f"{table}_{n}.utf8.csv",
@@ -229,8 +259,12 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
             keep = header     # undecodable bytes are looked for in every column
         if not ingested.files:
             ingested.stored = [c for c in header if c in keep]
-        _copy_into(con, table, header, ingested.stored, read_path, path, src, extra,
-                   create=not ingested.files)
+        try:
+            _copy_into(con, table, header, ingested.stored, read_path, path, src, extra,
+                       create=not ingested.files)
+        except _RejectedRow as bad:
+            raise InputError(bad.path, bad.problem, column=bad.column, source=bad.source,
+                             line=_physical_line(con, ingested, info, bad.record_line)) from None
         info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - info.first_rowid
         ingested.files.append(info)
         if not utf8:
@@ -260,12 +294,20 @@ def _copy_into(con, table: str, header: list[str], stored: list[str], read_path:
     rejects = con.execute(
         f"SELECT line, column_name, error_type FROM {rej} ORDER BY line LIMIT 1").fetchall()
     if rejects:
-        total = con.execute(f"SELECT count(*) FROM {rej}").fetchone()[0]
+        total = con.execute(f"SELECT count(DISTINCT line) FROM {rej}").fetchone()[0]
         line, column, error_type = rejects[0]
         problem = _REJECT_WORDS.get(str(error_type).upper(), "the row cannot be parsed")
         more = f" ({total - 1} more problem row(s) in this file)" if total > 1 else ""
-        raise InputError(orig, problem + more, line=int(line),
-                         column=column if column else None, source=src.name)
+        raise _RejectedRow(orig, problem + more, int(line), column or None, src.name)
+
+
+class _RejectedRow(Exception):
+    """A row DuckDB refused; its line is corrected for embedded newlines by the caller."""
+
+    def __init__(self, path, problem, record_line, column, source):
+        super().__init__(problem)
+        self.path, self.problem, self.record_line, self.column, self.source = (
+            path, problem, record_line, column, source)
 
 
 def _check_replacement_chars(con, ingested: IngestedSource, info: FileInfo, encoding: str):

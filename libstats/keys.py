@@ -74,6 +74,14 @@ def load_master_key(env: str | None, file: Path | None) -> bytes:
         return parse_key(value, f"environment variable {env}")
     assert file is not None
     try:
+        mode = file.stat().st_mode
+    except FileNotFoundError:
+        raise KeyMaterialError(f"key file {file} does not exist") from None
+    if mode & 0o077:
+        raise KeyMaterialError(
+            f"key file {file} can be read by other users; restrict it (chmod 600) so that only "
+            "the account running libstats can read it")
+    try:
         text = file.read_text(encoding="ascii")
     except FileNotFoundError:
         raise KeyMaterialError(f"key file {file} does not exist") from None

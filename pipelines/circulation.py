@@ -16,8 +16,10 @@ Steps, in order (each named after what it produces):
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +29,7 @@ import duckdb
 import libstats
 from libstats import ingest, keys, validate
 from libstats.config import Config
-from libstats.errors import CheckFailed, ConfigError
+from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
 from libstats.schema import PUBLISHED_TABLES
 from expectations.suites import data_docs_index
@@ -111,10 +113,17 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     pub_root = out / "published" / slug
     pz_root = out / "pseudonymized" / slug
     review_dir = out / "review" / slug / period.label
-    work_dir = out / ".work" / f"{slug}-{period.label}-{_pid()}"
-    if work_dir.exists():
-        shutil.rmtree(work_dir)
-    work_dir.mkdir(parents=True)
+    # Nothing is written until the release paths are known to be ours.
+    release.check_link(pub_root, period.label)
+    release.check_link(pz_root, period.label)
+    # In-run files (transcoded exports, DuckDB spill) live in a private temporary folder
+    # (mode 0700) outside the output tree; folders of killed runs are swept.
+    tmp_root = Path(tempfile.gettempdir())
+    release.sweep_stale(tmp_root, f"libstats-{slug}-")
+    work_dir = tmp_root / f"libstats-{slug}-{period.label}-{os.getpid()}"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(mode=0o700)
+    review_stage = review_dir.parent / f".staging-{period.label}-{os.getpid()}"
     pub_stage = pz_stage = None
     try:
         con = connect(work_dir, memory_limit or config.memory_limit, threads or config.threads)
@@ -208,6 +217,14 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             audience=mappings.audience_sql(config, "c.item_type", "c.collection_code",
                                            "c.location")))
         rows = _row_counts(con, loaded, circ_sources)
+        if not any(r.get("in_period") for r in rows.values()):
+            read = sum(r["read"] for n, r in rows.items() if "in_period" in r)
+            outside = sum(r.get("outside_period", 0) for r in rows.values())
+            raise NoDataError(
+                f"no circulation events in {period.label} ({period.start} to {period.end}): "
+                f"{read:,} rows read, {outside:,} of them outside the period; check --period "
+                f"and the exports' date range")
+        coverage = _coverage(con, period)
 
         # 7: pz_* written aside
         _say(progress, "writing the pseudonymized zone")
@@ -243,20 +260,23 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
 
         # 9: checks
         _say(progress, "running leak checks")
-        checks = _run_checks(con, config, loaded, frames, pz_stage, review_dir)
+        release.sweep_stale(review_dir.parent, ".staging-")
+        checks = _run_checks(con, config, loaded, frames, pz_stage, review_stage)
         failures = [c for c in checks if not c.passed]
 
         manifest = _manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks)
-        index = data_docs_index(review_dir / "gx")
-        docs = index.relative_to(review_dir).as_posix() if index.exists() else None
+        manifest["coverage"] = coverage
+        index = data_docs_index(review_stage / "gx")
+        docs = index.relative_to(review_stage).as_posix() if index.exists() else None
         if failures:
-            steward.write(review_dir / "steward_report.html", manifest, status="not published",
-                          problem="A check failed; the previous release, if any, is unchanged.",
-                          data_docs=docs)
-            release.write_json(review_dir / "manifest.json", manifest)
+            steward.write(review_stage / "steward_report.html", manifest,
+                          status="not published", data_docs=docs,
+                          problem="A check failed; the previous release, if any, is unchanged.")
+            release.write_json(review_stage / "manifest.json", manifest)
+            release.replace_dir(review_stage, review_dir)
             raise CheckFailed(failures)
 
-        # 10: release
+        # 10: release: everything written aside, then two atomic switches
         _say(progress, "writing the release")
         pub_stage = release.staging_dir(pub_root, period.label)
         for name, frame in frames.items():
@@ -264,20 +284,27 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             next(t for t in manifest["tables"] if t["name"] == name)["files"] = files
         release.write_json(pub_stage / "manifest.json", manifest)
         steward.write(pub_stage / "steward_report.html", manifest, status="published")
-        steward.write(review_dir / "steward_report.html", manifest, status="published",
-                      data_docs=docs)
-        release.write_json(review_dir / "manifest.json", manifest)
-        pz_link = release.switch_in(pz_stage, pz_root, period.label,
-                                    exclude_from_hash=("libstats.duckdb",))
+        release.write_sums(pub_stage)
+        pz_link, pz_before = release.switch_in(pz_stage, pz_root, period.label,
+                                               exclude_from_hash=("libstats.duckdb",))
         pz_stage = None
-        pub_link = release.switch_in(pub_stage, pub_root, period.label)
+        try:
+            pub_link, _ = release.switch_in(pub_stage, pub_root, period.label)
+        except BaseException:
+            release.point(pz_link, pz_before)    # roll the pseudonymized zone back
+            raise
         pub_stage = None
-        _write_analyst_db(pz_link, pub_link, frames, bool(patron_sources))
+        _write_analyst_db(pz_link, pub_link, frames, bool(patron_sources), progress)
+        steward.write(review_stage / "steward_report.html", manifest, status="published",
+                      data_docs=docs)
+        release.write_json(review_stage / "manifest.json", manifest)
+        release.replace_dir(review_stage, review_dir)
         con.close()
         return RunResult(pub_link, pz_link, review_dir, manifest)
     finally:
         release.discard(pub_stage)
         release.discard(pz_stage)
+        release.discard(review_stage)
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
@@ -286,11 +313,6 @@ def _import_gx() -> None:
         import great_expectations  # noqa: F401
     except Exception:  # noqa: BLE001 - the real import, later, reports any problem
         pass
-
-
-def _pid() -> int:
-    import os
-    return os.getpid()
 
 
 def _frame(con, table: str):
@@ -319,6 +341,21 @@ def _row_counts(con, loaded, circ_sources) -> dict:
             c["outside_period"] = int(scoped) - c["in_period"]
         counts[ing.name] = c
     return counts
+
+
+def _coverage(con, period: Period) -> dict:
+    """First and last event day per source, and months of the period with no event at all
+    (a partial export would otherwise publish real-looking zeros)."""
+    by_source = {src: {"first_day": str(a), "last_day": str(b), "events": int(n)}
+                 for src, a, b, n in con.execute(
+                     "SELECT source, min(event_date), max(event_date), count(*) "
+                     "FROM int_circ_events GROUP BY ALL ORDER BY source").fetchall()}
+    empty = [m for (m,) in con.execute(
+        f"SELECT strftime(m, '%Y-%m') FROM range(DATE {lit(period.start.isoformat())}, "
+        f"DATE {lit(period.end.isoformat())} + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS t(m) "
+        f"WHERE strftime(m, '%Y-%m') NOT IN (SELECT DISTINCT month FROM int_circ_events) "
+        f"ORDER BY 1").fetchall()]
+    return {"sources": by_source, "months_without_events": empty}
 
 
 def _items_needed(con, stg_tables: list[str], item_sources) -> str | None:
@@ -401,8 +438,6 @@ def _run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path) -
     checks += scan_exact(con, "int_identifiers", targets,
                          min_whole_length=config.min_whole_length,
                          min_substring_length=config.min_substring_length)
-    if review_dir.exists():
-        shutil.rmtree(review_dir)
     review_dir.mkdir(parents=True)
     checks += validate_published(frames, config.threshold, docs_dir=review_dir / "gx")
     return checks
@@ -463,21 +498,31 @@ def _manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks) -> 
     }
 
 
-def _write_analyst_db(pz_link: Path, pub_link: Path, frames, has_patrons: bool) -> None:
-    """A DuckDB file of views over the pseudonymized zone and the release, for analysts."""
-    db = pz_link / "libstats.duckdb"
-    if db.exists():
-        db.unlink()
-    con = duckdb.connect(str(db))
+def _write_analyst_db(pz_link: Path, pub_link: Path, frames, has_patrons: bool,
+                      progress) -> None:
+    """A DuckDB file of views for analysts, over the zone and the release links (so they show
+    the current version). Written beside and renamed in atomically; a failure here leaves the
+    release published and is reported."""
+    final = pz_link / "libstats.duckdb"
+    tmp = pz_link / f".libstats.duckdb.{os.getpid()}"
     try:
-        events = (pz_link / "events" / "*" / "*.parquet").as_posix()
-        con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet({lit(events)}, "
-                    f"hive_partitioning = false)")
-        if has_patrons:
-            con.execute(f"CREATE VIEW patrons AS SELECT * FROM read_parquet("
-                        f"{lit((pz_link / 'patrons.parquet').as_posix())})")
-        for name in frames:
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
-                        f"{lit((pub_link / 'tables' / (name + '.parquet')).as_posix())})")
-    finally:
-        con.close()
+        con = duckdb.connect(str(tmp))
+        try:
+            base = pz_link.parent.resolve() / pz_link.name
+            con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet("
+                        f"{lit((base / 'events' / '*' / '*.parquet').as_posix())}, "
+                        f"hive_partitioning = false)")
+            if has_patrons:
+                con.execute(f"CREATE VIEW patrons AS SELECT * FROM read_parquet("
+                            f"{lit((base / 'patrons.parquet').as_posix())})")
+            for name in frames:
+                path = pub_link.parent.resolve() / pub_link.name / "tables" / f"{name}.parquet"
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                            f"{lit(path.as_posix())})")
+        finally:
+            con.close()
+        os.replace(tmp, final)
+    except (OSError, duckdb.Error):
+        tmp.unlink(missing_ok=True)
+        _say(progress, "warning: the analyst DuckDB file could not be written; the release "
+                       "and the Parquet files are complete")

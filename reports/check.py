@@ -1,6 +1,8 @@
 """Re-validate a published release folder (``libstats check RELEASE``).
 
-What can be checked without the raw exports: every file's hash against the manifest, CSV and
+What can be checked without the raw exports: every file against SHA256SUMS (changed, missing
+or added files), identifier patterns in the text of every file, every table's hash against
+the manifest, CSV and
 Parquet holding the same table, the GX suite of each table (schema, types, small cells,
 suppression flags, identifier patterns) and the DuckDB pattern scan. The exact-match scan needs
 the raw identifiers, so it only runs inside ``libstats run``; its recorded result is in the
@@ -10,6 +12,7 @@ manifest.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -17,7 +20,8 @@ import pandas as pd
 
 from libstats.errors import InputError
 from libstats.schema import PUBLISHED_TABLES
-from reports.release import sha256_path
+from expectations.patterns import PATTERNS, python_matcher
+from reports.release import SUMS, sha256_path
 from transforms.sqlutil import lit
 
 
@@ -28,6 +32,45 @@ def _load(path: Path, spec) -> pd.DataFrame:
         if col not in ("value", "suppressed"):
             df[col] = df[col].astype(object)
     return df
+
+
+_HASHES = re.compile(r"\b[0-9a-f]{64}\b|\bkid-[0-9a-f]{16}\b")
+
+
+def _check_sums(folder: Path) -> list[str]:
+    """Every file is listed in SHA256SUMS with its hash, and nothing else is there."""
+    sums = folder / SUMS
+    if not sums.is_file():
+        return [f"{SUMS} is missing: cannot tell whether files were added or changed"]
+    listed = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+               if p.is_file() and p.name != SUMS}
+    problems = [f"file '{n}' is not part of the release (not in {SUMS})"
+                for n in sorted(present - set(listed))]
+    problems += [f"file '{n}' is missing" for n in sorted(set(listed) - present)]
+    problems += [f"file '{n}' was changed (hash differs from {SUMS})"
+                 for n in sorted(present & set(listed))
+                 if sha256_path(folder / n) != listed[n]]
+    return problems
+
+
+def _scan_text_files(folder: Path) -> list[str]:
+    """The identifier patterns over the text of every CSV, JSON and HTML file (hashes and key
+    ids, which libstats writes itself, are blanked first). Names files and patterns only."""
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix not in (".csv", ".json", ".html", ".txt"):
+            continue
+        text = _HASHES.sub(" ", path.read_text(encoding="utf-8", errors="replace"))
+        for name in PATTERNS:
+            n = len(python_matcher(name).findall(text))
+            if n:
+                problems.append(f"file '{path.relative_to(folder).as_posix()}': {n} value(s) "
+                                f"matching the {name} pattern")
+    return problems
 
 
 def check_release(folder: Path) -> tuple[list[str], int]:
@@ -43,6 +86,10 @@ def check_release(folder: Path) -> tuple[list[str], int]:
     failures: list[str] = []
     total = 0
     frames = {}
+    total += 1
+    failures += _check_sums(folder)
+    total += 1
+    failures += _scan_text_files(folder)
     threshold = int(manifest["suppression"]["threshold"])
     for table in manifest["tables"]:
         name = table["name"]

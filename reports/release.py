@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from libstats.errors import EXIT_BAD_INPUT, LibstatsError
 from libstats.schema import TableSpec
 
 
@@ -63,6 +64,17 @@ def write_json(path: Path, data: dict) -> None:
                     encoding="utf-8")
 
 
+SUMS = "SHA256SUMS"
+
+
+def write_sums(folder: Path) -> None:
+    """``SHA256SUMS`` (sha256sum format) of every other file, so ``libstats check`` and
+    ``sha256sum -c`` can tell a file changed, went missing or was added."""
+    lines = [f"{sha256_path(p)}  {p.relative_to(folder).as_posix()}\n"
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != SUMS]
+    (folder / SUMS).write_text("".join(lines), encoding="utf-8")
+
+
 def tree_hash(folder: Path, exclude: tuple[str, ...] = ()) -> str:
     """Hash of every file's relative path and bytes (stable order)."""
     h = hashlib.sha256()
@@ -74,10 +86,31 @@ def tree_hash(folder: Path, exclude: tuple[str, ...] = ()) -> str:
     return h.hexdigest()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(folder: Path, prefix: str) -> None:
+    """Remove ``<prefix>*-<pid>`` folders left by runs that were killed (their pid is gone)."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name.startswith(prefix) and path.name.rsplit("-", 1)[-1].isdigit():
+            if not _alive(int(path.name.rsplit("-", 1)[-1])):
+                shutil.rmtree(path, ignore_errors=True)
+
+
 def staging_dir(zone_root: Path, period: str) -> Path:
     """A fresh folder beside the versions, for writing a zone before it is switched in."""
     versions = zone_root / ".versions"
     versions.mkdir(parents=True, exist_ok=True)
+    sweep_stale(versions, ".staging-")
     path = versions / f".staging-{period}-{os.getpid()}"
     if path.exists():
         shutil.rmtree(path)
@@ -85,24 +118,58 @@ def staging_dir(zone_root: Path, period: str) -> Path:
     return path
 
 
+def check_link(zone_root: Path, period: str) -> None:
+    """Refuse to start when the release path is not a libstats link (nothing written yet)."""
+    link = zone_root / period
+    if (link.exists() or link.is_symlink()) and not link.is_symlink():
+        raise ReleasePathError(f"{link} exists and is not a libstats release link; move it "
+                               "away (libstats never overwrites a folder it did not create)")
+
+
+class ReleasePathError(LibstatsError):
+    exit_code = EXIT_BAD_INPUT
+
+
 def switch_in(staged: Path, zone_root: Path, period: str,
-              exclude_from_hash: tuple[str, ...] = ()) -> Path:
-    """Move a staged folder to its content-addressed version and point ``period`` at it."""
+              exclude_from_hash: tuple[str, ...] = ()) -> tuple[Path, str | None]:
+    """Move a staged folder to its content-addressed version and point ``period`` at it.
+
+    Returns the link and the version it pointed to before (None if new), for ``point``.
+    """
     digest = tree_hash(staged, exclude_from_hash)[:16]
     version = zone_root / ".versions" / f"{period}.{digest}"
     if version.exists():
-        shutil.rmtree(staged)   # identical content is already there
+        shutil.rmtree(staged)   # the same content is already there (and may be in use)
     else:
         os.replace(staged, version)
     link = zone_root / period
-    if link.exists() and not link.is_symlink():
-        raise RuntimeError(f"{link} exists and is not a libstats release link")
-    tmp = zone_root / f".{period}.link-{os.getpid()}"
+    check_link(zone_root, period)
+    previous = os.readlink(link) if link.is_symlink() else None
+    point(link, str(Path(".versions") / version.name))
+    return link, previous
+
+
+def point(link: Path, target: str | None) -> None:
+    """Atomically make ``link`` point at ``target`` (remove it when target is None)."""
+    if target is None:
+        if link.is_symlink():
+            link.unlink()
+        return
+    tmp = link.parent / f".{link.name}.link-{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
-    os.symlink(Path(".versions") / version.name, tmp)
+    os.symlink(target, tmp)
     os.replace(tmp, link)
-    return link
+
+
+def replace_dir(staged: Path, final: Path) -> None:
+    """Swap a fully written folder in for ``final`` (two renames; used for review output,
+    which is informative, not published)."""
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staged, final)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def discard(staged: Path | None) -> None:

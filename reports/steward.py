@@ -87,6 +87,18 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
             parts.append(_row([e(name), e(r.get("read", "")), e(r.get("in_period", "")),
                                e(r.get("out_of_scope", "")), e(r.get("outside_period", ""))]))
         parts.append("</table>")
+    cov = manifest.get("coverage")
+    if cov:
+        parts.append("<h2>Coverage</h2><table>")
+        parts.append(_row(["source", "first event", "last event", "events in the period"],
+                          "th"))
+        for name, c in sorted(cov["sources"].items()):
+            parts.append(_row([e(name), e(c["first_day"]), e(c["last_day"]), e(c["events"])]))
+        parts.append("</table>")
+        if cov["months_without_events"]:
+            parts.append("<p class=fail>Months with no circulation event at all (a partial "
+                         "export? their zeros may not be real): " +
+                         ", ".join(e(m) for m in cov["months_without_events"]) + "</p>")
     pz = manifest.get("pseudonymized", [])
     if pz:
         parts.append("<h2>Pseudonymized zone</h2><table>")

@@ -212,3 +212,36 @@ def test_bad_config_exit_code(mini_library, capsys):
                                                              "threshold = -1"))
     code, out = run(mini_library, capsys)
     assert code == 2 and "suppression.threshold" in out
+
+
+def test_ragged_row_after_a_multiline_value_names_the_physical_line(mini_library, capsys):
+    rows = stat_rows()
+    rows[0][4] = "two\nlines"      # record 1 spans lines 2-3
+    rows[2] = rows[2][:5]          # record 3 starts on line 5
+    write_stats(mini_library, STAT_HEADER, rows)
+    out = assert_refused(mini_library, capsys, line=5, words=["ragged"])
+    assert "more problem" not in out   # one bad row, however many fields it lacks
+
+
+def test_headerless_export_never_echoes_its_first_row(mini_library, capsys):
+    rows = stat_rows()
+    rows[0][4] = MARK
+    text = csv_text(STAT_HEADER, rows).split("\n", 1)[1]    # header removed
+    stats_path(mini_library).write_text(text, encoding="utf-8")
+    out = assert_refused(mini_library, capsys, line=1, words=["does not look like",
+                                                               "without a header row"])
+    assert "2024-10" not in out and "MAIN" not in out
+
+
+def test_two_files_with_the_same_content_would_double_count(mini_library, capsys):
+    raw = mini_library.parent / "raw"
+    (raw / "statistics_copy.csv").write_bytes(stats_path(mini_library).read_bytes())
+    mini_library.write_text(mini_library.read_text().replace('path = "raw/statistics.csv"',
+                                                             'path = "raw/statistics*.csv"'))
+    assert_refused(mini_library, capsys, words=["same content", "counted twice"])
+
+
+def test_no_events_in_the_period(mini_library, capsys):
+    code = main(["run", str(mini_library), "--period", "FY2023", "-q"])
+    out = capsys.readouterr().err
+    assert code == 2 and "no circulation events" in out and "FY2023" in out

@@ -52,6 +52,32 @@ def test_errors_name_file_and_key(tmp_path, old, new, key):
     assert f"'{key}'" in str(exc.value) or (key == "key" and "key" in str(exc.value))
 
 
+@pytest.mark.parametrize("line", [
+    pytest.param('env = "fa89ace0123456789abcdef0123456789abcdef0123456789abcdef01234567"',
+                 id="hex-key-as-env-name"),
+    pytest.param('file = "keys/fa89ace0123456789abcdef0123456789abcdef0123456789abcdef01"',
+                 id="hex-key-as-file-name"),
+])
+def test_a_key_pasted_into_the_config_is_refused_and_not_echoed(tmp_path, line):
+    path = write(tmp_path, CONFIG.replace('env = "LIBSTATS_TEST_KEY"', line))
+    with pytest.raises(ConfigError, match="looks like key material") as exc:
+        load_config(path)
+    assert "fa89ace" not in str(exc.value)
+
+
+def test_typo_in_a_required_key_is_pointed_out(tmp_path):
+    path = write(tmp_path, CONFIG.replace("fiscal_year_start", "fiscal_year_strat"))
+    with pytest.raises(ConfigError, match="fiscal_year_strat.*typo"):
+        load_config(path)
+
+
+def test_bad_timestamp_format_is_a_config_error(tmp_path):
+    path = write(tmp_path, CONFIG.replace('path = "raw/statistics.csv"',
+                                          'path = "raw/statistics.csv"\ntimestamp_format = "%Q"'))
+    with pytest.raises(ConfigError, match="timestamp_format"):
+        load_config(path)
+
+
 def test_not_toml(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "[library\nname="))

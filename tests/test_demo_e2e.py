@@ -250,3 +250,15 @@ def test_notebook_runs_against_the_demo(demo):
     artefacts = Path(__file__).parent.parent / "test-artifacts"
     artefacts.mkdir(exist_ok=True)
     nbformat.write(nb, artefacts / "circulation_by_month.executed.ipynb")
+
+
+def test_check_catches_added_files_and_personal_data_in_reports(demo, tmp_path):
+    copy = tmp_path / "release2"
+    shutil.copytree(release(demo), copy)
+    shutil.copy(demo / "raw" / "koha" / "items.csv", copy / "tables" / "items.csv")
+    assert main(["check", str(copy)]) == 1
+    copy3 = tmp_path / "release3"
+    shutil.copytree(release(demo), copy3)
+    report = copy3 / "steward_report.html"
+    report.write_text(report.read_text().replace("</body>", "jane@example.com</body>"))
+    assert main(["check", str(copy3)]) == 1

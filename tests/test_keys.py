@@ -90,6 +90,11 @@ def test_missing_env_key_names_the_variable(monkeypatch):
 def test_key_file(tmp_path):
     f = tmp_path / "k.key"
     f.write_text(MASTER.hex() + "\n")
+    f.chmod(0o644)
+    with pytest.raises(KeyMaterialError, match="chmod 600") as exc:
+        load_master_key(None, f)
+    assert MASTER.hex() not in str(exc.value)
+    f.chmod(0o600)
     assert load_master_key(None, f) == MASTER
     with pytest.raises(KeyMaterialError, match="does not exist"):
         load_master_key(None, tmp_path / "missing.key")

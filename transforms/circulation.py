@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from transforms.generalize import age_band_sql, area_joins, area_sql
+from transforms.profiles import DEFAULT_DATE_FORMATS
 from transforms.sqlutil import lit, q
 
 MEASURES = {"checkouts": "checkout", "renewals": "renewal", "in_library_uses": "in_library_use"}
@@ -47,10 +48,13 @@ def parse_timestamp_sql(src: StagedSource, fld: str) -> str:
 
 
 def parse_date_sql(src: StagedSource, fld: str) -> str:
+    """The field parsed as a DATE. With the default ISO formats only the first ten characters
+    are read (Koha writes some dates with a time); a configured ``date_format`` sees the whole
+    value."""
     col = _col(src, fld)
+    value = f"left({col}, 10)" if src.date_formats == DEFAULT_DATE_FORMATS else col
     return (f"CASE WHEN {col} IS NULL OR starts_with({col}, '0000-00-00') THEN NULL "
-            f"ELSE CAST(try_strptime(left({col}, 10), {_fmt_list(src.date_formats)}) AS DATE) "
-            f"END")
+            f"ELSE CAST(try_strptime({value}, {_fmt_list(src.date_formats)}) AS DATE) END")
 
 
 def local_timestamp_sql(src: StagedSource, library_tz: str) -> str:
