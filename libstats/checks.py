@@ -37,8 +37,10 @@ class CheckResult:
 
     def describe(self) -> str:
         col = f", column '{self.column}'" if self.column else ""
-        status = "passed" if self.passed else f"FAILED ({self.failing_count} offending value(s))"
-        return f"{self.zone} table '{self.table}'{col}: check '{self.check}' {status}"
+        unit = "row(s)" if self.engine == "great_expectations" else "distinct value(s)"
+        status = "passed" if self.passed else f"FAILED ({self.failing_count} offending {unit})"
+        detail = f"; {self.detail}" if self.detail and not self.passed else ""
+        return f"{self.zone} table '{self.table}'{col}: check '{self.check}' {status}{detail}"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -46,7 +46,6 @@ class Source:
     encoding: str = "utf-8"
     delimiter: str = ","
     columns: dict[str, str] = field(default_factory=dict)   # column-role overrides
-    required: tuple[str, ...] = ()                           # extra required columns (csv format)
     mapping: dict[str, str] = field(default_factory=dict)   # csv format: logical field -> column
     timestamp_format: str | None = None
     date_format: str | None = None
@@ -446,7 +445,7 @@ def _sources(root: _Reader, library_tz: str) -> tuple[Source, ...]:
         _check_format(r, "date_format", date_fmt)
         src = Source(name=name, kind=kind, format=fmt, path=r.get("path", str),
                      encoding=encoding, delimiter=delimiter, columns=dict(columns),
-                     required=r.str_list("required", ()), mapping=dict(mapping),
+                     mapping=dict(mapping),
                      timestamp_format=ts_fmt, date_format=date_fmt, timezone=tz)
         r.finish()
         out.append(src)

