@@ -266,7 +266,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
 
         manifest = _manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks)
         manifest["coverage"] = coverage
-        index = data_docs_index(review_stage / "gx")
+        index = data_docs_index(review_stage)
         docs = index.relative_to(review_stage).as_posix() if index.exists() else None
         if failures:
             steward.write(review_stage / "steward_report.html", manifest,
@@ -439,7 +439,7 @@ def _run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path) -
                          min_whole_length=config.min_whole_length,
                          min_substring_length=config.min_substring_length)
     review_dir.mkdir(parents=True)
-    checks += validate_published(frames, config.threshold, docs_dir=review_dir / "gx")
+    checks += validate_published(frames, config.threshold, docs_dir=review_dir)
     return checks
 
 

@@ -200,3 +200,60 @@ def test_property_suppression_never_leaves_a_visible_small_count(counts, thresho
         assert not (value is not None and 1 <= value <= threshold)
         assert suppressed == (1 <= n <= threshold)
         assert value == (None if suppressed else n)
+
+
+GENERIC = '''
+[library]
+name = "Follett Test School-Public Library"
+slug = "destinytest"
+fiscal_year_start = "01-01"
+
+[key]
+env = "LIBSTATS_TEST_KEY"
+
+[[branches]]
+code = "HS"
+name = "High Street"
+aliases = ["High Street Library"]
+
+[material_types]
+book = ["Book"]
+
+[[sources]]
+name = "destiny"
+kind = "circulation"
+format = "csv"
+path = "destiny.csv"
+timestamp_format = "%m/%d/%Y"
+columns = { "Checkout Date" = "generalize:day", "Site" = "keep", "Patron Barcode" = "token:destiny_patron", "Patron Name" = "drop", "Material Type" = "keep", "Transaction" = "keep" }
+
+[sources.mapping]
+event_ts = "Checkout Date"
+branch = "Site"
+patron_id = "Patron Barcode"
+item_type = "Material Type"
+event_code = "Transaction"
+event_codes = { "Checkout" = "checkout", "Renewal" = "renewal" }
+'''
+
+
+def test_generic_csv_source_with_roles_from_the_config(tmp_path, test_key, capsys):
+    rows = [[f"03/{1 + i % 28:02d}/2025", "High Street Library", f"2999900000{i % 3:04d}",
+             f"Pupil Number{i % 3}", "Book", "Checkout" if i < 14 else "Renewal"]
+            for i in range(20)]
+    (tmp_path / "destiny.csv").write_text(csv_text(
+        ["Checkout Date", "Site", "Patron Barcode", "Patron Name", "Material Type",
+         "Transaction"], rows))
+    (tmp_path / "library.toml").write_text(GENERIC)
+    code = main(["run", str(tmp_path / "library.toml"), "--period", "FY2025", "-q"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    circ = pd.read_csv(tmp_path / "out/published/destinytest/FY2025/tables/"
+                       "pub_circulation__branch_month_material.csv", dtype=str,
+                       keep_default_na=False)
+    assert cell(circ, month="2025-03", branch_code="HS", material_type="book",
+                audience="adult", measure="checkouts") == ("14", "false")
+    assert cell(circ, month="2025-03", branch_code="HS", material_type="book",
+                audience="adult", measure="renewals") == ("", "true")
+    blob = _all_output_bytes(tmp_path / "out")
+    assert b"Pupil Number" not in blob and b"29999000000001" not in blob
