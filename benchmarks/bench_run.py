@@ -215,28 +215,6 @@ def new_key() -> str:
     return r.stdout.strip()
 
 
-def choose_key(any_key: bool) -> tuple[str, str | None]:
-    """A fresh key from ``libstats keygen``; unless ``any_key``, one whose FY2025 key id has no
-    run of 6+ decimal digits.
-
-    Why: the key id (``kid-`` + 16 hex digits) is written into the pseudonymized events, and the
-    exact-match leak scan flags any raw identifier of 6+ characters found inside a published or
-    pseudonymized value. About a quarter of random key ids contain a 6-digit run, and with
-    itemnumbers 1..2,000,000 nearly every 6-digit number is a raw identifier, so with such a key
-    the run fails its leak checks at the very end (a false positive, reported upstream). The
-    benchmark measures speed, so it avoids those keys; ``--any-key`` turns this off.
-    """
-    from libstats.keys import derive_period_key, parse_key
-    for _ in range(50):
-        key = new_key()
-        if any_key:
-            return key, None
-        kid = derive_period_key(parse_key(key, "libstats keygen"), PERIOD).key_id
-        if not re.search(r"[0-9]{6}", kid):
-            return key, kid
-    raise RuntimeError("no key without a 6-digit run in its key id after 50 tries")
-
-
 def ensure_data(rows: int, seed: int) -> tuple[Path, Path, dict]:
     csv = DATA / f"stats_{rows}.csv"
     if gen.is_current(csv, rows, seed):
@@ -462,9 +440,6 @@ def main(argv: list[str] | None = None) -> int:
                         "(repeatable)")
     p.add_argument("--no-warm", action="store_true",
                    help="do not read the CSV into the page cache before each timed run")
-    p.add_argument("--any-key", action="store_true",
-                   help="use the first key `libstats keygen` gives, even one whose key id "
-                        "contains 6+ digits in a row (trips the exact-match leak scan)")
     p.add_argument("--tag", help="write results_N_TAG.json instead of results_N.json (for "
                                  "variants, e.g. --tag memlimit)")
     p.add_argument("--timeout", type=float, help="kill a timed command after this many seconds")
@@ -474,10 +449,7 @@ def main(argv: list[str] | None = None) -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     try:
-        key, kid = choose_key(args.any_key)
-        if kid:
-            print(f"key: fresh from `libstats keygen`, key id {kid} (chosen without a run of 6+ "
-                  f"digits; see --any-key)", flush=True)
+        key = new_key()
     except (OSError, RuntimeError, ImportError) as exc:
         print(f"bench_run: cannot create a key: {exc}", file=sys.stderr)
         return 1
