@@ -101,7 +101,7 @@ def _physical_line(con, ingested: IngestedSource, info: FileInfo, record_line: i
     """DuckDB numbers rejected rows by record (header = 1); add the newlines embedded in
     quoted values of the records before it, which the table still holds."""
     if not ingested.stored or con.execute(
-            f"SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
             [ingested.table]).fetchone()[0] == 0:
         return record_line
     newline_expr = " + ".join(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -26,13 +25,14 @@ from pathlib import Path
 
 import duckdb
 
-import libstats
 from libstats import ingest, keys, validate
 from libstats.config import Config
 from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
 from libstats.schema import PUBLISHED_TABLES
 from expectations.suites import data_docs_index
+from pipelines import checks, outputs
+from reports import manifest as manifest_mod
 from reports import release, steward
 from transforms import circulation as circ
 from transforms import mappings
@@ -40,7 +40,7 @@ from transforms.generalize import age_band_labels
 from transforms.profiles import (DEFAULT_DATE_FORMATS, DEFAULT_TIMESTAMP_FORMATS,
                                  ResolvedProfile, resolve)
 from transforms.pseudonymize import int_tokens, key_params
-from transforms.sqlutil import lit, q
+from transforms.sqlutil import lit
 
 @dataclass
 class RunResult:
@@ -80,21 +80,6 @@ def _staged_source(r: ResolvedProfile, header: list[str], config: Config) -> cir
         timestamp_formats=(src.timestamp_format,) if src.timestamp_format
         else DEFAULT_TIMESTAMP_FORMATS,
         date_formats=(src.date_format,) if src.date_format else DEFAULT_DATE_FORMATS)
-
-
-def _identifiers_sql(loaded: list[ingest.IngestedSource], exempt: tuple[str, ...]) -> str:
-    """Every distinct value of every drop/token column actually present in the exports."""
-    parts = []
-    for ing in loaded:
-        for col in ing.stored:
-            if ing.resolved.scanned(col) and f"{ing.name}.{col}" not in exempt:
-                parts.append(f"SELECT DISTINCT {lit(ing.name)} AS source, {lit(col)} AS "
-                             f"column_name, {q(col)} AS value FROM {ing.table} "
-                             f"WHERE {q(col)} IS NOT NULL")
-    if not parts:
-        return ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS column_name, "
-                "NULL::VARCHAR AS value WHERE false")
-    return "\nUNION ALL\n".join(parts)
 
 
 def run(config: Config, period: Period, *, progress=None, memory_limit: str | None = None,
@@ -229,7 +214,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         # 7: pz_* written aside
         _say(progress, "writing the pseudonymized zone")
         pz_stage = release.staging_dir(pz_root, period.label)
-        pz_tables = _write_pseudonymized(con, pz_stage, pkey.key_id, bool(patron_sources),
+        pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id, bool(patron_sources),
                                          token_domains)
 
         # 8: pub_*
@@ -261,10 +246,11 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         # 9: checks
         _say(progress, "running leak checks")
         release.sweep_stale(review_dir.parent, ".staging-")
-        checks = _run_checks(con, config, loaded, frames, pz_stage, review_stage)
-        failures = [c for c in checks if not c.passed]
+        results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage)
+        failures = [c for c in results if not c.passed]
 
-        manifest = _manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks)
+        manifest = manifest_mod.build_manifest(config, period, pkey, loaded, rows, frames, pz_tables,
+                                              results)
         manifest["coverage"] = coverage
         index = data_docs_index(review_stage)
         docs = index.relative_to(review_stage).as_posix() if index.exists() else None
@@ -294,7 +280,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             release.point(pz_link, pz_before)    # roll the pseudonymized zone back
             raise
         pub_stage = None
-        _write_analyst_db(pz_link, pub_link, frames, bool(patron_sources), progress)
+        outputs.write_analyst_db(pz_link, pub_link, frames, bool(patron_sources), progress)
         steward.write(review_stage / "steward_report.html", manifest, status="published",
                       data_docs=docs)
         release.write_json(review_stage / "manifest.json", manifest)
@@ -372,157 +358,3 @@ def _items_needed(con, stg_tables: list[str], item_sources) -> str | None:
     return " UNION ALL ".join(circ.stg_items(s) for s in item_sources)
 
 
-def _write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
-                         token_domains: list[str]) -> list[dict]:
-    """events by month (patron tokens only for patrons who opted in to reading history) and
-    patrons, as Parquet, each file in source-record order (deterministic)."""
-    tables = []
-    domains = ", ".join(lit(d) for d in token_domains) or "NULL"
-    months = [m for (m,) in con.execute(
-        "SELECT DISTINCT month FROM int_circ_events ORDER BY month").fetchall()]
-    for month in months:
-        folder = stage / "events" / f"month={month}"
-        folder.mkdir(parents=True)
-        con.execute(
-            f"COPY (SELECT e.event_date, e.month, e.branch_code, e.event_type, e.material_type, "
-            f"e.audience, e.is_ill_borrowed, e.item_type_code, e.collection_code, "
-            f"e.location_code, e.patron_category, pt.token AS patron_token, "
-            f"it.token AS item_token, {lit(key_id)} AS key_id, e.source "
-            f"FROM int_circ_events AS e "
-            f"LEFT JOIN int_tokens AS pt ON pt.opt_in AND pt.domain IN ({domains}) "
-            f"     AND pt.domain = e.patron_domain AND pt.value = e.patron_id "
-            f"LEFT JOIN int_tokens AS it ON it.domain IN ({domains}) "
-            f"     AND it.domain = e.item_domain AND it.value = e.item_id "
-            f"WHERE e.month = ? ORDER BY e.source, e._rec) "
-            f"TO {lit(str(folder / 'data_0.parquet'))} "
-            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
-    total, opted = con.execute(
-        f"SELECT count(*), count(pt.token) FROM int_circ_events AS e "
-        f"LEFT JOIN int_tokens AS pt ON pt.opt_in AND pt.domain IN ({domains}) "
-        f"AND pt.domain = e.patron_domain AND pt.value = e.patron_id").fetchone()
-    tables.append({"table": "events", "rows": int(total),
-                   "note": f"{int(opted)} events carry a patron token (patrons who opted in to "
-                           f"reading history); the others count in aggregates only"})
-    if has_patrons:
-        con.execute(
-            f"COPY (SELECT patron_token, {lit(key_id)} AS key_id, home_branch_code, "
-            f"patron_category, age_band, area, enrolled_month, last_activity_month, "
-            f"is_registered_user, reading_history_opt_in FROM int_patrons "
-            f"WHERE patron_token IS NOT NULL ORDER BY patron_token) "
-            f"TO {lit(str(stage / 'patrons.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
-        n = con.execute("SELECT count(*) FROM int_patrons WHERE patron_token IS NOT NULL"
-                        ).fetchone()[0]
-        tables.append({"table": "patrons", "rows": int(n),
-                       "note": "one row per patron record; quasi-identifiers generalized"})
-    return tables
-
-
-def _run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path) -> list:
-    from expectations.leakscan import ScanTarget, scan_exact, scan_patterns
-    from expectations.suites import validate_published
-
-    # key_id is libstats' own label of the key (an HMAC of it), not data: a random hex id
-    # can hold six digits in a row, which equal some item number. It is left out of the scans.
-    events_glob = str(pz_stage / "events" / "*" / "*.parquet")
-    targets = [ScanTarget("pseudonymized", "events",
-                          f"SELECT * EXCLUDE (key_id) FROM read_parquet({lit(events_glob)})")]
-    if (pz_stage / "patrons.parquet").exists():
-        targets.append(ScanTarget("pseudonymized", "patrons",
-                                  f"SELECT * EXCLUDE (key_id) FROM read_parquet("
-                                  f"{lit(str(pz_stage / 'patrons.parquet'))})"))
-    targets += [ScanTarget("published", name, name) for name in frames]
-    con.execute("CREATE TABLE int_identifiers AS " +
-                _identifiers_sql(loaded, config.leak_scan_exempt))
-    checks = []
-    checks += scan_patterns(con, targets)
-    checks += scan_exact(con, "int_identifiers", targets,
-                         min_whole_length=config.min_whole_length,
-                         min_substring_length=config.min_substring_length)
-    review_dir.mkdir(parents=True)
-    checks += validate_published(frames, config.threshold, docs_dir=review_dir)
-    return checks
-
-
-def _versions() -> dict:
-    import great_expectations
-    import pandas
-    import pyarrow
-    return {"python": ".".join(map(str, sys.version_info[:3])), "duckdb": duckdb.__version__,
-            "pandas": pandas.__version__, "pyarrow": pyarrow.__version__,
-            "great_expectations": great_expectations.__version__,
-            "libstats": libstats.__version__}
-
-
-def _manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks) -> dict:
-    inputs = []
-    for ing in loaded:
-        for f in ing.files:
-            try:
-                rel = f.path.relative_to(config.base_dir).as_posix()
-            except ValueError:
-                rel = f.path.name
-            inputs.append({"source": ing.name, "format": ing.resolved.profile.name,
-                           "file": rel, "sha256": f.sha256, "bytes": f.bytes,
-                           "rows_in": f.rows, "rows_rejected": 0})
-    tables = []
-    for name, frame in frames.items():
-        spec = PUBLISHED_TABLES[name]
-        tables.append({"name": name, "grain": spec.grain, "rows": int(len(frame)),
-                       "columns": [{"name": c, "type": t} for c, t in spec.columns],
-                       "suppressed_cells": int(frame["suppressed"].sum()),
-                       "legal_basis": list(spec.legal_basis)})
-    return {
-        "manifest_version": 1,
-        "libstats_version": libstats.__version__,
-        "library": {"name": config.library_name, "slug": config.library_slug},
-        "period": {"label": period.label, "fiscal_year": period.fiscal_year_label,
-                   "start": period.start.isoformat(), "end": period.end.isoformat()},
-        "config_sha256": release.sha256_path(config.path),
-        "packages": _versions(),
-        "key_ids": {period.key_period: pkey.key_id},
-        "inputs": inputs,
-        "rows": rows,
-        "suppression": {"threshold": config.threshold,
-                        "rule": f"counts from 1 to {config.threshold} are withheld (value "
-                                f"empty, suppressed = true); zeros are published"},
-        "leak_scan": {"not_identifiers": sorted(
-                          f"{i.name}.{c}" for i in loaded for c in i.header
-                          if i.resolved.roles.get(c) == "drop" and not i.resolved.scanned(c)),
-                      "min_whole_length": config.min_whole_length,
-                      "min_substring_length": config.min_substring_length,
-                      "exempt_columns": list(config.leak_scan_exempt)},
-        "tables": tables,
-        "pseudonymized": pz_tables,
-        "checks": sorted((c.to_dict() for c in checks),
-                         key=lambda c: (c["zone"], c["table"], c["column"] or "", c["check"])),
-    }
-
-
-def _write_analyst_db(pz_link: Path, pub_link: Path, frames, has_patrons: bool,
-                      progress) -> None:
-    """A DuckDB file of views for analysts, over the zone and the release links (so they show
-    the current version). Written beside and renamed in atomically; a failure here leaves the
-    release published and is reported."""
-    final = pz_link / "libstats.duckdb"
-    tmp = pz_link / f".libstats.duckdb.{os.getpid()}"
-    try:
-        con = duckdb.connect(str(tmp))
-        try:
-            base = pz_link.parent.resolve() / pz_link.name
-            con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet("
-                        f"{lit((base / 'events' / '*' / '*.parquet').as_posix())}, "
-                        f"hive_partitioning = false)")
-            if has_patrons:
-                con.execute(f"CREATE VIEW patrons AS SELECT * FROM read_parquet("
-                            f"{lit((base / 'patrons.parquet').as_posix())})")
-            for name in frames:
-                path = pub_link.parent.resolve() / pub_link.name / "tables" / f"{name}.parquet"
-                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
-                            f"{lit(path.as_posix())})")
-        finally:
-            con.close()
-        os.replace(tmp, final)
-    except (OSError, duckdb.Error):
-        tmp.unlink(missing_ok=True)
-        _say(progress, "warning: the analyst DuckDB file could not be written; the release "
-                       "and the Parquet files are complete")
