@@ -173,9 +173,9 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                             "FROM stg_patrons")
         if not id_parts:
             id_parts.append("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS value")
-        token_domains = sorted(
-            {s.domains[f] for s in circ_sources for f in ("patron_id", "item_id")
-             if f in s.domains and tokenized[s.name].tokenized(f)})
+        token_domains = {f: sorted({s.domains[f] for s in circ_sources if f in s.domains
+                                    and tokenized[s.name].tokenized(f)})
+                         for f in ("patron_id", "item_id")}
         _say(progress, "computing keyed tokens")
         con.execute("CREATE TABLE int_tokens AS " + int_tokens(
             " UNION ALL ".join(id_parts),
@@ -215,7 +215,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         _say(progress, "writing the pseudonymized zone")
         pz_stage = release.staging_dir(pz_root, period.label)
         pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id, bool(patron_sources),
-                                         token_domains)
+                                                token_domains["patron_id"],
+                                                token_domains["item_id"])
 
         # 8: pub_*
         _say(progress, "computing published tables")
