@@ -193,8 +193,14 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                 ill_lending_categories=config.ill_lending_categories))
         stg_items = _items_needed(con, stg_tables, item_sources)
         _say(progress, "classifying events")
+        for fld, table, extra in (("patron_id", "int_written_patron_tokens", "AND opt_in"),
+                                  ("item_id", "int_written_item_tokens", "")):
+            domains = ", ".join(lit(d) for d in token_domains[fld]) or "NULL"
+            con.execute(f"CREATE TABLE {table} AS SELECT domain, value, token FROM int_tokens "
+                        f"WHERE domain IN ({domains}) {extra}")
         con.execute("CREATE TABLE int_circ_events AS " + circ.int_circ_events(
-            stg_tables, stg_items,
+            stg_tables, stg_items, patron_tokens="int_written_patron_tokens",
+            item_tokens="int_written_item_tokens",
             start=period.start.isoformat(), end=period.end.isoformat(),
             ill_item_types=config.ill_item_types,
             ill_lending_categories=config.ill_lending_categories,
@@ -214,9 +220,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         # 7: pz_* written aside
         _say(progress, "writing the pseudonymized zone")
         pz_stage = release.staging_dir(pz_root, period.label)
-        pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id, bool(patron_sources),
-                                                token_domains["patron_id"],
-                                                token_domains["item_id"])
+        pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id,
+                                                bool(patron_sources))
 
         # 8: pub_*
         _say(progress, "computing published tables")

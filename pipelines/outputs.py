@@ -4,7 +4,6 @@ order), and the analysts' DuckDB file of views."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -12,48 +11,25 @@ import duckdb
 from transforms.sqlutil import lit
 
 
-def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
-                         patron_domains: list[str], item_domains: list[str]) -> list[dict]:
+def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool) -> list[dict]:
     """events by month (patron tokens only for patrons who opted in to reading history) and
-    patrons, as Parquet, each file in source-record order (deterministic)."""
+    patrons, as Parquet. ``int_circ_events`` is sorted, and a filtered scan keeps that order,
+    so each file's bytes are deterministic."""
     tables = []
-    patrons = ", ".join(lit(d) for d in patron_domains) or "NULL"
-    items = ", ".join(lit(d) for d in item_domains) or "NULL"
-    con.execute(f"CREATE OR REPLACE TABLE _pz_patron_tokens AS SELECT domain, value, token "
-                f"FROM int_tokens WHERE opt_in AND domain IN ({patrons})")
-    con.execute(f"CREATE OR REPLACE TABLE _pz_item_tokens AS SELECT domain, value, token "
-                f"FROM int_tokens WHERE domain IN ({items})")
     months = [m for (m,) in con.execute(
         "SELECT DISTINCT month FROM int_circ_events ORDER BY month").fetchall()]
-
-    def write_month(month: str) -> None:
+    for month in months:
         folder = stage / "events" / f"month={month}"
         folder.mkdir(parents=True)
-        cur = con.cursor()
-        try:
-            cur.execute(
-                f"COPY (SELECT e.event_date, e.month, e.branch_code, e.event_type, "
-                f"e.material_type, e.audience, e.is_ill_borrowed, e.item_type_code, "
-                f"e.collection_code, e.location_code, e.patron_category, "
-                f"pt.token AS patron_token, it.token AS item_token, {lit(key_id)} AS key_id, "
-                f"e.source FROM int_circ_events AS e "
-                f"LEFT JOIN _pz_patron_tokens AS pt "
-                f"     ON pt.domain = e.patron_domain AND pt.value = e.patron_id "
-                f"LEFT JOIN _pz_item_tokens AS it "
-                f"     ON it.domain = e.item_domain AND it.value = e.item_id "
-                f"WHERE e.month = ? ORDER BY e.source, e._rec) "
-                f"TO {lit(str(folder / 'data_0.parquet'))} "
-                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
-        finally:
-            cur.close()
-
-    # Two months at a time: each file is sorted and written largely on one core.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(write_month, months))
+        con.execute(
+            f"COPY (SELECT event_date, month, branch_code, event_type, material_type, audience, "
+            f"is_ill_borrowed, item_type_code, collection_code, location_code, "
+            f"patron_category, patron_token, item_token, {lit(key_id)} AS key_id, source "
+            f"FROM int_circ_events WHERE month = ?) "
+            f"TO {lit(str(folder / 'data_0.parquet'))} "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
     total, opted = con.execute(
-        "SELECT count(*), count(pt.token) FROM int_circ_events AS e "
-        "LEFT JOIN _pz_patron_tokens AS pt "
-        "ON pt.domain = e.patron_domain AND pt.value = e.patron_id").fetchone()
+        "SELECT count(*), count(patron_token) FROM int_circ_events").fetchone()
     tables.append({"table": "events", "rows": int(total),
                    "note": f"{int(opted)} events carry a patron token (patrons who opted in to "
                            f"reading history); the others count in aggregates only"})

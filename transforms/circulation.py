@@ -149,7 +149,7 @@ def stg_patrons(src: StagedSource) -> str:
 def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start: str,
                     end: str, ill_item_types: tuple[str, ...],
                     ill_lending_categories: tuple[str, ...], material_type: str,
-                    audience: str) -> str:
+                    audience: str, patron_tokens: str, item_tokens: str) -> str:
     """One row per in-scope circulation event of the period, classified (in-run table).
 
     - rows with codes out of scope (holds, payments) and rows outside the period are left out
@@ -158,14 +158,17 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
       to other libraries are not our circulation);
     - item type / collection / location filled from the items export where the transaction
       lacks them (only when ``stg_items`` is given); material type and audience mapped inline;
-    - raw patron and item ids stay (in-run only) for distinct counts and the token join when
-      the pseudonymized zone is written; ``*_code`` columns are NULL where the config dropped
-      the field.
+    - raw patron and item ids stay (in-run only, for distinct counts); ``patron_token`` only
+      for patrons who opted in to reading history, ``item_token`` only where the config asks
+      for item tokens; ``*_code`` columns are NULL where the config dropped the field;
+    - sorted by month, source and record once, so each month's file is written in a
+      deterministic order by a plain filtered scan (a sort that spills to disk if it must).
 
     Args:
         stg_circ_events: the staged views, one per source.
         material_type / audience: SQL over ``c.item_type``, ``c.collection_code``,
             ``c.location``.
+        patron_tokens / item_tokens: tables (domain, value, token) of the tokens to write.
     """
     ill_items = ", ".join(lit(x) for x in ill_item_types) or "NULL"
     ill_cats = ", ".join(lit(x) for x in ill_lending_categories) or "NULL"
@@ -202,8 +205,13 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
                coalesce(c.item_type IN ({ill_items}), false) AS is_ill_borrowed,
                c.item_type_out AS item_type_code, c.collection_code_out AS collection_code,
                c.location_out AS location_code, c.patron_category_out AS patron_category,
-               c.patron_domain, c.patron_id, c.item_domain, c.item_id
+               c.patron_domain, c.patron_id, c.item_domain, c.item_id,
+               pt.token AS patron_token, it.token AS item_token
         FROM {source} AS c
+        LEFT JOIN {patron_tokens} AS pt
+               ON pt.domain = c.patron_domain AND pt.value = c.patron_id
+        LEFT JOIN {item_tokens} AS it ON it.domain = c.item_domain AND it.value = c.item_id
+        ORDER BY month, c.source, c._rec
     """
 
 
