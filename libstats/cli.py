@@ -149,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence: never echo data
         if args.debug:
             raise
+        if type(exc).__name__ == "OutOfMemoryException":
+            print("libstats: DuckDB ran out of memory; nothing was published. Raise the limit "
+                  "with --memory-limit or [engine] memory_limit (DuckDB spills to disk up to "
+                  "it), or give TMPDIR more free space.", file=sys.stderr)
+            return EXIT_INTERNAL
         print(f"libstats: internal error ({type(exc).__name__}); nothing was published. The "
               "message is withheld because it may contain data values; rerun with --debug on "
               "a trusted terminal to see it.", file=sys.stderr)

@@ -161,7 +161,7 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
     - raw patron and item ids stay (in-run only, for distinct counts); ``patron_token`` only
       for patrons who opted in to reading history, ``item_token`` only where the config asks
       for item tokens; ``*_code`` columns are NULL where the config dropped the field;
-    - sorted by month, source and record once, so each month's file is written in a
+    - sorted by day, source and record once, so each month's file is written in a
       deterministic order by a plain filtered scan (a sort that spills to disk if it must).
 
     Args:
@@ -211,7 +211,7 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
         LEFT JOIN {patron_tokens} AS pt
                ON pt.domain = c.patron_domain AND pt.value = c.patron_id
         LEFT JOIN {item_tokens} AS it ON it.domain = c.item_domain AND it.value = c.item_id
-        ORDER BY month, c.source, c._rec
+        ORDER BY c.event_date, c.source, c._rec
     """
 
 
@@ -312,12 +312,13 @@ def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str
             FROM {_months(start, end)} AS m
             CROSS JOIN (SELECT DISTINCT branch_code FROM map_branch) AS b
         ),
-        counts AS (
-            SELECT month, branch_code,
-                   count(DISTINCT patron_domain || chr(31) || patron_id) AS n
+        borrowers AS (      -- a plain DISTINCT: unlike count(DISTINCT), it can spill to disk
+            SELECT DISTINCT month, branch_code, patron_domain, patron_id
             FROM {int_circ_events}
             WHERE event_type IN ('checkout', 'renewal') AND patron_id IS NOT NULL
-            GROUP BY ALL
+        ),
+        counts AS (
+            SELECT month, branch_code, count(*) AS n FROM borrowers GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.branch_code,
                {suppress_sql('coalesce(c.n, 0)', threshold)}
