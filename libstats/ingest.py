@@ -289,7 +289,7 @@ def _copy_into(con, table: str, header: list[str], stored: list[str], read_path:
         f"{into} SELECT {select} FROM read_csv(?, header = true, auto_detect = false, "
         f"delim = ?, quote = '\"', escape = '\"', columns = {columns}, strict_mode = true, "
         f"null_padding = false, encoding = 'utf-8', store_rejects = true, "
-        f"rejects_table = '{rej}', rejects_scan = '{scan}', max_line_size = 10000000)",
+        f"rejects_table = '{rej}', rejects_scan = '{scan}')",
         [str(read_path), src.delimiter])
     rejects = con.execute(
         f"SELECT line, column_name, error_type FROM {rej} ORDER BY line LIMIT 1").fetchall()
