@@ -56,8 +56,12 @@ def _say(progress, msg: str) -> None:
         progress(msg)
 
 
-def connect(work_dir: Path, memory_limit: str | None = None, threads: int | None = None):
-    con = duckdb.connect(":memory:")
+def connect(work_dir: Path, memory_limit: str | None = None, threads: int | None = None,
+            on_disk: bool = False):
+    """The run's DuckDB. In memory by default (fastest); for exports several times larger
+    than the memory limit, a database file in the private work folder: its tables are
+    compressed and leave memory, where an in-memory database ran out at 100M rows."""
+    con = duckdb.connect(str(work_dir / "work.duckdb") if on_disk else ":memory:")
     con.execute(f"SET temp_directory = {lit(str(work_dir / 'spill'))}")
     if memory_limit:
         con.execute(f"SET memory_limit = {lit(memory_limit)}")
@@ -111,7 +115,13 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     review_stage = review_dir.parent / f".staging-{period.label}-{os.getpid()}"
     pub_stage = pz_stage = None
     try:
-        con = connect(work_dir, memory_limit or config.memory_limit, threads or config.threads)
+        limit = memory_limit or config.memory_limit
+        input_bytes = sum(p.stat().st_size for r in resolved
+                          for p in ingest.expand_paths(config.base_dir, r.source.path))
+        on_disk = input_bytes > 4 * _bytes(limit)
+        con = connect(work_dir, limit, threads or config.threads, on_disk)
+        if on_disk:
+            _say(progress, "large exports: working in a database file (spills to disk)")
         # 3: raw_* (circulation sources staged in the same pass), 4: check_values
         for name, sql in [("map_branch", mappings.map_branch(config)),
                           ("map_area", mappings.map_area(config)),
@@ -298,6 +308,14 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         release.discard(pz_stage)
         release.discard(review_stage)
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _bytes(size: str) -> int:
+    """'1200MB' -> bytes (DuckDB's units: KB/MB/GB/TB are powers of 1000, KiB... of 1024)."""
+    import re
+    number, unit = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B)\s*", size).groups()
+    base = 1024 if "i" in unit else 1000
+    return int(float(number) * base ** ("KMGT".index(unit[0]) + 1))
 
 
 def _import_gx() -> None:
