@@ -178,9 +178,9 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         id_parts += [f"SELECT DISTINCT item_domain AS domain, item_id AS value FROM {t}"
                      for t, s in zip(stg_tables, circ_sources)
                      if tokenized[s.name].tokenized("item_id")]
-        if patron_sources:
-            id_parts.append("SELECT patron_domain AS domain, patron_id AS value "
-                            "FROM stg_patrons")
+        id_parts += [f"SELECT patron_domain AS domain, patron_id AS value FROM stg_patrons "
+                     f"WHERE source = {lit(s.name)}" for s in patron_sources
+                     if tokenized[s.name].tokenized("patron_id")]
         if not id_parts:
             id_parts.append("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS value")
         token_domains = {f: sorted({s.domains[f] for s in circ_sources if f in s.domains
