@@ -26,27 +26,41 @@ def identifiers_sql(loaded: list[ingest.IngestedSource], exempt: tuple[str, ...]
 
 
 
-def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path) -> list:
+def _distinct_strings(con, name: str, relation: str) -> str:
+    """A table of the distinct combinations of a relation's string columns: the scans only
+    look at string values, and a 10M-row file has a few thousand such combinations."""
+    cols = [c for c, typ, *_ in con.execute(f"DESCRIBE {relation}").fetchall()
+            if typ == "VARCHAR"]
+    table = f"_scan_{name}"
+    select = ", ".join(q(c) for c in cols) or "NULL::VARCHAR AS no_string_columns"
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT DISTINCT {select} "
+                f"FROM ({relation})")
+    return table
+
+
+def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path,
+               progress=None) -> list:
     from expectations.leakscan import ScanTarget, scan_exact, scan_patterns
     from expectations.suites import validate_published
 
+    say = progress or (lambda _msg: None)
     # key_id is libstats' own label of the key (an HMAC of it), not data: a random hex id
     # can hold six digits in a row, which equal some item number. It is left out of the scans.
-    events_glob = str(pz_stage / "events" / "*" / "*.parquet")
-    targets = [ScanTarget("pseudonymized", "events",
-                          f"SELECT * EXCLUDE (key_id) FROM read_parquet({lit(events_glob)})")]
+    zone = {"events": f"read_parquet({lit(str(pz_stage / 'events' / '*' / '*.parquet'))})"}
     if (pz_stage / "patrons.parquet").exists():
-        targets.append(ScanTarget("pseudonymized", "patrons",
-                                  f"SELECT * EXCLUDE (key_id) FROM read_parquet("
-                                  f"{lit(str(pz_stage / 'patrons.parquet'))})"))
+        zone["patrons"] = f"read_parquet({lit(str(pz_stage / 'patrons.parquet'))})"
+    targets = [ScanTarget("pseudonymized", name, _distinct_strings(
+        con, name, f"SELECT * EXCLUDE (key_id) FROM {source}")) for name, source in zone.items()]
     targets += [ScanTarget("published", name, name) for name in frames]
     con.execute("CREATE TABLE int_identifiers AS " +
                 identifiers_sql(loaded, config.leak_scan_exempt))
-    checks = []
-    checks += scan_patterns(con, targets)
+    say("  pattern scans (DuckDB)")
+    checks = scan_patterns(con, targets)
+    say("  exact-match scan of raw identifiers (DuckDB)")
     checks += scan_exact(con, "int_identifiers", targets,
                          min_whole_length=config.min_whole_length,
                          min_substring_length=config.min_substring_length)
+    say("  Great Expectations suites and Data Docs")
     review_dir.mkdir(parents=True)
     checks += validate_published(frames, config.threshold, docs_dir=review_dir)
     return checks

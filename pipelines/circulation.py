@@ -262,7 +262,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         # 9: checks
         _say(progress, "running leak checks")
         release.sweep_stale(review_dir.parent, ".staging-")
-        results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage)
+        results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage,
+                                     progress)
         failures = [c for c in results if not c.passed]
 
         manifest = manifest_mod.build_manifest(config, period, pkey, loaded, rows, frames, pz_tables,
