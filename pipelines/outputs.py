@@ -13,8 +13,7 @@ from transforms.sqlutil import lit
 
 def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool) -> list[dict]:
     """events by month (patron tokens only for patrons who opted in to reading history) and
-    patrons, as Parquet. ``int_circ_events`` is sorted, and a filtered scan keeps that order,
-    so each file's bytes are deterministic."""
+    patrons, as Parquet, each file sorted by source and record (deterministic bytes)."""
     tables = []
     months = [m for (m,) in con.execute(
         "SELECT DISTINCT month FROM int_circ_events ORDER BY month").fetchall()]
@@ -25,7 +24,7 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool) -> lis
             f"COPY (SELECT event_date, month, branch_code, event_type, material_type, audience, "
             f"is_ill_borrowed, item_type_code, collection_code, location_code, "
             f"patron_category, patron_token, item_token, {lit(key_id)} AS key_id, source "
-            f"FROM int_circ_events WHERE month = ?) "
+            f"FROM int_circ_events WHERE month = ? ORDER BY source, _rec) "
             f"TO {lit(str(folder / 'data_0.parquet'))} "
             f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
     total, opted = con.execute(

@@ -161,8 +161,8 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
     - raw patron and item ids stay (in-run only, for distinct counts); ``patron_token`` only
       for patrons who opted in to reading history, ``item_token`` only where the config asks
       for item tokens; ``*_code`` columns are NULL where the config dropped the field;
-    - sorted by day, source and record once, so each month's file is written in a
-      deterministic order by a plain filtered scan (a sort that spills to disk if it must).
+    - unsorted: each month's file is sorted by source and record when it is written (twelve
+      small sorts are cheaper than one large one).
 
     Args:
         stg_circ_events: the staged views, one per source.
@@ -211,7 +211,6 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
         LEFT JOIN {patron_tokens} AS pt
                ON pt.domain = c.patron_domain AND pt.value = c.patron_id
         LEFT JOIN {item_tokens} AS it ON it.domain = c.item_domain AND it.value = c.item_id
-        ORDER BY c.event_date, c.source, c._rec
     """
 
 
