@@ -46,8 +46,8 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
                  f"{e(status)}.</strong> {len(checks) - len(failed)} of {len(checks)} checks "
                  f"passed.{' ' + e(problem) if problem else ''}</div>")
     if data_docs:
-        parts.append(f"<p>Great Expectations Data Docs (sample-free): <code>{e(data_docs)}"
-                     "</code></p>")
+        parts.append(f"<p>Great Expectations Data Docs (sample-free): <a href=\"{e(data_docs)}\">"
+                     f"<code>{e(data_docs)}</code></a></p>")
 
     parts.append("<h2>Published tables</h2><table>")
     parts.append(_row(["table", "grain", "rows", "cells withheld (1 to threshold)",
