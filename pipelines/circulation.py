@@ -231,7 +231,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         _say(progress, "writing the pseudonymized zone")
         pz_stage = release.staging_dir(pz_root, period.label)
         pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id,
-                                                bool(patron_sources))
+                                                bool(patron_sources),
+                                                workers=1 if on_disk else 2)
 
         # 8: pub_*
         _say(progress, "computing published tables")

@@ -4,6 +4,7 @@ order), and the analysts' DuckDB file of views."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -11,22 +12,34 @@ import duckdb
 from transforms.sqlutil import lit
 
 
-def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool) -> list[dict]:
+def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
+                        workers: int = 1) -> list[dict]:
     """events by month (patron tokens only for patrons who opted in to reading history) and
-    patrons, as Parquet, each file sorted by source and record (deterministic bytes)."""
+    patrons, as Parquet, each file sorted by source and record (deterministic bytes).
+
+    ``workers`` months are written at once (each sort and file write is largely serial);
+    keep 1 when memory is tight."""
     tables = []
     months = [m for (m,) in con.execute(
         "SELECT DISTINCT month FROM int_circ_events ORDER BY month").fetchall()]
-    for month in months:
+
+    def write_month(month: str) -> None:
         folder = stage / "events" / f"month={month}"
         folder.mkdir(parents=True)
-        con.execute(
-            f"COPY (SELECT event_date, month, branch_code, event_type, material_type, audience, "
-            f"is_ill_borrowed, item_type_code, collection_code, location_code, "
-            f"patron_category, patron_token, item_token, {lit(key_id)} AS key_id, source "
-            f"FROM int_circ_events WHERE month = ? ORDER BY source, _rec) "
-            f"TO {lit(str(folder / 'data_0.parquet'))} "
-            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
+        cur = con.cursor()
+        try:
+            cur.execute(
+                f"COPY (SELECT event_date, month, branch_code, event_type, material_type, "
+                f"audience, is_ill_borrowed, item_type_code, collection_code, location_code, "
+                f"patron_category, patron_token, item_token, {lit(key_id)} AS key_id, source "
+                f"FROM int_circ_events WHERE month = ? ORDER BY source, _rec) "
+                f"TO {lit(str(folder / 'data_0.parquet'))} "
+                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
+        finally:
+            cur.close()
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        list(pool.map(write_month, months))
     total, opted = con.execute(
         "SELECT count(*), count(patron_token) FROM int_circ_events").fetchone()
     tables.append({"table": "events", "rows": int(total),
