@@ -1,5 +1,8 @@
-"""Lookup tables built from the config: branches, event codes, material types, audiences,
-areas. Each function returns the SQL of the table it is named after."""
+"""Mappings from the config: branches, event codes, material types, audiences, areas.
+
+Small tables (``map_*``, the SQL of the table each is named after) serve the small joins and
+the published grids; the same mappings as inline CASE expressions (``*_sql``) serve the
+per-row hot path, where a join per mapping would cost a pass over every event."""
 
 from __future__ import annotations
 
