@@ -87,31 +87,30 @@ class IngestedSource:
         for f in self.files:
             if f.first_rowid <= rowid < f.first_rowid + f.rows:
                 record = rowid - f.first_rowid
-                newline_expr = " + ".join(
-                    f"coalesce(len({_q(c)}) - len(replace({_q(c)}, chr(10), '')), 0)"
-                    for c in self.stored) or "0"
-                extra = con.execute(
-                    f"SELECT coalesce(sum({newline_expr}), 0) FROM {self.table} "
-                    f"WHERE rowid >= ? AND rowid < ?", [f.first_rowid, rowid]).fetchone()[0]
-                return f.path, record + 2 + int(extra)
+                return f.path, record + 2 + self.newlines_between(con, f.first_rowid, rowid)
         raise AssertionError("rowid outside every file")  # pragma: no cover
+
+    def newlines_between(self, con, first: int, stop: int) -> int:
+        """Newlines inside the stored values of rows [first, stop): each adds a physical line
+        to the file without adding a record."""
+        if not self.stored or stop <= first:
+            return 0
+        newline_expr = " + ".join(
+            f"coalesce(len({_q(c)}) - len(replace({_q(c)}, chr(10), '')), 0)"
+            for c in self.stored)
+        return int(con.execute(
+            f"SELECT coalesce(sum({newline_expr}), 0) FROM {self.table} "
+            f"WHERE rowid >= ? AND rowid < ?", [first, stop]).fetchone()[0])
 
 
 def _physical_line(con, ingested: IngestedSource, info: FileInfo, record_line: int) -> int:
     """DuckDB numbers rejected rows by record (header = 1); add the newlines embedded in
     quoted values of the records before it, which the table still holds."""
-    if not ingested.stored or con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-            [ingested.table]).fetchone()[0] == 0:
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                   [ingested.table]).fetchone()[0] == 0:
         return record_line
-    newline_expr = " + ".join(
-        f"coalesce(len({_q(c)}) - len(replace({_q(c)}, chr(10), '')), 0)"
-        for c in ingested.stored)
-    extra = con.execute(
-        f"SELECT coalesce(sum({newline_expr}), 0) FROM {ingested.table} "
-        f"WHERE rowid >= ? AND rowid < ?",
-        [info.first_rowid, info.first_rowid + record_line - 2]).fetchone()[0]
-    return record_line + int(extra)
+    return record_line + ingested.newlines_between(con, info.first_rowid,
+                                                   info.first_rowid + record_line - 2)
 
 
 def _q(name: str) -> str:

@@ -116,8 +116,9 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     pub_stage = pz_stage = None
     try:
         limit = memory_limit or config.memory_limit
-        input_bytes = sum(p.stat().st_size for r in resolved
-                          for p in ingest.expand_paths(config.base_dir, r.source.path))
+        files = {r.source.name: ingest.expand_paths(config.base_dir, r.source.path)
+                 for r in resolved}
+        input_bytes = sum(p.stat().st_size for paths in files.values() for p in paths)
         on_disk = input_bytes > 4 * _bytes(limit)
         con = connect(work_dir, limit, threads or config.threads, on_disk)
         if on_disk:
@@ -131,8 +132,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             raise ConfigError(config.path, "sources", "needs at least one 'circulation' source")
         loaded, staged, stg_tables = [], {}, []
         for r in resolved:
-            files = ingest.expand_paths(config.base_dir, r.source.path)
-            _say(progress, f"reading source '{r.source.name}' ({len(files)} file(s))")
+            _say(progress, f"reading source '{r.source.name}' "
+                           f"({len(files[r.source.name])} file(s))")
             computed = None
             if r.profile.kind == "circulation":
                 def computed(header, r=r):
@@ -143,7 +144,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                         branch_code=lambda b: mappings.branch_sql(config, b))
                     # Only the raw columns the exact-match scan needs are stored.
                     return sql, [c for c in header if r.scanned(c)]
-            ing = ingest.load_source(con, r, files, work_dir, progress, computed)
+            ing = ingest.load_source(con, r, files[r.source.name], work_dir, progress,
+                                     computed)
             loaded.append(ing)
             s = staged[ing.name] = _staged_source(r, ing.header, config)
             if r.profile.kind == "circulation":
