@@ -61,6 +61,19 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     parts.append(f"<p>Suppression: {e(sup.get('rule', ''))}</p>")
 
     parts.append("<h2>Checks</h2><table>")
+    parts.append(_row(["zone", "table", "checks", "passed", "failed", "kinds of check"], "th"))
+    by_table: dict[tuple[str, str], list[dict]] = {}
+    for c in checks:
+        by_table.setdefault((c["zone"], c["table"]), []).append(c)
+    for (zone, table), cs in sorted(by_table.items()):
+        bad = sum(not c["passed"] for c in cs)
+        kinds = sorted({c["check"].split(":")[0] for c in cs})
+        parts.append(_row([e(zone), f"<code>{e(table)}</code>", e(len(cs)),
+                           e(len(cs) - bad), f"<span class=fail>{bad}</span>" if bad else "0",
+                           e(", ".join(kinds))]))
+    parts.append("</table>")
+    parts.append(f"<details{' open' if failed else ''}><summary>Every check "
+                 f"(failures first)</summary><table>")
     parts.append(_row(["result", "zone", "table", "column", "check", "threshold",
                        "offending values", "engine", "detail"], "th"))
     for c in sorted(checks, key=lambda c: (c["passed"], c["zone"], c["table"],
@@ -69,7 +82,7 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
         parts.append(_row([res, e(c["zone"]), f"<code>{e(c['table'])}</code>",
                            e(c["column"] or ""), e(c["check"]), e(c["threshold"] or ""),
                            e(c["failing_count"]), e(c["engine"]), e(c["detail"])]))
-    parts.append("</table>")
+    parts.append("</table></details>")
 
     parts.append("<h2>Inputs</h2><table>")
     parts.append(_row(["source", "format", "file", "rows read", "sha256"], "th"))
