@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Logical column types used by the published tables, with the pandas dtype the release holds.
-PANDAS_DTYPES = {"string": "object", "int": "Int64", "bool": "bool"}
+PANDAS_DTYPES = {"string": object, "int": "Int64", "bool": bool}
 
 CT_11_25_B4 = (
     "Connecticut CGS 11-25(b)(4): statistical reports regarding library registration and use of "
@@ -46,6 +46,12 @@ class TableSpec:
     @property
     def string_columns(self) -> list[str]:
         return [c for c, t in self.columns if t == "string"]
+
+
+def as_published_frame(frame, spec: "TableSpec"):
+    """The frame with the pandas dtypes a published table holds (strings as object, counts as
+    nullable Int64, flags as bool), in the spec's column order; what the GX suites expect."""
+    return frame.astype({c: PANDAS_DTYPES[t] for c, t in spec.columns})[spec.column_names]
 
 
 def _cols(*names_types: str) -> tuple[tuple[str, str], ...]:

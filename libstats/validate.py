@@ -13,6 +13,11 @@ from transforms.profiles import DATE_FIELDS, REQUIRED_FIELDS, TIMESTAMP_FIELDS
 from transforms.sqlutil import q
 
 
+EMPTY = "a required value is empty"
+UNKNOWN_BRANCH = ("unknown branch: the value is not a branch code or alias in [[branches]] "
+                  "(value not shown)")
+
+
 def _first_bad(con, table: str, condition: str) -> tuple[int | None, int]:
     row = con.execute(f"SELECT min(rowid), count(*) FROM {table} WHERE {condition}").fetchone()
     return row[0], int(row[1])
@@ -34,7 +39,7 @@ def check_values(con, ing: IngestedSource, staged: StagedSource) -> None:
             continue
         rowid, n = _first_bad(con, ing.table, f"nullif(trim({q(col)}), '') IS NULL")
         if rowid is not None:
-            _raise_at(con, ing, rowid, n, col, "a required value is empty")
+            _raise_at(con, ing, rowid, n, col, EMPTY)
     for fld, col in sorted(fields.items()):
         if fld in TIMESTAMP_FIELDS:
             parsed = parse_timestamp_sql(staged, fld)
@@ -62,9 +67,7 @@ def check_branches(con, ing: IngestedSource, column: str | None) -> None:
             f"(SELECT alias FROM map_branch)")
     rowid, n = _first_bad(con, ing.table, cond)
     if rowid is not None:
-        _raise_at(con, ing, rowid, n, column,
-                  "unknown branch: the value is not a branch code or alias in [[branches]] "
-                  "(value not shown)")
+        _raise_at(con, ing, rowid, n, column, UNKNOWN_BRANCH)
 
 
 def check_staged_events(con, ing: IngestedSource, stg_table: str, ts_column: str,
@@ -72,14 +75,12 @@ def check_staged_events(con, ing: IngestedSource, stg_table: str, ts_column: str
     """The same checks for a circulation source, read off its staged table's flags (the
     timestamps were parsed once, while staging)."""
     checks = [
-        ("NOT _ts_given", ts_column, "a required value is empty"),
+        ("NOT _ts_given", ts_column, EMPTY),
         ("_ts_given AND event_ts IS NULL", ts_column,
          "the timestamp cannot be parsed (expected an ISO date and time; set "
          "'timestamp_format' for this source if the export uses another format)"),
-        ("NOT _branch_given", branch_column, "a required value is empty"),
-        ("_branch_given AND branch_code IS NULL", branch_column,
-         "unknown branch: the value is not a branch code or alias in [[branches]] "
-         "(value not shown)"),
+        ("NOT _branch_given", branch_column, EMPTY),
+        ("_branch_given AND branch_code IS NULL", branch_column, UNKNOWN_BRANCH),
     ]
     flags = ", ".join(f"min(_rec) FILTER (WHERE {cond}), count(*) FILTER (WHERE {cond})"
                       for cond, _, _ in checks)

@@ -29,7 +29,7 @@ from libstats import ingest, keys, validate
 from libstats.config import Config
 from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
-from libstats.schema import PUBLISHED_TABLES
+from libstats.schema import PUBLISHED_TABLES, as_published_frame
 from expectations.suites import data_docs_index
 from pipelines import checks, outputs
 from reports import manifest as manifest_mod
@@ -173,20 +173,20 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                         f"FROM stg_patrons WHERE patron_id IS NOT NULL GROUP BY ALL")
         # Tokens are made for identifiers whose role is token: patrons, and items only where
         # the config asks for item tokens.
-        tokenized = {r.source.name: r for r in resolved}
+        profiles = {r.source.name: r for r in resolved}
         id_parts = [f"SELECT DISTINCT patron_domain AS domain, patron_id AS value FROM {t}"
                     for t, s in zip(stg_tables, circ_sources)
-                    if tokenized[s.name].tokenized("patron_id")]
+                    if profiles[s.name].tokenized("patron_id")]
         id_parts += [f"SELECT DISTINCT item_domain AS domain, item_id AS value FROM {t}"
                      for t, s in zip(stg_tables, circ_sources)
-                     if tokenized[s.name].tokenized("item_id")]
+                     if profiles[s.name].tokenized("item_id")]
         id_parts += [f"SELECT patron_domain AS domain, patron_id AS value FROM stg_patrons "
                      f"WHERE source = {lit(s.name)}" for s in patron_sources
-                     if tokenized[s.name].tokenized("patron_id")]
+                     if profiles[s.name].tokenized("patron_id")]
         if not id_parts:
             id_parts.append("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS value")
         token_domains = {f: sorted({s.domains[f] for s in circ_sources if f in s.domains
-                                    and tokenized[s.name].tokenized(f)})
+                                    and profiles[s.name].tokenized(f)})
                          for f in ("patron_id", "item_id")}
         _say(progress, "computing keyed tokens")
         con.execute("CREATE TABLE int_tokens AS " + int_tokens(
@@ -260,7 +260,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         frames = {}
         for name, sql in pub_sql.items():
             con.execute(f"CREATE TABLE {name} AS {sql}")
-            frames[name] = _frame(con, name)
+            frames[name] = as_published_frame(con.execute(f"SELECT * FROM {name}").df(),
+                                              PUBLISHED_TABLES[name])
 
         # 9: checks
         _say(progress, "running leak checks")
@@ -327,17 +328,6 @@ def _import_gx() -> None:
         import great_expectations  # noqa: F401
     except Exception:  # noqa: BLE001 - the real import, later, reports any problem
         pass
-
-
-def _frame(con, table: str):
-    """A published table as a pandas frame: strings as object, value as Int64."""
-    df = con.execute(f"SELECT * FROM {table}").df()
-    df["value"] = df["value"].astype("Int64")
-    for col in df.columns:
-        if col not in ("value", "suppressed"):
-            df[col] = df[col].astype(object)
-    df["suppressed"] = df["suppressed"].astype(bool)
-    return df
 
 
 def _row_counts(con, loaded, circ_sources) -> dict:

@@ -19,19 +19,10 @@ import duckdb
 import pandas as pd
 
 from libstats.errors import InputError
-from libstats.schema import PUBLISHED_TABLES
+from libstats.schema import PUBLISHED_TABLES, as_published_frame
 from expectations.patterns import PATTERNS, python_matcher
 from reports.release import SUMS, sha256_path
 from transforms.sqlutil import lit
-
-
-def _load(path: Path, spec) -> pd.DataFrame:
-    df = pd.read_parquet(path)
-    df["value"] = df["value"].astype("Int64")
-    for col in df.columns:
-        if col not in ("value", "suppressed"):
-            df[col] = df[col].astype(object)
-    return df
 
 
 _HASHES = re.compile(r"\b[0-9a-f]{64}\b|\bkid-[0-9a-f]{16}\b")
@@ -110,7 +101,7 @@ def check_release(folder: Path) -> tuple[list[str], int]:
         csv_path = folder / "tables" / f"{name}.csv"
         if not pq_path.is_file() or not csv_path.is_file():
             continue
-        frame = _load(pq_path, spec)
+        frame = as_published_frame(pd.read_parquet(pq_path), spec)
         frames[name] = frame
         total += 1
         csv = pd.read_csv(csv_path, dtype=str, keep_default_na=False)

@@ -74,7 +74,3 @@ def event_type_sql(resolved: ResolvedProfile, code: str) -> str:
     if not codes and "event_code" not in resolved.fields:
         return "'checkout'"
     return _case(code, sorted(codes.items()))
-
-
-def branch_codes(config: Config) -> list[str]:
-    return [b.code for b in config.branches]
