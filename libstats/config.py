@@ -33,6 +33,36 @@ class Branch:
     code: str
     name: str
     aliases: tuple[str, ...]
+    timezone: str | None = None     # None: the library's
+
+
+MAC_RE = re.compile(r"^(?:[0-9A-Fa-f]{2}(?:[-:][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}(?:\.[0-9A-Fa-f]{4}){2}"
+                    r"|[0-9A-Fa-f]{12})$")
+
+
+def normalize_mac(text: str) -> str | None:
+    """A MAC address in any common notation as 12 lower-case hex digits, else None.
+
+    >>> normalize_mac("AA-BB-CC-0D-0E-0F"), normalize_mac("aabb.cc0d.0e0f"), normalize_mac("x")
+    ('aabbcc0d0e0f', 'aabbcc0d0e0f', None)
+    """
+    text = text.strip()
+    if not MAC_RE.match(text):
+        return None
+    return re.sub(r"[^0-9a-f]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class WifiSettings:
+    """``[wifi]``: how Wi-Fi sessions are attributed and filtered (docs/wifi.md)."""
+
+    access_points: dict[str, str] = field(default_factory=dict)  # identifier -> branch code
+    library_devices: tuple[str, ...] = ()          # normalized MACs
+    exclude_ssids: tuple[str, ...] = ()
+    duration_bands_minutes: tuple[int, ...] = (5, 30, 60, 120)
+    volume_bands_mb: tuple[int, ...] = (10, 100, 1000)
+    anomalies: str = "warn"                        # or "stop"
+    max_anomaly_share: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -87,10 +117,15 @@ class Config:
     leak_scan_exempt: tuple[str, ...]
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int | None = None
+    wifi: WifiSettings = field(default_factory=WifiSettings)
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent
+
+    def branch_timezone(self, code: str) -> str:
+        return next((b.timezone for b in self.branches if b.code == code and b.timezone),
+                    self.timezone)
 
     def branch_for_alias(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -264,6 +299,7 @@ def load_config(path: Path | str) -> Config:
         raise eng.fail("threads", "must be at least 1")
     eng.finish()
 
+    wifi = _wifi(root, branches)
     sources = _sources(root, tz)
     root.finish()
     return Config(
@@ -274,7 +310,7 @@ def load_config(path: Path | str) -> Config:
         area_prefix_length=area_prefix, reading_history_opt_in=opt_in, ill_item_types=ill_types,
         ill_lending_categories=ill_cats, registered_window_years=window,
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
-        memory_limit=memory_limit, threads=threads)
+        memory_limit=memory_limit, threads=threads, wifi=wifi)
 
 
 def valid_memory_limit(text: str) -> bool:
@@ -314,7 +350,11 @@ def _branches(root: _Reader) -> tuple[Branch, ...]:
         code = r.get("code", str)
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", code):
             raise r.fail("code", "must be 1-16 letters, digits, '_' or '-'")
-        b = Branch(code=code, name=r.get("name", str), aliases=r.str_list("aliases", ()))
+        btz = r.get("timezone", str, None)
+        if btz is not None:
+            _check_tz(r, "timezone", btz)
+        b = Branch(code=code, name=r.get("name", str), aliases=r.str_list("aliases", ()),
+                   timezone=btz)
         r.finish()
         for alias in (b.code, *b.aliases):
             if alias in seen and seen[alias] != b.code:
@@ -322,6 +362,54 @@ def _branches(root: _Reader) -> tuple[Branch, ...]:
             seen[alias] = b.code
         out.append(b)
     return tuple(out)
+
+
+def _increasing_ints(r: _Reader, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    values = r.get(name, list, list(default), what="a list of integers")
+    if not values or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                             for v in values) or list(values) != sorted(set(values)):
+        raise r.fail(name, "must be increasing positive integers")
+    return tuple(values)
+
+
+def _wifi(root: _Reader, branches: tuple[Branch, ...]) -> WifiSettings:
+    w = root.sub("wifi", {})
+    codes = {b.code for b in branches}
+    aps = w.sub("access_points", {})
+    access_points: dict[str, str] = {}
+    for code in aps.table:
+        if code not in codes:
+            raise aps.fail(code, "is not a branch code listed under [[branches]]")
+        for ident in aps.str_list(code):
+            key = normalize_mac(ident) or ident.strip()
+            if not key:
+                raise aps.fail(code, "must not hold empty names")
+            if access_points.get(key, code) != code:
+                raise aps.fail(code, f"an access point is also listed under "
+                                     f"'{access_points[key]}'")
+            access_points[key] = code
+    aps.finish()
+    devices = []
+    for i, mac in enumerate(w.str_list("library_devices", ())):
+        norm = normalize_mac(mac)
+        if norm is None:
+            raise w.fail("library_devices", f"entry {i + 1} is not a MAC address "
+                                            "(aa:bb:cc:dd:ee:ff, AA-BB-.., aabb.ccdd.eeff)")
+        devices.append(norm)
+    ssids = w.str_list("exclude_ssids", ())
+    durations = _increasing_ints(w, "duration_bands_minutes", (5, 30, 60, 120))
+    volumes = _increasing_ints(w, "volume_bands_mb", (10, 100, 1000))
+    anomalies = w.get("anomalies", str, "warn")
+    if anomalies not in ("warn", "stop"):
+        raise w.fail("anomalies", "must be \"warn\" or \"stop\"")
+    share = w.get("max_anomaly_share", (int, float), 0.05, what="a number")
+    if isinstance(share, bool) or not 0 <= share <= 1:
+        raise w.fail("max_anomaly_share", "must be between 0 and 1")
+    w.finish()
+    return WifiSettings(access_points=access_points, library_devices=tuple(sorted(set(devices))),
+                        exclude_ssids=ssids, duration_bands_minutes=durations,
+                        volume_bands_mb=volumes, anomalies=anomalies,
+                        max_anomaly_share=float(share))
 
 
 def _key(root: _Reader) -> tuple[str | None, Path | None]:

@@ -46,6 +46,7 @@ REQUIRED_FIELDS = {
     "circulation": ("event_ts", "branch"),
     "patrons": ("patron_id",),
     "items": ("item_id",),
+    "wifi": (),     # per format (transforms/profiles_wifi.py)
 }
 # Fields parsed as timestamps / dates.
 TIMESTAMP_FIELDS = {"event_ts", "last_seen"}
@@ -194,6 +195,10 @@ SIERRA_CIRC_TRANS = Profile(
 
 PROFILES: dict[str, Profile] = {p.name: p for p in
                                 [KOHA_STATISTICS, KOHA_BORROWERS, KOHA_ITEMS, SIERRA_CIRC_TRANS]}
+# Wi-Fi formats live in their own module (it imports Column and Profile from here).
+from transforms.profiles_wifi import WIFI_PROFILES  # noqa: E402
+
+PROFILES.update(WIFI_PROFILES)
 GENERIC_FORMAT = "csv"
 EVENT_TYPES = ("checkout", "renewal", "checkin", "in_library_use")
 

@@ -1,0 +1,117 @@
+"""Profiles of Wi-Fi session exports: a role for every field (docs/wifi.md).
+
+The client MAC is the only field written, and only as a token whose key is derived per day
+(``token:wifi_device``). Everything naming a person or their device (user names, which on
+captive portals are card numbers, e-mails or phone numbers; IP addresses; host and device names;
+notes) is dropped. Access-point and controller fields are infrastructure, not people: they are
+dropped too (used in the run to find the branch) but their values are not leak-scan targets.
+"""
+
+from __future__ import annotations
+
+from transforms.profiles import Column, Profile
+
+WIFI_FIELDS = ("status", "session_id", "device_mac", "nas_id", "nas_ip", "ap", "ap_mac",
+               "ap_serial", "ap_name", "ssid", "session_time", "input_octets", "output_octets",
+               "input_gigawords", "output_gigawords", "start_ts", "end_ts", "duration",
+               "sent_kb", "recv_kb", "tx_bytes", "rx_bytes", "is_wired")
+
+
+def _drop(*names: str) -> dict[str, Column]:
+    return {n: Column("drop") for n in names}
+
+
+def _infra(*names: str) -> dict[str, Column]:
+    return {n: Column("drop", identifier=False) for n in names}
+
+
+DEVICE = "token:wifi_device"
+
+RADIUS_DETAIL = Profile(
+    name="radius_detail", kind="wifi",
+    description="FreeRADIUS `detail` accounting file (plain or gzip); fields are attributes",
+    columns={
+        "Acct-Status-Type": Column("keep", "status", required=True),
+        "Acct-Session-Id": Column("drop", "session_id"),
+        "Calling-Station-Id": Column(DEVICE, "device_mac"),
+        "NAS-Identifier": Column("drop", "nas_id", identifier=False),
+        "NAS-IP-Address": Column("drop", "nas_ip", identifier=False),
+        "Called-Station-Id": Column("drop", "ap", identifier=False),
+        "Called-Station-SSID": Column("keep", "ssid"),
+        "Acct-Session-Time": Column("keep", "session_time"),
+        "Acct-Input-Octets": Column("keep", "input_octets"),
+        "Acct-Output-Octets": Column("keep", "output_octets"),
+        "Acct-Input-Gigawords": Column("keep", "input_gigawords"),
+        "Acct-Output-Gigawords": Column("keep", "output_gigawords"),
+        **_drop("User-Name", "Acct-Multi-Session-Id", "Acct-Unique-Session-Id",
+                "Framed-IP-Address", "Framed-IPv6-Address", "Framed-IPv6-Prefix",
+                "Delegated-IPv6-Prefix", "Framed-Interface-Id", "Class",
+                "Chargeable-User-Identity", "Operator-Name", "Stripped-User-Name",
+                "Login-IP-Host", "Callback-Number", "Reply-Message", "Filter-Id"),
+        **_infra("NAS-Port", "NAS-Port-Type", "NAS-Port-Id", "NAS-IPv6-Address",
+                 "Service-Type", "Framed-Protocol", "Framed-MTU", "Acct-Authentic",
+                 "Acct-Delay-Time", "Acct-Terminate-Cause", "Acct-Input-Packets",
+                 "Acct-Output-Packets", "Acct-Link-Count", "Acct-Interim-Interval",
+                 "Event-Timestamp", "Timestamp", "Connect-Info", "Session-Timeout",
+                 "Idle-Timeout", "Termination-Action", "Tunnel-Type", "Tunnel-Medium-Type",
+                 "Tunnel-Private-Group-Id", "Packet-Src-IP-Address",
+                 "Packet-Dst-IP-Address", "Packet-Src-IPv6-Address",
+                 "Packet-Dst-IPv6-Address", "Packet-Src-Port", "Packet-Dst-Port",
+                 "Proxy-State", "Vendor-Specific", "WLAN-Pairwise-Cipher",
+                 "WLAN-Group-Cipher", "WLAN-AKM-Suite", "WLAN-Group-Mgmt-Cipher",
+                 "WLAN-RF-Band"),
+    },
+)
+
+_MERAKI = {
+    "mac": Column(DEVICE, "device_mac", required=True),
+    "firstSeen": Column("generalize:hour", "start_ts", required=True),
+    "lastSeen": Column("generalize:hour", "end_ts"),
+    "ssid": Column("keep", "ssid"),
+    "recentDeviceMac": Column("drop", "ap_mac", identifier=False),
+    "recentDeviceSerial": Column("drop", "ap_serial", identifier=False),
+    "recentDeviceName": Column("drop", "ap_name", identifier=False),
+    **_drop("id", "description", "ip", "ip6", "ip6Local", "user", "notes"),
+    **_infra("manufacturer", "os", "deviceTypePrediction", "recentDeviceConnection", "vlan",
+             "namedVlan", "switchport", "status", "smInstalled", "groupPolicy8021x",
+             "adaptivePolicyGroup", "pskGroup", "wirelessCapabilities"),
+}
+
+MERAKI_CLIENTS = Profile(
+    name="meraki_clients", kind="wifi",
+    description="Cisco Meraki dashboard client-list CSV export (one list per day)",
+    columns={**_MERAKI, "usage.sent": Column("keep", "sent_kb"),
+             "usage.recv": Column("keep", "recv_kb")},
+)
+
+MERAKI_CLIENTS_JSON = Profile(
+    name="meraki_clients_json", kind="wifi", timezone="UTC",
+    description="Cisco Meraki API GET /networks/{id}/clients JSON (one pull per day)",
+    columns={**_MERAKI, "usage.sent": Column("keep", "sent_kb"),
+             "usage.recv": Column("keep", "recv_kb"),
+             "usage.total": Column("drop", None, identifier=False)},
+)
+
+UNIFI_SESSIONS = Profile(
+    name="unifi_sessions", kind="wifi", timezone="UTC",
+    description="Ubiquiti UniFi controller stat/session JSON",
+    columns={
+        "mac": Column(DEVICE, "device_mac", required=True),
+        "assoc_time": Column("generalize:hour", "start_ts", required=True),
+        "disassoc_time": Column("generalize:hour", "end_ts"),
+        "duration": Column("keep", "duration"),
+        "tx_bytes": Column("keep", "tx_bytes"),
+        "rx_bytes": Column("keep", "rx_bytes"),
+        "essid": Column("keep", "ssid"),
+        "is_wired": Column("keep", "is_wired"),
+        "ap_mac": Column("drop", "ap_mac", required=True, identifier=False),
+        **_drop("_id", "hostname", "name", "ip", "user_id", "note"),
+        **_infra("site_id", "oui", "network", "is_guest", "roam_count", "radio", "channel", "radio_proto",
+                 "tx_rate", "rx_rate", "signal", "rssi", "noise", "satisfaction",
+                 "tx_packets", "rx_packets", "qos_policy_applied", "bssid", "vlan",
+                 "network_id", "uptime", "last_seen", "first_seen"),
+    },
+)
+
+WIFI_PROFILES = {p.name: p for p in (RADIUS_DETAIL, MERAKI_CLIENTS, MERAKI_CLIENTS_JSON,
+                                     UNIFI_SESSIONS)}
