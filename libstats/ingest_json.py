@@ -141,7 +141,7 @@ def load_json(con, resolved: ResolvedProfile, files: list[Path], progress=None, 
     try:
         con.execute(f"CREATE TABLE _json_{src.name} AS SELECT CASE filename "
                     + " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in file_no.items())
-                    + f" END::INTEGER AS __file, idx::BIGINT AS __idx, json FROM ("
+                    + " END::INTEGER AS __file, idx::BIGINT AS __idx, json FROM ("
                     + " UNION ALL ".join(parts) + ")")
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException):
         for path in files:

@@ -106,6 +106,24 @@ def derive_period_key(master: bytes, period: str) -> PeriodKey:
                      opad=bytes(b ^ 0x5C for b in padded))
 
 
+def derive_subkey(key: PeriodKey, label: str) -> PeriodKey:
+    """A key derived from a period's key for a narrower scope, e.g. one day of Wi-Fi device
+    tokens (``label`` "wifi-day/2025-01-06"): HMAC(period key, label), computed from the pads.
+
+    >>> k = derive_period_key(bytes(32), "FY2025")
+    >>> a, b = derive_subkey(k, "wifi-day/2025-01-06"), derive_subkey(k, "wifi-day/2025-01-07")
+    >>> a.ipad != b.ipad and a.key_id != k.key_id
+    True
+    """
+    inner = hashlib.sha256(key.ipad + b"libstats/v1/sub/" + label.encode()).digest()
+    derived = hashlib.sha256(key.opad + inner).digest()
+    key_id = "kid-" + hmac.new(derived, b"libstats/v1/key-id", hashlib.sha256).hexdigest()[:16]
+    padded = derived.ljust(_BLOCK, b"\0")
+    return PeriodKey(period=f"{key.period}/{label}", key_id=key_id,
+                     ipad=bytes(b ^ 0x36 for b in padded),
+                     opad=bytes(b ^ 0x5C for b in padded))
+
+
 def token_python(key: PeriodKey, domain: str, value: str) -> bytes:
     """Reference implementation of the SQL token (used by tests, never in the hot path)."""
     message = domain.encode() + b"\x1f" + value.encode()

@@ -92,5 +92,45 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month"),
         ),
+        TableSpec(
+            name="pub_wifi_sessions__branch_month",
+            grain="one row per fiscal year, month and branch: Wi-Fi sessions (PLS WIFISESS: "
+                  "one per connection, whatever its length; library devices excluded)",
+            columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
+                          "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "branch_code"),
+        ),
+        TableSpec(
+            name="pub_wifi_sessions__branch_weekday_hour",
+            grain="one row per fiscal year, branch, weekday and hour of the day (branch local "
+                  "time): Wi-Fi sessions started then, over the period",
+            columns=_cols("fiscal_year:string", "branch_code:string", "weekday:string",
+                          "hour:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "branch_code", "weekday", "hour"),
+        ),
+        TableSpec(
+            name="pub_wifi_session_duration__branch_month",
+            grain="one row per fiscal year, month, branch and duration band: Wi-Fi sessions "
+                  "('unknown' when no end was logged)",
+            columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
+                          "duration_band:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "branch_code", "duration_band"),
+        ),
+        TableSpec(
+            name="pub_wifi_data_volume__branch_month",
+            grain="one row per fiscal year, month, branch and data-volume band (bytes up and "
+                  "down): Wi-Fi sessions",
+            columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
+                          "volume_band:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "branch_code", "volume_band"),
+        ),
+        TableSpec(
+            name="pub_wifi_devices__branch_day",
+            grain="one row per fiscal year, day and branch: distinct Wi-Fi client devices (MAC "
+                  "addresses, not people: phones use random, rotating addresses)",
+            columns=_cols("fiscal_year:string", "day:string", "branch_code:string",
+                          "value:int", "suppressed:bool"),
+            key=("fiscal_year", "day", "branch_code"),
+        ),
     ]
 }

@@ -46,14 +46,18 @@ def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path,
     say = progress or (lambda _msg: None)
     # key_id is libstats' own label of the key (an HMAC of it), not data: a random hex id
     # can hold six digits in a row, which equal some item number. It is left out of the scans.
-    zone = {"events": f"read_parquet({lit(str(pz_stage / 'events' / '*' / '*.parquet'))})"}
+    zone = {name: f"read_parquet({lit(str(pz_stage / name / '*' / '*.parquet'))})"
+            for name in ("events", "wifi_sessions") if (pz_stage / name).is_dir()}
     if (pz_stage / "patrons.parquet").exists():
         zone["patrons"] = f"read_parquet({lit(str(pz_stage / 'patrons.parquet'))})"
     targets = [ScanTarget("pseudonymized", name, _distinct_strings(
         con, name, f"SELECT * EXCLUDE (key_id) FROM {source}")) for name, source in zone.items()]
     targets += [ScanTarget("published", name, name) for name in frames]
+    from pipelines.wifi import identifiers_extra_sql
+    extra = identifiers_extra_sql(loaded)
     con.execute("CREATE TABLE int_identifiers AS " +
-                identifiers_sql(loaded, config.leak_scan_exempt))
+                identifiers_sql(loaded, config.leak_scan_exempt)
+                + (f"\nUNION ALL\n{extra}" if extra else ""))
     say("  pattern scans (DuckDB)")
     checks = scan_patterns(con, targets)
     say("  exact-match scan of raw identifiers (DuckDB)")

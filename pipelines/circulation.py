@@ -31,7 +31,7 @@ from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
 from libstats.schema import PUBLISHED_TABLES, as_published_frame
 from expectations.suites import data_docs_index
-from pipelines import checks, outputs
+from pipelines import checks, outputs, wifi
 from reports import manifest as manifest_mod
 from reports import release, steward
 from transforms import circulation as circ
@@ -128,12 +128,21 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                           ("map_area", mappings.map_area(config)),
                           ("map_ill_category", mappings.map_ill_category(config))]:
             con.execute(f"CREATE TABLE {name} AS {sql}")
-        if not any(r.profile.kind == "circulation" for r in resolved):
-            raise ConfigError(config.path, "sources", "needs at least one 'circulation' source")
+        has_circ = any(r.profile.kind == "circulation" for r in resolved)
+        has_wifi = any(r.profile.kind == "wifi" for r in resolved)
+        if not (has_circ or has_wifi):
+            raise ConfigError(config.path, "sources",
+                              "needs at least one 'circulation' or 'wifi' source")
         loaded, staged, stg_tables = [], {}, []
+        wifi_loaded = []
         for r in resolved:
             _say(progress, f"reading source '{r.source.name}' "
                            f"({len(files[r.source.name])} file(s))")
+            if r.profile.kind == "wifi":
+                ing = wifi.load(con, r, files[r.source.name], work_dir, progress)
+                loaded.append(ing)
+                wifi_loaded.append(ing)
+                continue
             computed = None
             if r.profile.kind == "circulation":
                 def computed(header, r=r):
@@ -158,105 +167,34 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                 validate.check_values(con, ing, s)
                 validate.check_branches(con, ing, s.fields.get("home_branch"))
         _say(progress, "sources read and checked")
-        circ_sources = [staged[i.name] for i in loaded
+        circ_loaded = [i for i in loaded if i.resolved.profile.kind != "wifi"]
+        circ_sources = [staged[i.name] for i in circ_loaded
                         if i.resolved.profile.kind == "circulation"]
-        patron_sources = [staged[i.name] for i in loaded if i.resolved.profile.kind == "patrons"]
-        item_sources = [staged[i.name] for i in loaded if i.resolved.profile.kind == "items"]
+        patron_sources = [staged[i.name] for i in circ_loaded
+                          if i.resolved.profile.kind == "patrons"]
+        item_sources = [staged[i.name] for i in circ_loaded
+                        if i.resolved.profile.kind == "items"]
+        wifi_stage = None
+        if has_wifi:
+            _say(progress, "building Wi-Fi sessions")
+            wifi_stage = wifi.stage(con, config, period, pkey, wifi_loaded, progress)
+            if not any(r["in_period"] for r in wifi_stage.rows.values()):
+                read = sum(r["sessions"] for r in wifi_stage.rows.values())
+                raise NoDataError(
+                    f"no Wi-Fi sessions in {period.label} ({period.start} to {period.end}): "
+                    f"{read:,} sessions read, none in the period; check --period and the "
+                    f"logs' date range")
 
-        # 5: int_tokens (with each patron's reading-history consent)
-        if patron_sources:
-            con.execute("CREATE TABLE stg_patrons AS " + " UNION ALL ".join(
-                circ.stg_patrons(s) for s in patron_sources))
-            opt = ", ".join(lit(v) for v in config.reading_history_opt_in) or "NULL"
-            con.execute(f"CREATE TABLE int_patron_opt_in AS SELECT patron_domain, patron_id, "
-                        f"bool_or(coalesce(privacy IN ({opt}), false)) AS opt_in "
-                        f"FROM stg_patrons WHERE patron_id IS NOT NULL GROUP BY ALL")
-        # Tokens are made for identifiers whose role is token: patrons, and items only where
-        # the config asks for item tokens.
-        profiles = {r.source.name: r for r in resolved}
-        id_parts = [f"SELECT DISTINCT patron_domain AS domain, patron_id AS value FROM {t}"
-                    for t, s in zip(stg_tables, circ_sources)
-                    if profiles[s.name].tokenized("patron_id")]
-        id_parts += [f"SELECT DISTINCT item_domain AS domain, item_id AS value FROM {t}"
-                     for t, s in zip(stg_tables, circ_sources)
-                     if profiles[s.name].tokenized("item_id")]
-        id_parts += [f"SELECT patron_domain AS domain, patron_id AS value FROM stg_patrons "
-                     f"WHERE source = {lit(s.name)}" for s in patron_sources
-                     if profiles[s.name].tokenized("patron_id")]
-        if not id_parts:
-            id_parts.append("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS value")
-        token_domains = {f: sorted({s.domains[f] for s in circ_sources if f in s.domains
-                                    and profiles[s.name].tokenized(f)})
-                         for f in ("patron_id", "item_id")}
-        _say(progress, "computing keyed tokens")
-        con.execute("CREATE TABLE int_tokens AS " + int_tokens(
-            " UNION ALL ".join(id_parts),
-            "int_patron_opt_in" if patron_sources else None), key_params(pkey))
-
-        # 6: int_* tables
-        ref = period.end.isoformat()
-        fy_end = config.fiscal_year_bounds(period.fiscal_year)[1].isoformat()
-        if patron_sources:
-            con.execute("CREATE TABLE int_patrons AS " + circ.int_patrons(
-                "stg_patrons", "int_tokens", reference_date=min(ref, fy_end),
-                age_bands=config.age_bands, prefix_length=config.area_prefix_length,
-                area_default=config.area_default, opt_in_values=config.reading_history_opt_in,
-                window_years=config.registered_window_years,
-                ill_lending_categories=config.ill_lending_categories))
-        stg_items = _items_needed(con, stg_tables, item_sources)
-        _say(progress, "classifying events")
-        for fld, table, extra in (("patron_id", "int_written_patron_tokens", "AND opt_in"),
-                                  ("item_id", "int_written_item_tokens", "")):
-            domains = ", ".join(lit(d) for d in token_domains[fld]) or "NULL"
-            con.execute(f"CREATE TABLE {table} AS SELECT domain, value, token FROM int_tokens "
-                        f"WHERE domain IN ({domains}) {extra}")
-        con.execute("CREATE TABLE int_circ_events AS " + circ.int_circ_events(
-            stg_tables, stg_items, patron_tokens="int_written_patron_tokens",
-            item_tokens="int_written_item_tokens",
-            start=period.start.isoformat(), end=period.end.isoformat(),
-            ill_item_types=config.ill_item_types,
-            ill_lending_categories=config.ill_lending_categories,
-            material_type=mappings.material_sql(config, "c.item_type"),
-            audience=mappings.audience_sql(config, "c.item_type", "c.collection_code",
-                                           "c.location")))
-        rows = _row_counts(con, loaded, circ_sources)
-        if not any(r.get("in_period") for r in rows.values()):
-            read = sum(r["read"] for n, r in rows.items() if "in_period" in r)
-            outside = sum(r.get("outside_period", 0) for r in rows.values())
-            raise NoDataError(
-                f"no circulation events in {period.label} ({period.start} to {period.end}): "
-                f"{read:,} rows read, {outside:,} of them outside the period; check --period "
-                f"and the exports' date range")
-        coverage = _coverage(con, period)
-
-        # 7: pz_* written aside
-        _say(progress, "writing the pseudonymized zone")
         pz_stage = release.staging_dir(pz_root, period.label)
-        pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id,
-                                                bool(patron_sources),
-                                                workers=1 if on_disk else 2)
-
-        # 8: pub_*
-        _say(progress, "computing published tables")
-        fy = period.fiscal_year_label
-        s, e = period.start.isoformat(), period.end.isoformat()
-        pub_sql = {"pub_circulation__branch_month_material":
-                   circ.pub_circulation__branch_month_material(
-                       "int_circ_events", fiscal_year=fy, start=s, end=e,
-                       material_types=mappings.material_type_names(config),
-                       threshold=config.threshold),
-                   "pub_active_borrowers__branch_month":
-                   circ.pub_active_borrowers__branch_month(
-                       "int_circ_events", fiscal_year=fy, start=s, end=e,
-                       threshold=config.threshold)}
-        if patron_sources:
-            pub_sql["pub_registered_users__branch_age_category"] = \
-                circ.pub_registered_users__branch_age_category(
-                    "int_patrons", fiscal_year=fy,
-                    age_band_labels=age_band_labels(config.age_bands),
-                    threshold=config.threshold)
-            pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
-                "int_patrons", fiscal_year=fy, start=s, end=e, threshold=config.threshold)
+        rows, coverage, pz_tables, pub_sql = {}, {}, [], {}
+        if has_circ:
+            rows, coverage, pz_tables, pub_sql = _circulation(
+                con, config, period, pkey, resolved, circ_loaded, circ_sources, patron_sources,
+                item_sources, stg_tables, pz_stage, on_disk, progress)
+        if wifi_stage is not None:
+            rows.update(wifi_stage.rows)
+            pz_tables.append(wifi.write_pseudonymized(con, pz_stage, pkey.key_id))
+            pub_sql.update(wifi_stage.pub_sql)
         frames = {}
         for name, sql in pub_sql.items():
             con.execute(f"CREATE TABLE {name} AS {sql}")
@@ -272,7 +210,12 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
 
         manifest = manifest_mod.build_manifest(config, period, pkey, loaded, rows, frames, pz_tables,
                                               results)
-        manifest["coverage"] = coverage
+        if coverage:
+            manifest["coverage"] = coverage
+        if wifi_stage is not None:
+            manifest["wifi"] = {"coverage": wifi_stage.coverage,
+                                "anomalies": wifi_stage.anomalies,
+                                "rules": "docs/wifi.md"}
         index = data_docs_index(review_stage)
         docs = index.relative_to(review_stage).as_posix() if index.exists() else None
         if failures:
@@ -301,7 +244,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             release.point(pz_link, pz_before)    # roll the pseudonymized zone back
             raise
         pub_stage = None
-        outputs.write_analyst_db(pz_link, pub_link, frames, bool(patron_sources), progress)
+        outputs.write_analyst_db(pz_link, pub_link, frames, progress)
         steward.write(review_stage / "steward_report.html", manifest, status="published",
                       data_docs=docs)
         release.write_json(review_stage / "manifest.json", manifest)
@@ -314,6 +257,107 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         release.discard(review_stage)
         shutil.rmtree(work_dir, ignore_errors=True)
 
+
+
+def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loaded, circ_sources,
+                 patron_sources, item_sources, stg_tables, pz_stage: Path, on_disk: bool,
+                 progress):
+    """Steps 5-8 for circulation: tokens, int_* tables, the pseudonymized events and patrons,
+    and the published tables' SQL. Returns (rows, coverage, pz tables, pub SQL)."""
+    # 5: int_tokens (with each patron's reading-history consent)
+    if patron_sources:
+        con.execute("CREATE TABLE stg_patrons AS " + " UNION ALL ".join(
+            circ.stg_patrons(s) for s in patron_sources))
+        opt = ", ".join(lit(v) for v in config.reading_history_opt_in) or "NULL"
+        con.execute(f"CREATE TABLE int_patron_opt_in AS SELECT patron_domain, patron_id, "
+                    f"bool_or(coalesce(privacy IN ({opt}), false)) AS opt_in "
+                    f"FROM stg_patrons WHERE patron_id IS NOT NULL GROUP BY ALL")
+    # Tokens are made for identifiers whose role is token: patrons, and items only where
+    # the config asks for item tokens.
+    profiles = {r.source.name: r for r in resolved}
+    id_parts = [f"SELECT DISTINCT patron_domain AS domain, patron_id AS value FROM {t}"
+                for t, s in zip(stg_tables, circ_sources)
+                if profiles[s.name].tokenized("patron_id")]
+    id_parts += [f"SELECT DISTINCT item_domain AS domain, item_id AS value FROM {t}"
+                 for t, s in zip(stg_tables, circ_sources)
+                 if profiles[s.name].tokenized("item_id")]
+    id_parts += [f"SELECT patron_domain AS domain, patron_id AS value FROM stg_patrons "
+                 f"WHERE source = {lit(s.name)}" for s in patron_sources
+                 if profiles[s.name].tokenized("patron_id")]
+    if not id_parts:
+        id_parts.append("SELECT NULL::VARCHAR AS domain, NULL::VARCHAR AS value")
+    token_domains = {f: sorted({s.domains[f] for s in circ_sources if f in s.domains
+                                and profiles[s.name].tokenized(f)})
+                     for f in ("patron_id", "item_id")}
+    _say(progress, "computing keyed tokens")
+    con.execute("CREATE TABLE int_tokens AS " + int_tokens(
+        " UNION ALL ".join(id_parts),
+        "int_patron_opt_in" if patron_sources else None), key_params(pkey))
+
+    # 6: int_* tables
+    ref = period.end.isoformat()
+    fy_end = config.fiscal_year_bounds(period.fiscal_year)[1].isoformat()
+    if patron_sources:
+        con.execute("CREATE TABLE int_patrons AS " + circ.int_patrons(
+            "stg_patrons", "int_tokens", reference_date=min(ref, fy_end),
+            age_bands=config.age_bands, prefix_length=config.area_prefix_length,
+            area_default=config.area_default, opt_in_values=config.reading_history_opt_in,
+            window_years=config.registered_window_years,
+            ill_lending_categories=config.ill_lending_categories))
+    stg_items = _items_needed(con, stg_tables, item_sources)
+    _say(progress, "classifying events")
+    for fld, table, extra in (("patron_id", "int_written_patron_tokens", "AND opt_in"),
+                              ("item_id", "int_written_item_tokens", "")):
+        domains = ", ".join(lit(d) for d in token_domains[fld]) or "NULL"
+        con.execute(f"CREATE TABLE {table} AS SELECT domain, value, token FROM int_tokens "
+                    f"WHERE domain IN ({domains}) {extra}")
+    con.execute("CREATE TABLE int_circ_events AS " + circ.int_circ_events(
+        stg_tables, stg_items, patron_tokens="int_written_patron_tokens",
+        item_tokens="int_written_item_tokens",
+        start=period.start.isoformat(), end=period.end.isoformat(),
+        ill_item_types=config.ill_item_types,
+        ill_lending_categories=config.ill_lending_categories,
+        material_type=mappings.material_sql(config, "c.item_type"),
+        audience=mappings.audience_sql(config, "c.item_type", "c.collection_code",
+                                       "c.location")))
+    rows = _row_counts(con, circ_loaded, circ_sources)
+    if not any(r.get("in_period") for r in rows.values()):
+        read = sum(r["read"] for n, r in rows.items() if "in_period" in r)
+        outside = sum(r.get("outside_period", 0) for r in rows.values())
+        raise NoDataError(
+            f"no circulation events in {period.label} ({period.start} to {period.end}): "
+            f"{read:,} rows read, {outside:,} of them outside the period; check --period "
+            f"and the exports' date range")
+    coverage = _coverage(con, period)
+
+    # 7: pz_* written aside
+    _say(progress, "writing the pseudonymized zone")
+    pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id,
+                                            bool(patron_sources),
+                                            workers=1 if on_disk else 2)
+
+    # 8: pub_*
+    _say(progress, "computing published tables")
+    fy = period.fiscal_year_label
+    s, e = period.start.isoformat(), period.end.isoformat()
+    pub_sql = {"pub_circulation__branch_month_material":
+               circ.pub_circulation__branch_month_material(
+                   "int_circ_events", fiscal_year=fy, start=s, end=e,
+                   material_types=mappings.material_type_names(config),
+                   threshold=config.threshold),
+               "pub_active_borrowers__branch_month":
+               circ.pub_active_borrowers__branch_month(
+                   "int_circ_events", fiscal_year=fy, start=s, end=e,
+                   threshold=config.threshold)}
+    if patron_sources:
+        pub_sql["pub_registered_users__branch_age_category"] = \
+            circ.pub_registered_users__branch_age_category(
+                "int_patrons", fiscal_year=fy,
+                age_band_labels=age_band_labels(config.age_bands),
+                threshold=config.threshold)
+        pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
+            "int_patrons", fiscal_year=fy, start=s, end=e, threshold=config.threshold)
+    return rows, coverage, pz_tables, pub_sql
 
 def _bytes(size: str) -> int:
     """'1200MB' -> bytes (DuckDB's units: KB/MB/GB/TB are powers of 1000, KiB... of 1024)."""

@@ -61,8 +61,7 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
 
 
 
-def write_analyst_db(pz_link: Path, pub_link: Path, frames, has_patrons: bool,
-                      progress) -> None:
+def write_analyst_db(pz_link: Path, pub_link: Path, frames, progress) -> None:
     """A DuckDB file of views for analysts, over the zone and the release links (so they show
     the current version). Written beside and renamed in atomically; a failure here leaves the
     release published and is reported."""
@@ -72,10 +71,12 @@ def write_analyst_db(pz_link: Path, pub_link: Path, frames, has_patrons: bool,
         con = duckdb.connect(str(tmp))
         try:
             base = pz_link.parent.resolve() / pz_link.name
-            con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet("
-                        f"{lit((base / 'events' / '*' / '*.parquet').as_posix())}, "
-                        f"hive_partitioning = false)")
-            if has_patrons:
+            for name in ("events", "wifi_sessions"):
+                if (base / name).is_dir():
+                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                                f"{lit((base / name / '*' / '*.parquet').as_posix())}, "
+                                f"hive_partitioning = false)")
+            if (base / "patrons.parquet").exists():
                 con.execute(f"CREATE VIEW patrons AS SELECT * FROM read_parquet("
                             f"{lit((base / 'patrons.parquet').as_posix())})")
             for name in frames:

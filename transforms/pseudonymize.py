@@ -14,9 +14,10 @@ from __future__ import annotations
 from libstats.keys import PeriodKey
 
 
-def hmac_sql(message_sql: str) -> str:
-    """SQL expression for the HMAC token of a VARCHAR message expression."""
-    return (f"unhex(sha256($opad::BLOB || unhex(sha256($ipad::BLOB || "
+def hmac_sql(message_sql: str, ipad: str = "$ipad", opad: str = "$opad") -> str:
+    """SQL expression for the HMAC token of a VARCHAR message expression; the padded keys are
+    the bound parameters by default, or columns (a key per row, e.g. per day)."""
+    return (f"unhex(sha256({opad}::BLOB || unhex(sha256({ipad}::BLOB || "
             f"encode({message_sql})))))")
 
 
