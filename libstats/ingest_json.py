@@ -104,8 +104,8 @@ def _objects(paths: list[Path], envelope: bool) -> str:
     if envelope:
         return (f"(SELECT filename, generate_subscripts(recs, 1) - 1 AS idx, "
                 f"unnest(recs) AS json FROM (SELECT filename, json_extract(json, '$.data[*]') "
-                f"AS recs, json_type(json, '$.data') AS data_type FROM read_json_objects("
-                f"{files}, format = 'unstructured', filename = true)))")
+                f"AS recs FROM read_json_objects({files}, format = 'unstructured', "
+                f"filename = true)))")
     return (f"(SELECT filename, row_number() OVER (PARTITION BY filename) - 1 AS idx, json "
             f"FROM read_json_objects({files}, format = 'array', filename = true))")
 
@@ -152,12 +152,16 @@ def load_json(con, resolved: ResolvedProfile, files: list[Path], progress=None, 
         raise InputError(files[0], "the files cannot be read as JSON", source=src.name) \
             from None
     raw = f"_json_{src.name}"
-    if any(envelopes):
+    wrapped = [p for p, e in zip(files, envelopes) if e]
+    if wrapped:
+        listed = "[" + ", ".join(lit(str(p)) for p in wrapped) + "]"
         bad = con.execute(
-            f"SELECT min(__file) FROM {raw} WHERE __idx IS NULL").fetchone()[0]
+            f"SELECT filename FROM read_json_objects({listed}, format = 'unstructured', "
+            f"filename = true) WHERE coalesce(json_type(json, '$.data'), '') <> 'ARRAY' "
+            f"LIMIT 1").fetchone()
         if bad is not None:
-            raise InputError(files[int(bad)], 'the file is not {"data": [...]} with an array '
-                                              "of records", line=1, source=src.name)
+            raise InputError(bad[0], 'the file is not {"data": [...]} with an array of '
+                                     "records", line=1, source=src.name)
     _first(con, ing, raw, "json_type(json) <> 'OBJECT'", "the record is not a JSON object")
     # Fields present, nested objects flattened one level ("usage.sent").
     containers = sorted({c.split(".", 1)[0] for c in resolved.roles if "." in c})

@@ -187,9 +187,9 @@ def _anomalies(con, config: Config, loaded: list) -> list[dict]:
         share = a["count"] / max(1, sessions.get(a["source"], 0))
         too_many = share > config.wifi.max_anomaly_share
         if config.wifi.anomalies == "stop" or too_many:
-            why = (f"{a['count']:,} of {sessions.get(a['source'], 0):,} sessions, more than "
-                   f"[wifi] max_anomaly_share = {config.wifi.max_anomaly_share:g}"
-                   if too_many else "[wifi] anomalies = \"stop\"")
+            why = ("[wifi] anomalies = \"stop\"" if config.wifi.anomalies == "stop" else
+                   f"{a['count']:,} of {sessions.get(a['source'], 0):,} sessions, more than "
+                   f"[wifi] max_anomaly_share = {config.wifi.max_anomaly_share:g}")
             raise InputError(a["_path"], f"{a['what']}: the first of {a['count']:,} ({why})",
                              line=a["line"], source=a["source"])
     for a in found:

@@ -112,6 +112,9 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
             parts.append("<p class=fail>Months with no circulation event at all (a partial "
                          "export? their zeros may not be real): " +
                          ", ".join(e(m) for m in cov["months_without_events"]) + "</p>")
+    wifi = manifest.get("wifi")
+    if wifi:
+        parts.append(_wifi_section(wifi, manifest.get("rows", {}), e))
     pz = manifest.get("pseudonymized", [])
     if pz:
         parts.append("<h2>Pseudonymized zone</h2><table>")
@@ -129,6 +132,40 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
         parts.append("<p>Columns exempt from the exact-match scan (config): " +
                      ", ".join(f"<code>{e(x)}</code>" for x in ex) + "</p>")
     parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _wifi_section(wifi: dict, rows: dict, e) -> str:
+    """Wi-Fi sessions: what was counted and excluded, anomalies with where the first one is."""
+    parts = ["<h2>Wi-Fi sessions</h2>",
+             "<p>Counted as the PLS defines WIFISESS: one session per connection; sessions of "
+             "library devices and on library-only networks are not counted. Rules: "
+             f"<code>{e(wifi.get('rules', ''))}</code>.</p><table>"]
+    parts.append(_row(["source", "records read", "sessions", "counted in the period",
+                       "library devices", "library-only networks", "wired", "outside the period",
+                       "NAS events"], "th"))
+    for name, c in sorted(wifi.get("coverage", {}).get("sources", {}).items()):
+        r = rows.get(name, {})
+        parts.append(_row([e(name), e(r.get("read", "")), e(r.get("sessions", "")),
+                           e(r.get("in_period", "")), e(r.get("excluded_library_devices", "")),
+                           e(r.get("excluded_library_networks", "")),
+                           e(r.get("excluded_wired", "")), e(r.get("outside_period", "")),
+                           e(r.get("nas_events", ""))]))
+    parts.append("</table>")
+    anomalies = wifi.get("anomalies", [])
+    if anomalies:
+        parts.append("<h3>Anomalies (counted, the run went on)</h3><table>")
+        parts.append(_row(["source", "anomaly", "count", "first at"], "th"))
+        for a in anomalies:
+            parts.append(_row([e(a["source"]), e(a["what"]), e(a["count"]),
+                               f"<code>{e(a['file'])}</code>, line {e(a['line'])}"]))
+        parts.append("</table>")
+    else:
+        parts.append("<p>No anomalies in the session logs.</p>")
+    empty = wifi.get("coverage", {}).get("branch_months_without_sessions", [])
+    if empty:
+        parts.append("<p class=fail>Branch months with no Wi-Fi session at all (a missing log? "
+                     "their zeros may not be real): " + ", ".join(e(m) for m in empty) + "</p>")
     return "\n".join(parts)
 
 

@@ -112,14 +112,19 @@ def test_key(monkeypatch):
     return key
 
 
-@pytest.fixture
-def mini_library(tmp_path: Path, test_key) -> Path:
-    """A folder with library.toml and raw/ exports; returns the config path."""
-    raw = tmp_path / "raw"
+def mini_library_files(folder: Path, config_text: str = CONFIG) -> Path:
+    """Write library.toml and the raw/ exports into ``folder``; returns the config path."""
+    raw = folder / "raw"
     raw.mkdir()
     (raw / "statistics.csv").write_text(csv_text(STAT_HEADER, stat_rows()), encoding="utf-8")
     (raw / "borrowers.csv").write_text(csv_text(BORROWER_HEADER, borrower_rows()),
                                        encoding="utf-8")
-    config = tmp_path / "library.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config = folder / "library.toml"
+    config.write_text(config_text, encoding="utf-8")
     return config
+
+
+@pytest.fixture
+def mini_library(tmp_path: Path, test_key) -> Path:
+    """A folder with library.toml and raw/ exports; returns the config path."""
+    return mini_library_files(tmp_path)
