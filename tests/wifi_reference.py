@@ -163,22 +163,22 @@ def _read_text(path: Path) -> str:
 def _radius_records(path: Path, tz: ZoneInfo):
     """Yield (line number, epoch, {attribute: value}) for each record of one detail file."""
     rec = None
-    lines = _read_text(path).split("\n")
-    for n, raw in enumerate(lines, 1):
-        line = raw.rstrip("\r")
-        if not line.strip():
+    for n, line in enumerate(_read_text(path).split("\n"), 1):
+        if not line or line.isspace():
             if rec is not None:
                 yield rec
                 rec = None
             continue
-        if line[0] in " \t":
-            name, sep, value = line.strip().partition("=")
+        if line[0] == "\t" or line[0] == " ":
+            name, sep, value = line.partition("=")
             name, value = name.strip(), value.strip()
             if rec is None or not sep or not name:
                 raise WifiReferenceError(f"{path.name}:{n}: line is not 'Attribute = value'")
             if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
                 value = value[1:-1]
-            rec[2].setdefault(name, value)
+            attrs = rec[2]
+            if name not in attrs:
+                attrs[name] = value
         else:
             if rec is not None:
                 yield rec
@@ -418,9 +418,28 @@ def _read_unifi(paths: list[Path], branches: _Branches, anomalies: Counter) -> l
 
 
 # ------------------------------------------------------------------------------------ assembly
+_CACHE: dict[tuple, tuple[list[_Raw], Counter, Counter]] = {}
+
+
 def _read_all(raw_dir: Path, library_tz: str, radius_tz: str,
               access_points: dict[str, list[str]]) -> tuple[list[_Raw], Counter, Counter]:
+    """Read every source once; the last result is kept while no file changed (tests call the
+    public functions several times on the same demo)."""
     wifi = Path(raw_dir) / "wifi"
+    stamp = tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                         for p in wifi.rglob("*") if p.is_file()))
+    key = (str(Path(raw_dir).resolve()), library_tz, radius_tz,
+           json.dumps(access_points, sort_keys=True), stamp)
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = _read_all_uncached(wifi, library_tz, radius_tz, access_points)
+    raw, anomalies, events = _CACHE[key]
+    return list(raw), Counter(anomalies), Counter(events)
+
+
+def _read_all_uncached(wifi: Path, library_tz: str, radius_tz: str,
+                       access_points: dict[str, list[str]]
+                       ) -> tuple[list[_Raw], Counter, Counter]:
     branches = _Branches(access_points)
     anomalies: Counter = Counter({k: 0 for k in ANOMALY_KEYS})
     nas_events: Counter = Counter()

@@ -1211,6 +1211,9 @@ def generate_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> dict:
          _fmt_days(last_seen), items.price, items.replacementprice, _fmt_secs(stamp)],
         ENCODINGS["koha_items"])
 
+    from libstats.demo.wifi import generate_wifi
+    generate_wifi(raw_dir, seed)
+
     return {
         "seed": seed,
         "files": dict(FILES),
