@@ -262,3 +262,122 @@ def test_check_catches_added_files_and_personal_data_in_reports(demo, tmp_path):
     report = copy3 / "steward_report.html"
     report.write_text(report.read_text().replace("</body>", "jane@example.com</body>"))
     assert main(["check", str(copy3)]) == 1
+
+
+# --- Wi-Fi: published figures against tests/wifi_reference.py (written from docs/wifi.md) -----
+
+@pytest.fixture(scope="session")
+def wifi_reference(demo, cfg):
+    import datetime as dt
+
+    from tests import wifi_reference as ref
+    w = cfg["wifi"]
+    radius = next(s for s in cfg["sources"] if s["format"] == "radius_detail")
+    kwargs = dict(library_tz=cfg["library"]["timezone"], radius_tz=radius["timezone"],
+                  access_points=w["access_points"], library_devices=w["library_devices"],
+                  exclude_ssids=w["exclude_ssids"])
+    sessions = ref.reference_sessions(demo / "raw", start=dt.date.fromisoformat(START),
+                                      end=dt.date.fromisoformat(END), **kwargs)
+    return (ref.reference_tables(sessions), ref.reference_anomalies(demo / "raw", **kwargs),
+            sessions)
+
+
+def _wifi_expected(counter: dict, keys: list[str]) -> pd.Series:
+    frame = pd.DataFrame([(*k, n) for k, n in counter.items()], columns=[*keys, "n"])
+    return frame.set_index(keys)["n"]
+
+
+def test_wifisess_matches_an_independent_count_from_the_raw_logs(demo, wifi_reference):
+    tables, _, sessions = wifi_reference
+    pub = published(demo, "pub_wifi_sessions__branch_month")
+    expected = _wifi_expected(tables["sessions_by_branch_month"], ["branch_code", "month"])
+    assert_matches(pub, expected, ["branch_code", "month"])
+    # WIFISESS for the year (whole-library total of every published cell).
+    assert pub["value"].sum() == len(sessions) == expected.sum()
+    assert 60_000 < len(sessions) < 80_000
+
+
+def test_wifi_breakdowns_match_the_reference(demo, wifi_reference):
+    tables, _, _ = wifi_reference
+    names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    hours = _wifi_expected({(b, names[d - 1], f"{h:02d}"): n for (b, d, h), n in
+                            tables["sessions_by_branch_weekday_hour"].items()},
+                           ["branch_code", "weekday", "hour"])
+    pub = published(demo, "pub_wifi_sessions__branch_weekday_hour")
+    pub["hour"] = pub["hour"].map(lambda h: f"{int(h):02d}")
+    assert_matches(pub, hours, ["branch_code", "weekday", "hour"])
+    for name, key, band in (("pub_wifi_session_duration__branch_month", "duration_bands",
+                             "duration_band"),
+                            ("pub_wifi_data_volume__branch_month", "volume_bands",
+                             "volume_band")):
+        assert_matches(published(demo, name),
+                       _wifi_expected(tables[key], ["branch_code", "month", band]),
+                       ["branch_code", "month", band])
+    devices = published(demo, "pub_wifi_devices__branch_day")
+    assert_matches(devices, _wifi_expected(tables["devices_by_branch_day"],
+                                           ["branch_code", "day"]), ["branch_code", "day"])
+
+
+def test_wifi_anomalies_match_the_reference(demo, wifi_reference):
+    _, anomalies, _ = wifi_reference
+    manifest = json.loads((release(demo) / "manifest.json").read_text())
+    fmt = {s["name"]: s["format"].split("_")[0] for s in
+           tomllib.loads((demo / "library.toml").read_text())["sources"]}
+    got: dict[str, int] = {}
+    for a in manifest["wifi"]["anomalies"]:
+        kind = "duplicate_records" if a["kind"] == "duplicate_record" else a["kind"]
+        key = f"{fmt[a['source']]}_{kind}"
+        got[key] = got.get(key, 0) + a["count"]
+    assert got == {k: v for k, v in anomalies.items() if v}
+
+
+def test_no_mac_ip_user_name_or_host_name_reaches_any_wifi_output(demo):
+    """Every raw Wi-Fi identifier (MACs in four notations, user names, IPs, host names) is
+    absent from every output file."""
+    values = _raw_wifi_identifiers(demo / "raw" / "wifi")
+    assert len(values) > 10_000
+    text = output_strings(demo).lower()
+    found = [v for v in values if len(v) >= 6 and v.lower() in text]
+    assert not found, f"{len(found)} raw Wi-Fi identifier(s) found in outputs"
+
+
+def _mac_forms(value: str) -> list[str]:
+    bare = "".join(c for c in value.lower() if c in "0123456789abcdef")
+    if len(bare) != 12:
+        return [value]
+    pairs = [bare[i:i + 2] for i in range(0, 12, 2)]
+    return [value, bare, ":".join(pairs), "-".join(pairs),
+            ".".join(bare[i:i + 4] for i in range(0, 12, 4))]
+
+
+def _raw_wifi_identifiers(wifi_dir: Path) -> set[str]:
+    """Personal values of the raw demo Wi-Fi logs, read with the standard library."""
+    import csv
+    import gzip
+    import re
+    out: set[str] = set()
+    personal = ("User-Name", "Calling-Station-Id", "Framed-IP-Address", "Acct-Session-Id")
+    attr = re.compile(r'^\s+([A-Za-z-]+) = "?(.*?)"?$')
+    for f in sorted((wifi_dir / "radius").iterdir()):
+        opener = gzip.open if f.suffix == ".gz" else open
+        with opener(f, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                m = attr.match(line)
+                if m and m.group(1) in personal:
+                    out.update(_mac_forms(m.group(2)) if m.group(1) == "Calling-Station-Id"
+                               else [m.group(2)])
+    fields = ("mac", "ip", "ip6", "user", "description", "notes", "hostname", "name")
+    for f in sorted((wifi_dir / "meraki").glob("*.csv")):
+        with open(f, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for k in fields:
+                    if row.get(k):
+                        out.update(_mac_forms(row[k]) if k == "mac" else [row[k]])
+    for f in [*sorted((wifi_dir / "meraki").glob("*.json")),
+              *sorted((wifi_dir / "unifi").glob("*.json"))]:
+        data = json.loads(f.read_text(encoding="utf-8"))
+        for rec in data["data"] if isinstance(data, dict) else data:
+            for k in fields:
+                if isinstance(rec.get(k), str) and rec[k]:
+                    out.update(_mac_forms(rec[k]) if k == "mac" else [rec[k]])
+    return out

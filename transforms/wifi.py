@@ -125,7 +125,8 @@ def stg_wifi_records(src: WifiSource) -> str:
         bytes_ = (f"CASE WHEN {tx} IS NULL AND {rx} IS NULL THEN NULL ELSE "
                   f"(coalesce({tx}, 0) + coalesce({rx}, 0))::HUGEINT END")
         given = _f(src, "duration", "BIGINT")
-        duration = (f"CASE WHEN {given} >= 0 THEN {given} "
+        # A negative duration is clock skew: flagged, and the duration is unknown.
+        duration = (f"CASE WHEN {given} IS NOT NULL THEN {given} "
                     f"ELSE date_diff('second', {start}, {end}) END")
         joins = _branch_join("b1", mac_sql(_f(src, "ap_mac")))
         branch = "b1.branch_code"
@@ -185,7 +186,8 @@ def int_wifi_sessions(stg: str) -> str:
         SELECT source, _rec, event_at AS start_at,
                CASE WHEN session_time >= 0 THEN session_time END AS duration_s, bytes,
                device, ssid, branch_code, is_wired, _rec AS _flag_rec, false, false, false,
-               coalesce(end_at < event_at, false) AS end_before_start
+               coalesce(end_at < event_at, false) OR coalesce(session_time < 0, false)
+                   AS end_before_start
         FROM recs WHERE copy = 1 AND status = 'session'
     """
 
