@@ -4,12 +4,13 @@ A ``detail`` file is a timestamp line (``Mon Jan  6 10:00:00 2025``), then one
 ``<TAB>Attribute = value`` line per attribute, with a blank line between records. DuckDB reads
 the files as lines in order (one pass per step, no per-line Python):
 
-1. **attributes**: every attribute name present, and each file's line count. An attribute the
-   ``radius_detail`` profile does not know (and the config does not classify) stops the run.
-2. **records**: a streaming window numbers the lines and the records (a record starts at each
-   line that does not begin with white space); a GROUP BY gathers each record's attributes into
-   columns: the fields the pipeline uses and the dropped attributes the leak scan needs.
-3. **checks**: a record cut off mid-way (a line that is not ``Attribute = value``, an unclosed
+1. **lines**: each file is read as lines in order; a streaming window numbers the lines and the
+   records (a record starts at each line that does not begin with white space).
+2. **attributes**: every attribute name present. An attribute the ``radius_detail`` profile
+   does not know (and the config does not classify) stops the run.
+3. **records**: a parallel GROUP BY gathers each record's attributes into columns: the fields
+   the pipeline uses and the dropped attributes the leak scan needs.
+4. **checks**: a record cut off mid-way (a line that is not ``Attribute = value``, an unclosed
    quote, a record without ``Acct-Status-Type``), a timestamp that does not parse, an unknown
    ``Acct-Status-Type``, a file that starts inside a record.
 
@@ -19,6 +20,7 @@ Errors name the file, the physical line and the attribute, never a value.
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from pathlib import Path
 
@@ -29,34 +31,24 @@ from libstats.ingest import FileInfo, IngestedSource, sha256_file
 from transforms.profiles import ResolvedProfile
 from transforms.sqlutil import lit, q
 
-# The attribute name and the value of an attribute line.
-ATTR_LINE = r"^[ \t]+([A-Za-z0-9][A-Za-z0-9_.:/-]*)[ \t]*=[ \t]?(.*)$"
+# What an attribute name looks like (FreeRADIUS dictionary names).
+ATTR_NAME = r"[A-Za-z0-9][A-Za-z0-9_.:/-]*"
 # Accepted Acct-Status-Type values (names and RFC 2866 numbers) -> what they mean here.
 STATUS = {"Start": "start", "1": "start", "Stop": "stop", "2": "stop",
           "Interim-Update": "interim", "Alive": "interim", "3": "interim",
           "Accounting-On": "nas", "7": "nas", "Accounting-Off": "nas", "8": "nas",
           "Failed": "nas", "15": "nas"}
 CTIME = "%a %b %d %H:%M:%S %Y"
-_SESSION_ATTRS = ("Acct-Session-Id",)
 
 
 class RadiusSource(IngestedSource):
     """A loaded ``radius_detail`` source: rows are records; ``__file`` is the file's index in
-    ``files`` and ``__ln`` the line of the record's timestamp line counted over all files."""
-
-    offsets: list[int]
+    ``files`` and ``__ln`` the line of the record's timestamp line in that file."""
 
     def locate(self, con, rowid: int, column: str | None = None) -> tuple[Path, int]:
         file_no, ln = con.execute(f"SELECT __file, __ln FROM {self.table} WHERE rowid = ?",
                                   [rowid]).fetchone()
-        return self.line_at(int(ln))
-
-    def line_at(self, ln: int) -> tuple[Path, int]:
-        """(file, line in that file) of a line number counted over all files."""
-        for info, start in zip(reversed(self.files), reversed(self.offsets)):
-            if ln > start:
-                return info.path, ln - start
-        return self.files[0].path, ln
+        return self.files[int(file_no)].path, int(ln)
 
     def newlines_between(self, con, first: int, stop: int) -> int:  # pragma: no cover
         return 0
@@ -67,12 +59,10 @@ def _unquote(v: str) -> str:
             f"THEN replace(substr({v}, 2, length({v}) - 2), '\\\"', '\"') ELSE {v} END")
 
 
-def _reader(paths: list[Path]) -> str:
-    files = "[" + ", ".join(lit(str(p)) for p in paths) + "]"
-    return (f"read_csv({files}, header = false, columns = {{'line': 'VARCHAR'}}, "
+def _reader(path: Path) -> str:
+    return (f"read_csv({lit(str(path))}, header = false, columns = {{'line': 'VARCHAR'}}, "
             f"delim = '\\x01', quote = '', escape = '', auto_detect = false, "
-            f"strict_mode = false, null_padding = true, filename = true, "
-            f"compression = 'auto')")
+            f"strict_mode = false, null_padding = true, compression = 'auto')")
 
 
 def _check_file(path: Path) -> None:
@@ -128,6 +118,7 @@ def load_radius(con, resolved: ResolvedProfile, files: list[Path], progress=None
     """Load every ``detail`` file of a source into ``raw_<name>`` (one row per record)."""
     src = resolved.source
     table = f"raw_{src.name}"
+    lines = f"_lines_{src.name}"
     if not files:
         raise InputError(src.path, "no file matches this path pattern", source=src.name)
     infos = []
@@ -139,71 +130,71 @@ def load_radius(con, resolved: ResolvedProfile, files: list[Path], progress=None
             raise InputError(path, f"this file has the same content as {twin.path.name}: its "
                                    f"records would be counted twice", source=src.name)
         infos.append(info)
-    reader = _reader(files)
+    ing = RadiusSource(resolved, table, [])
+    ing.files = infos
 
-    # 1. attributes present, and line counts per file.
-    rows = _run(con, f"""
-        SELECT filename, count(*) AS lines,
-               list(DISTINCT regexp_extract(line, {lit(ATTR_LINE)}, 1))
-                 FILTER (WHERE regexp_matches(line, {lit(ATTR_LINE)})) AS attrs
-        FROM {reader} GROUP BY filename""", files, src.name).fetchall()
-    by_name = {name: (int(n), attrs or []) for name, n, attrs in rows}
-    offsets, total = [], 0
-    for info in infos:
-        offsets.append(total)
-        n, _ = by_name.get(str(info.path), (0, []))
-        total += n
-    present = sorted({a for _, attrs in by_name.values() for a in attrs})
-    ing = RadiusSource(resolved, table, present)
-    ing.files, ing.offsets = infos, offsets
-    unknown = [a for a in present if a not in resolved.roles]
+    # 1. Lines in file order, numbered, each with its record number: a streaming window (one
+    #    thread, in order); everything after it runs in parallel on the stored table.
+    con.execute(f"CREATE OR REPLACE TABLE {lines} (file INTEGER, ln BIGINT, rec BIGINT, "
+                f"line VARCHAR)")
+    indented = "(starts_with(line, chr(9)) OR starts_with(line, ' '))"
+    head = f"(line IS NOT NULL AND trim(line) <> '' AND NOT {indented})"
+    for i, path in enumerate(files):
+        _run(con, f"""
+            INSERT INTO {lines}
+            SELECT {i}, row_number() OVER (), sum({head}::INTEGER)
+                       OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), line
+            FROM {_reader(path)}""", [path], src.name)
+    body = f"FROM {lines} WHERE {indented}"
+    name = "rtrim(ltrim(left(line, strpos(line, '=') - 1), ' ' || chr(9)))"
+
+    # 2. Attribute names present; a name that is not one stops the run (not shown: it is
+    #    what a line cut off or written by hand holds), so does one the profile does not know.
+    names = [n for (n,) in con.execute(
+        f"SELECT DISTINCT {name} {body} AND strpos(line, '=') > 0 ORDER BY 1").fetchall()]
+    valid = [n for n in names if re.fullmatch(ATTR_NAME, n)]
+    unknown = [n for n in valid if n not in resolved.roles]
     if unknown:
-        ln = con.execute(f"""
-            SELECT min(ln) FROM (SELECT row_number() OVER () AS ln, line FROM {reader})
-            WHERE regexp_extract(line, {lit(ATTR_LINE)}, 1) = ?""", [unknown[0]]).fetchone()[0]
-        path, line = ing.line_at(int(ln))
-        raise InputError(path, f"unclassified attribute: the '{resolved.profile.name}' profile "
-                               f"does not know it; give it a role under [[sources]] columns "
-                               f"(e.g. \"drop\") if it is expected", line=line,
+        where = con.execute(f"SELECT file, min(ln) {body} AND {name} = ? GROUP BY file "
+                            f"ORDER BY file LIMIT 1", [unknown[0]]).fetchone()
+        raise InputError(files[where[0]],
+                         f"unclassified attribute: the '{resolved.profile.name}' profile "
+                         f"does not know it; give it a role under [[sources]] columns (e.g. "
+                         f"\"drop\") if it is expected", line=int(where[1]),
                          column=unknown[0], source=src.name)
+    ing.header = valid
 
-    # 2. one row per record: the attributes the run uses and those the leak scan looks for.
-    wanted = [a for a in present
-              if a in resolved.fields.values() or resolved.scanned(a)]
+    # 3. One row per record: the attributes the run uses and those the leak scan looks for.
+    wanted = [a for a in valid if a in resolved.fields.values() or resolved.scanned(a)]
     ing.stored = [a for a in wanted if resolved.scanned(a)]
-    cols = ",\n".join(f"max({_unquote('v')}) FILTER (WHERE a = {lit(a)}) AS {q(a)}"
-                      for a in wanted)
+    ok_names = ", ".join(lit(n) for n in valid) or "NULL"
+    status = resolved.fields["status"]
+    cols = "".join(f",\n{_unquote(q(a))} AS {q(a)}" for a in wanted)
+    aggs = "".join(f",\nany_value(v) FILTER (WHERE a = {lit(a)}) AS {q(a)}" for a in wanted)
     con.execute(f"DROP TABLE IF EXISTS {table}")
-    _run(con, f"""
+    con.execute(f"""
         CREATE TABLE {table} AS
-        WITH numbered AS (
-            SELECT row_number() OVER () AS ln, filename, line,
-                   sum(CASE WHEN line IS NOT NULL AND NOT regexp_matches(line, '^[ \\t]')
-                            AND trim(line) <> '' THEN 1 ELSE 0 END)
-                       OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rec
-            FROM {reader}
-        ), parsed AS (
-            SELECT rec, ln, filename, line,
-                   NOT regexp_matches(line, '^[ \\t]') AS head,
-                   regexp_extract(line, {lit(ATTR_LINE)}, ['a', 'v']) AS kv
-            FROM numbered WHERE line IS NOT NULL AND trim(line) <> ''
-        ), flat AS (
-            SELECT rec, ln, filename, line, head, kv.a AS a, rtrim(kv.v) AS v FROM parsed
+        SELECT __file, __ln, __head, __bad_ln, __status_ln{cols}
+        FROM (
+            SELECT file AS __file, rec, min(ln) AS __ln,
+                   any_value(line) FILTER (WHERE NOT indented) AS __head,
+                   min(ln) FILTER (WHERE indented AND (p = 0 OR a NOT IN ({ok_names})
+                       OR (starts_with(v, '"') AND (length(v) < 2 OR NOT ends_with(v, '"')))))
+                       AS __bad_ln,
+                   min(ln) FILTER (WHERE a = {lit(status)}) AS __status_ln{aggs}
+            FROM (
+                SELECT file, rec, ln, line, indented, p,
+                       CASE WHEN indented AND p > 0 THEN
+                            rtrim(ltrim(left(line, p - 1), ' ' || chr(9))) END AS a,
+                       CASE WHEN indented AND p > 0 THEN
+                            rtrim(ltrim(substr(line, p + 1), ' ')) END AS v
+                FROM (SELECT *, {indented} AS indented, strpos(line, '=') AS p
+                      FROM {lines} WHERE line IS NOT NULL AND trim(line) <> '')
+            )
+            GROUP BY file, rec
         )
-        SELECT rec AS __rec,
-               arg_min(filename, ln) AS __filename,
-               min(ln) AS __ln,
-               count(DISTINCT filename) AS __files,
-               max(line) FILTER (WHERE head) AS __head,
-               min(ln) FILTER (WHERE NOT head AND (a = '' OR (starts_with(v, '"')
-                   AND (length(v) < 2 OR NOT ends_with(v, '"'))))) AS __bad_ln,
-               min(ln) FILTER (WHERE a = {lit(resolved.fields['status'])}) AS __status_ln,
-               {cols or 'NULL AS __none'}
-        FROM flat GROUP BY rec ORDER BY rec""", files, src.name)
-    file_no = {str(p): i for i, p in enumerate(files)}
-    con.execute(f"ALTER TABLE {table} ADD COLUMN __file INTEGER")
-    con.execute(f"UPDATE {table} SET __file = CASE __filename "
-                + " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in file_no.items()) + " END")
+        ORDER BY __file, rec""")
+    con.execute(f"DROP TABLE {lines}")
     for i, n in con.execute(f"SELECT __file, count(*) FROM {table} GROUP BY ALL").fetchall():
         infos[i].rows = int(n)
     _check_records(con, ing)
@@ -212,24 +203,15 @@ def load_radius(con, resolved: ResolvedProfile, files: list[Path], progress=None
     return ing
 
 
-def _first_text_line(path: Path) -> int:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        for n, line in enumerate(fh, start=1):
-            if line.strip():
-                return n
-    return 1
-
-
 def _fail(con, ing: RadiusSource, cond: str, problem: str, column: str | None = None,
           ln_expr: str = "__ln") -> None:
-    row = con.execute(f"SELECT min({ln_expr}), count(*) FROM {ing.table} WHERE {cond}"
-                      ).fetchone()
-    if row[0] is None:
+    row = con.execute(f"SELECT __file, {ln_expr}, count(*) OVER () FROM {ing.table} "
+                      f"WHERE {cond} ORDER BY __file, {ln_expr} LIMIT 1").fetchone()
+    if row is None:
         return
-    path, line = ing.line_at(int(row[0]))
-    more = f" ({row[1] - 1} more record(s) like it)" if row[1] > 1 else ""
-    raise InputError(path, problem + more, line=line, column=column, source=ing.name)
+    more = f" ({row[2] - 1} more record(s) like it)" if row[2] > 1 else ""
+    raise InputError(ing.files[int(row[0])].path, problem + more, line=int(row[1]),
+                     column=column, source=ing.name)
 
 
 def _check_records(con, ing: RadiusSource) -> None:
@@ -238,12 +220,6 @@ def _check_records(con, ing: RadiusSource) -> None:
     present = set(ing.header)
     _fail(con, ing, "__head IS NULL",
           "attribute lines before the first timestamp line (the file starts inside a record)")
-    spans = con.execute(f"SELECT min(__file) FROM {ing.table} WHERE __files > 1").fetchone()[0]
-    if spans is not None:
-        path = ing.files[int(spans) + 1].path
-        raise InputError(path, "the file starts inside a record (attribute lines before its "
-                               "first timestamp line)", line=_first_text_line(path),
-                         source=ing.name)
     _fail(con, ing, "__bad_ln IS NOT NULL",
           "the line is not 'Attribute = value' or its quoted value is not closed (a record "
           "cut off mid-way?)", ln_expr="__bad_ln")
