@@ -259,7 +259,9 @@ def _band_labels(bounds: tuple[int, ...], unit: str) -> list[tuple[str, int | No
 
 
 def band_labels(bounds: tuple[int, ...], unit: str) -> list[str]:
-    """>>> band_labels((5, 30), "min")
+    """The band labels of a table, in order, 'unknown' last.
+
+    >>> band_labels((5, 30), "min")
     ['under 5 min', '5-30 min', '30 min or more', 'unknown']
     """
     return [label for label, _, _ in _band_labels(bounds, unit)] + ["unknown"]

@@ -59,6 +59,11 @@ _SAMPLE = {
     "measure": lambda i: "checkouts",
     "age_band": lambda i: ["0-17", "18-64", "65-74"][i % 3],
     "patron_category": lambda i: "resident",
+    "weekday": lambda i: ["Monday", "Sunday"][i % 2],
+    "hour": lambda i: f"{i:02d}",
+    "duration_band": lambda i: ["under 5 min", "120 min or more", "unknown"][i % 3],
+    "volume_band": lambda i: ["under 10 MB", "10-100 MB", "unknown"][i % 3],
+    "day": lambda i: f"2024-10-{i + 1:02d}",
 }
 _VALUES = [0, 15, None, 120, None, 33]
 
