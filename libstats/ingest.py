@@ -131,6 +131,22 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def hashed_files(files: list[Path], source) -> list[FileInfo]:
+    """Hash every file of a source; two files with the same content are refused (their
+    records would be counted twice). ``source`` is the config's Source."""
+    if not files:
+        raise InputError(source.path, "no file matches this path pattern", source=source.name)
+    infos: list[FileInfo] = []
+    for path in files:
+        info = FileInfo(path=path, sha256=sha256_file(path), bytes=path.stat().st_size)
+        twin = next((f for f in infos if f.sha256 == info.sha256), None)
+        if twin is not None:
+            raise InputError(path, f"this file has the same content as {twin.path.name}: its "
+                                   f"records would be counted twice", source=source.name)
+        infos.append(info)
+    return infos
+
+
 def _sniff_binary(path: Path, head: bytes) -> None:
     if not head.strip():
         raise InputError(path, "the file is empty (no header row)")

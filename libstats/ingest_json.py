@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from libstats.errors import InputError
-from libstats.ingest import FileInfo, IngestedSource, sha256_file
+from libstats.ingest import IngestedSource, hashed_files
 from transforms.profiles import ResolvedProfile
 from transforms.sqlutil import lit, q
 
@@ -118,17 +118,8 @@ def load_json(con, resolved: ResolvedProfile, files: list[Path], progress=None, 
               allow_envelope: bool = False) -> JsonSource:
     src = resolved.source
     table = f"raw_{src.name}"
-    if not files:
-        raise InputError(src.path, "no file matches this path pattern", source=src.name)
-    infos, envelopes = [], []
-    for path in files:
-        envelopes.append(_shape(path, allow_envelope, src.name))
-        info = FileInfo(path=path, sha256=sha256_file(path), bytes=path.stat().st_size)
-        twin = next((f for f in infos if f.sha256 == info.sha256), None)
-        if twin is not None:
-            raise InputError(path, f"this file has the same content as {twin.path.name}: its "
-                                   f"records would be counted twice", source=src.name)
-        infos.append(info)
+    infos = hashed_files(files, src)
+    envelopes = [_shape(path, allow_envelope, src.name) for path in files]
     ing = JsonSource(resolved, table, [])
     ing.files, ing.envelopes = infos, envelopes
     file_no = {str(p): i for i, p in enumerate(files)}

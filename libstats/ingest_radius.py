@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from libstats.errors import InputError
-from libstats.ingest import FileInfo, IngestedSource, sha256_file
+from libstats.ingest import IngestedSource, hashed_files
 from transforms.profiles import ResolvedProfile
 from transforms.sqlutil import lit, q
 
@@ -119,17 +119,9 @@ def load_radius(con, resolved: ResolvedProfile, files: list[Path], progress=None
     src = resolved.source
     table = f"raw_{src.name}"
     lines = f"_lines_{src.name}"
-    if not files:
-        raise InputError(src.path, "no file matches this path pattern", source=src.name)
-    infos = []
+    infos = hashed_files(files, src)
     for path in files:
         _check_file(path)
-        info = FileInfo(path=path, sha256=sha256_file(path), bytes=path.stat().st_size)
-        twin = next((f for f in infos if f.sha256 == info.sha256), None)
-        if twin is not None:
-            raise InputError(path, f"this file has the same content as {twin.path.name}: its "
-                                   f"records would be counted twice", source=src.name)
-        infos.append(info)
     ing = RadiusSource(resolved, table, [])
     ing.files = infos
 
