@@ -23,13 +23,13 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import gen_radius_detail as gen  # noqa: E402
 from bench_run import (OUT, REPO, libstats_command, machine_info, new_key,  # noqa: E402
                        run_measured, warm_cache)
 
@@ -80,18 +80,15 @@ timezone = "UTC"
 def ensure_data(records: int, seed: int) -> tuple[Path, Path, dict]:
     folder = DATA / f"radius_{records}"
     detail = folder / "detail-bench"
-    meta_path = detail.with_name(detail.name + ".meta.json")
-    gen = [sys.executable, str(HERE / "gen_radius_detail.py"), "--records", str(records),
-           "--out", str(detail), "--seed", str(seed), "-q"]
-    if not (detail.exists() and meta_path.exists()):
+    if gen.is_current(detail, records, seed):
+        print(f"  data: {detail.relative_to(REPO)} (already generated)", flush=True)
+    else:
         print(f"  data: generating {detail.relative_to(REPO)} ({records:,} records) ...",
               flush=True)
-        subprocess.run(gen, check=True, cwd=str(REPO))
-    else:
-        print(f"  data: {detail.relative_to(REPO)} (already generated)", flush=True)
+        gen.generate(records, detail, seed, quiet=True)
     cfg = folder / "bench.toml"
     cfg.write_text(CONFIG, encoding="utf-8")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta = json.loads(gen.meta_path_for(detail).read_text(encoding="utf-8"))
     return detail, cfg, meta
 
 

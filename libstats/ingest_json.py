@@ -35,9 +35,6 @@ class JsonSource(IngestedSource):
         path = self.files[file_no].path
         return path, record_line(path, idx, self.envelopes[file_no])
 
-    def newlines_between(self, con, first: int, stop: int) -> int:  # pragma: no cover
-        return 0
-
 
 def record_line(path: Path, idx: int, envelope: bool) -> int:
     """The line where record ``idx`` of the file's array starts (error path only)."""

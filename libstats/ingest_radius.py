@@ -50,9 +50,6 @@ class RadiusSource(IngestedSource):
                                   [rowid]).fetchone()
         return self.files[int(file_no)].path, int(ln)
 
-    def newlines_between(self, con, first: int, stop: int) -> int:  # pragma: no cover
-        return 0
-
 
 def _unquote(v: str) -> str:
     return (f"CASE WHEN length({v}) >= 2 AND starts_with({v}, '\"') AND ends_with({v}, '\"') "

@@ -18,12 +18,16 @@ UNKNOWN_BRANCH = ("unknown branch: the value is not a branch code or alias in [[
                   "(value not shown)")
 
 
-def _first_bad(con, table: str, condition: str) -> tuple[int | None, int]:
-    row = con.execute(f"SELECT min(rowid), count(*) FROM {table} WHERE {condition}").fetchone()
+def first_bad(con, table: str, condition: str, rowid: str = "rowid"
+              ) -> tuple[int | None, int]:
+    """The raw rowid of the first record meeting ``condition``, and how many do; ``rowid``
+    names the column holding raw rowids when ``table`` is a staged view."""
+    row = con.execute(f"SELECT min({rowid}), count(*) FROM {table} WHERE {condition}"
+                      ).fetchone()
     return row[0], int(row[1])
 
 
-def _raise_at(con, ing: IngestedSource, rowid: int, count: int, column: str, problem: str):
+def raise_at(con, ing: IngestedSource, rowid: int, count: int, column: str, problem: str):
     path, line = ing.locate(con, rowid)
     more = f" ({count - 1} more row(s) like it)" if count > 1 else ""
     raise InputError(path, problem + more, line=line, column=column, source=ing.name)
@@ -37,9 +41,9 @@ def check_values(con, ing: IngestedSource, staged: StagedSource) -> None:
         col = fields.get(fld)
         if col is None:
             continue
-        rowid, n = _first_bad(con, ing.table, f"nullif(trim({q(col)}), '') IS NULL")
+        rowid, n = first_bad(con, ing.table, f"nullif(trim({q(col)}), '') IS NULL")
         if rowid is not None:
-            _raise_at(con, ing, rowid, n, col, EMPTY)
+            raise_at(con, ing, rowid, n, col, EMPTY)
     for fld, col in sorted(fields.items()):
         if fld in TIMESTAMP_FIELDS:
             parsed = parse_timestamp_sql(staged, fld)
@@ -51,10 +55,10 @@ def check_values(con, ing: IngestedSource, staged: StagedSource) -> None:
             continue
         raw = f"nullif(trim({q(col)}), '')"
         cond = f"{raw} IS NOT NULL AND NOT starts_with({raw}, '0000-00-00') AND ({parsed}) IS NULL"
-        rowid, n = _first_bad(con, ing.table, cond)
+        rowid, n = first_bad(con, ing.table, cond)
         if rowid is not None:
             formats = staged.timestamp_formats if what == "timestamp" else staged.date_formats
-            _raise_at(con, ing, rowid, n, col,
+            raise_at(con, ing, rowid, n, col,
                       f"the {what} cannot be parsed (expected {' or '.join(formats)}; set "
                       f"'{what}_format' for this source if the export uses another format)")
 
@@ -65,9 +69,9 @@ def check_branches(con, ing: IngestedSource, column: str | None) -> None:
         return
     cond = (f"nullif(trim({q(column)}), '') IS NOT NULL AND trim({q(column)}) NOT IN "
             f"(SELECT alias FROM map_branch)")
-    rowid, n = _first_bad(con, ing.table, cond)
+    rowid, n = first_bad(con, ing.table, cond)
     if rowid is not None:
-        _raise_at(con, ing, rowid, n, column, UNKNOWN_BRANCH)
+        raise_at(con, ing, rowid, n, column, UNKNOWN_BRANCH)
 
 
 def check_staged_events(con, ing: IngestedSource, stg_table: str, ts_column: str,
@@ -89,4 +93,4 @@ def check_staged_events(con, ing: IngestedSource, stg_table: str, ts_column: str
              for i, (_, col, problem) in enumerate(checks) if row[2 * i] is not None]
     if found:
         rowid, n, col, problem = min(found, key=lambda f: f[0])
-        _raise_at(con, ing, rowid, n, col, problem)
+        raise_at(con, ing, rowid, n, col, problem)

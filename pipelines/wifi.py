@@ -22,13 +22,11 @@ from libstats.errors import InputError
 from libstats.ingest_json import load_json
 from libstats.ingest_radius import load_radius
 from libstats.keys import PeriodKey, derive_subkey
+from libstats.validate import first_bad, raise_at
 from libstats.period import Period
 from transforms import wifi as w
 from transforms.profiles import ResolvedProfile
 from transforms.sqlutil import lit, q, values_table
-
-MEASURE_FORMATS = {"radius_detail", "meraki_clients", "meraki_clients_json", "unifi_sessions"}
-
 
 @dataclass
 class WifiStage:
@@ -65,17 +63,6 @@ def create_maps(con, config: Config) -> None:
         [(m,) for m in config.wifi.library_devices], ["mac"]))
 
 
-def _first(con, ing, relation: str, cond: str) -> tuple[int | None, int]:
-    row = con.execute(f"SELECT min(_rec), count(*) FROM {relation} WHERE {cond}").fetchone()
-    return row[0], int(row[1])
-
-
-def _raise(con, ing, rowid: int, n: int, column: str | None, problem: str):
-    path, line = ing.locate(con, rowid)
-    more = f" ({n - 1} more record(s) like it)" if n > 1 else ""
-    raise InputError(path, problem + more, line=line, column=column, source=ing.name)
-
-
 def _check_staged(con, ing, src: w.WifiSource, view: str) -> None:
     f = src.fields
     branch_cols = [f[k] for k in ("nas_id", "nas_ip", "ap", "ap_mac", "ap_serial", "ap_name")
@@ -90,9 +77,9 @@ def _check_staged(con, ing, src: w.WifiSource, view: str) -> None:
          "[wifi.access_points] (value not shown)"),
     ]
     for cond, column, problem in checks:
-        rowid, n = _first(con, ing, view, cond)
+        rowid, n = first_bad(con, view, cond, rowid="_rec")
         if rowid is not None:
-            _raise(con, ing, rowid, n, column, problem)
+            raise_at(con, ing, rowid, n, column, problem)
 
 
 def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,

@@ -9,20 +9,13 @@ dropped too (used in the run to find the branch) but their values are not leak-s
 
 from __future__ import annotations
 
-from transforms.profiles import Column, Profile
+from transforms.profiles import Column, Profile, _drop
+from transforms.profiles import _drop_non_personal as _infra
 
 WIFI_FIELDS = ("status", "session_id", "device_mac", "nas_id", "nas_ip", "ap", "ap_mac",
                "ap_serial", "ap_name", "ssid", "session_time", "input_octets", "output_octets",
                "input_gigawords", "output_gigawords", "start_ts", "end_ts", "duration",
                "sent_kb", "recv_kb", "tx_bytes", "rx_bytes", "is_wired")
-
-
-def _drop(*names: str) -> dict[str, Column]:
-    return {n: Column("drop") for n in names}
-
-
-def _infra(*names: str) -> dict[str, Column]:
-    return {n: Column("drop", identifier=False) for n in names}
 
 
 DEVICE = "token:wifi_device"

@@ -142,6 +142,18 @@ def stg_wifi_records(src: WifiSource) -> str:
     """
 
 
+def _numbered_copies(stg: str) -> str:
+    """Session records numbered within their repeats (``copy`` 1 is the first): the same
+    session (RADIUS) or device and branch (exports), status, time and session time."""
+    return f"""
+        SELECT *, row_number() OVER (
+            PARTITION BY source, CASE WHEN status = 'session' THEN device || chr(31) ||
+                              coalesce(branch_code, '') ELSE session_key END,
+                         status, event_at, session_time ORDER BY _rec) AS copy
+        FROM {stg} WHERE status <> 'nas'
+    """
+
+
 def int_wifi_sessions(stg: str) -> str:
     """One row per session of one source's staged records, with the anomaly flags.
 
@@ -149,13 +161,7 @@ def int_wifi_sessions(stg: str) -> str:
     are sessions already (repeats of the same device and start dropped).
     """
     return f"""
-        WITH recs AS (
-            SELECT *, row_number() OVER (
-                PARTITION BY source, CASE WHEN status = 'session' THEN device || chr(31) ||
-                                  coalesce(branch_code, '') ELSE session_key END,
-                             status, event_at, session_time ORDER BY _rec) AS copy
-            FROM {stg} WHERE status <> 'nas'
-        ),
+        WITH recs AS ({_numbered_copies(stg)}),
         radius AS (
             SELECT source, session_key,
                    min(event_at) FILTER (WHERE status = 'start') AS start_rec,
@@ -195,13 +201,7 @@ def int_wifi_sessions(stg: str) -> str:
 def stg_wifi_duplicates(stg: str) -> str:
     """Records that repeat an earlier one (same session or device and start, status, time)."""
     return f"""
-        SELECT source, _rec FROM (
-            SELECT source, _rec, row_number() OVER (
-                PARTITION BY source, CASE WHEN status = 'session' THEN device || chr(31) ||
-                                  coalesce(branch_code, '') ELSE session_key END,
-                             status, event_at, session_time ORDER BY _rec) AS copy
-            FROM {stg} WHERE status <> 'nas')
-        WHERE copy > 1
+        SELECT source, _rec FROM ({_numbered_copies(stg)}) WHERE copy > 1
     """
 
 
