@@ -65,6 +65,37 @@ class WifiSettings:
     max_anomaly_share: float = 0.05
 
 
+# COUNTER's robots list, shortened to its commonest patterns (docs/eresources.md §4).
+DEFAULT_ROBOTS = (
+    "bot", "crawl", "spider", "slurp", "curl/", "wget", "python-requests", "python-urllib",
+    "libwww-perl", "java/", "httpclient", "headlesschrome", "phantomjs", "scrapy",
+    "go-http-client", "okhttp", "facebookexternalhit", "ia_archiver", "archive.org",
+    "feedfetcher", "mediapartners", "nutch", "zgrab", "pingdom", "uptimerobot", "monitor")
+HOST_RE = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+@dataclass(frozen=True)
+class EresourceDatabase:
+    """One ``[[eresources.databases]]`` entry: the hosts that serve it and how to count."""
+
+    name: str
+    hosts: tuple[str, ...] = ()          # exact host names, or "*.suffix"
+    counter_names: tuple[str, ...] = ()  # its name(s) in COUNTER reports
+    searches: tuple[str, ...] = ()       # GLOB patterns on the URL path
+    requests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EresourceSettings:
+    """``[eresources]``: databases, robots and limits for EZproxy and COUNTER sources."""
+
+    databases: tuple[EresourceDatabase, ...] = ()
+    proxy_hosts: tuple[str, ...] = ()
+    robots: tuple[str, ...] = DEFAULT_ROBOTS
+    double_click_seconds: int = 30
+    max_bad_line_share: float = 0.01
+
+
 @dataclass(frozen=True)
 class Source:
     """One raw export: a format (profile) and the files that hold it."""
@@ -80,6 +111,7 @@ class Source:
     timestamp_format: str | None = None
     date_format: str | None = None
     timezone: str | None = None    # None: the library's; "UTC" for GMT exports
+    log_format: tuple[str, ...] = ()   # EZproxy sources: LogFormat strings, tried in order
 
 
 @dataclass(frozen=True)
@@ -118,6 +150,7 @@ class Config:
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int | None = None
     wifi: WifiSettings = field(default_factory=WifiSettings)
+    eresources: EresourceSettings = field(default_factory=EresourceSettings)
 
     @property
     def base_dir(self) -> Path:
@@ -300,6 +333,7 @@ def load_config(path: Path | str) -> Config:
     eng.finish()
 
     wifi = _wifi(root, branches)
+    eresources = _eresources(root)
     sources = _sources(root, tz)
     root.finish()
     return Config(
@@ -310,7 +344,7 @@ def load_config(path: Path | str) -> Config:
         area_prefix_length=area_prefix, reading_history_opt_in=opt_in, ill_item_types=ill_types,
         ill_lending_categories=ill_cats, registered_window_years=window,
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
-        memory_limit=memory_limit, threads=threads, wifi=wifi)
+        memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources)
 
 
 def valid_memory_limit(text: str) -> bool:
@@ -410,6 +444,59 @@ def _wifi(root: _Reader, branches: tuple[Branch, ...]) -> WifiSettings:
                         exclude_ssids=ssids, duration_bands_minutes=durations,
                         volume_bands_mb=volumes, anomalies=anomalies,
                         max_anomaly_share=float(share))
+
+
+def _eresources(root: _Reader) -> EresourceSettings:
+    e = root.sub("eresources", {})
+    proxy = tuple(h.strip().lower() for h in e.str_list("proxy_hosts", ()))
+    for h in proxy:
+        if not HOST_RE.match(h) or h.startswith("*."):
+            raise e.fail("proxy_hosts", "entries must be host names (ezproxy.example.org)")
+    robots = e.str_list("robots", DEFAULT_ROBOTS) + e.str_list("extra_robots", ())
+    for i, pat in enumerate(robots):
+        try:
+            re.compile(pat)
+        except re.error:
+            raise e.fail("extra_robots", f"pattern {i + 1} is not a regular expression") \
+                from None
+    seconds = e.get("double_click_seconds", int, 30)
+    if not 0 <= seconds <= 3600:
+        raise e.fail("double_click_seconds", "must be between 0 and 3600")
+    share = e.get("max_bad_line_share", (int, float), 0.01, what="a number")
+    if isinstance(share, bool) or not 0 <= share <= 1:
+        raise e.fail("max_bad_line_share", "must be between 0 and 1")
+    items = e.get("databases", list, [], what="an array of tables ([[eresources.databases]])")
+    databases, owner, names, counter_owner = [], {}, set(), {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise e.fail("databases", "must be an array of tables ([[eresources.databases]])")
+        r = _Reader(root.path, item, f"eresources.databases[{i}]")
+        name = r.get("name", str).strip()
+        if not name or name.lower() == "other" or name in names:
+            raise r.fail("name", "must be a unique, non-empty name other than 'other'")
+        names.add(name)
+        hosts = tuple(h.strip().lower() for h in r.str_list("hosts", ()))
+        for h in hosts:
+            if not HOST_RE.match(h):
+                raise r.fail("hosts", "entries must be host names or \"*.domain\"")
+            if owner.get(h, name) != name:
+                raise r.fail("hosts", f"an entry is also listed under '{owner[h]}'")
+            owner[h] = name
+        counter_names = r.str_list("counter_names", (name,))
+        for c in counter_names:
+            if counter_owner.get(c, name) != name:
+                raise r.fail("counter_names", f"a name is also listed under '{counter_owner[c]}'")
+            counter_owner[c] = name
+        globs = {k: r.str_list(k, ()) for k in ("searches", "requests")}
+        for k, pats in globs.items():
+            if any(not p.startswith(("/", "*")) for p in pats):
+                raise r.fail(k, "patterns match the URL path: start them with / or *")
+        r.finish()
+        databases.append(EresourceDatabase(name, hosts, counter_names, globs["searches"],
+                                           globs["requests"]))
+    e.finish()
+    return EresourceSettings(databases=tuple(databases), proxy_hosts=proxy, robots=robots,
+                             double_click_seconds=seconds, max_bad_line_share=float(share))
 
 
 def _key(root: _Reader) -> tuple[str | None, Path | None]:
@@ -531,10 +618,15 @@ def _sources(root: _Reader, library_tz: str) -> tuple[Source, ...]:
         date_fmt = r.get("date_format", str, None)
         _check_format(r, "timestamp_format", ts_fmt)
         _check_format(r, "date_format", date_fmt)
+        log_format = r.get("log_format", (str, list), [], what="a LogFormat string or a list")
+        log_format = (log_format,) if isinstance(log_format, str) else tuple(log_format)
+        if not all(isinstance(f, str) and f.strip() for f in log_format):
+            raise r.fail("log_format", "must be a LogFormat string or a list of them")
         src = Source(name=name, kind=kind, format=fmt, path=r.get("path", str),
                      encoding=encoding, delimiter=delimiter, columns=dict(columns),
                      mapping=dict(mapping),
-                     timestamp_format=ts_fmt, date_format=date_fmt, timezone=tz)
+                     timestamp_format=ts_fmt, date_format=date_fmt, timezone=tz,
+                     log_format=log_format)
         r.finish()
         out.append(src)
     return tuple(out)

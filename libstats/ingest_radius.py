@@ -19,15 +19,13 @@ Errors name the file, the physical line and the attribute, never a value.
 
 from __future__ import annotations
 
-import gzip
 import re
-import zlib
 from pathlib import Path
 
-import duckdb
 
 from libstats.errors import InputError
 from libstats.ingest import IngestedSource, hashed_files
+from libstats.ingest_lines import check_text_file, line_reader, read_lines
 from transforms.profiles import ResolvedProfile
 from transforms.sqlutil import lit, q
 
@@ -56,60 +54,6 @@ def _unquote(v: str) -> str:
             f"THEN replace(substr({v}, 2, length({v}) - 2), '\\\"', '\"') ELSE {v} END")
 
 
-def _reader(path: Path) -> str:
-    return (f"read_csv({lit(str(path))}, header = false, columns = {{'line': 'VARCHAR'}}, "
-            f"delim = '\\x01', quote = '', escape = '', auto_detect = false, "
-            f"strict_mode = false, null_padding = true, compression = 'auto')")
-
-
-def _check_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    if not head.strip():
-        raise InputError(path, "the file is empty")
-    gz = head.startswith(b"\x1f\x8b")
-    if gz and path.suffix != ".gz":
-        raise InputError(path, "this is a gzip file but its name does not end in .gz "
-                               "(rename it so it is decompressed)")
-    if path.suffix == ".gz" and not gz:
-        raise InputError(path, "the name ends in .gz but the file is not gzip-compressed")
-    if not gz and b"\x00" in head:
-        raise InputError(path, "this is not a RADIUS detail text file: it contains NUL bytes")
-
-
-def _gzip_failure(path: Path, source: str) -> InputError:
-    """Locate where a gzip file stops being readable (error path only)."""
-    lines = 0
-    try:
-        with gzip.open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                lines += chunk.count(b"\n")
-    except (EOFError, OSError, zlib.error) as exc:
-        what = ("is truncated (the compressed stream ends early)" if isinstance(exc, EOFError)
-                else "is corrupt (the compressed data cannot be read)")
-        return InputError(path, f"the gzip file {what}; the last complete line is "
-                                f"line {lines}", line=lines + 1, source=source)
-    return InputError(path, "the file cannot be read", source=source)
-
-
-def _run(con, sql: str, paths: list[Path], source: str):
-    try:
-        return con.execute(sql)
-    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
-        text = str(exc)
-        for p in paths:
-            if str(p) in text or p.name in text:
-                raise _gzip_failure(p, source) if p.suffix == ".gz" else InputError(
-                    p, "the file cannot be read as text lines", source=source) from None
-        for p in paths:                      # the message did not name it: find it
-            if p.suffix == ".gz":
-                err = _gzip_failure(p, source)
-                if err.line is not None:
-                    raise err from None
-        raise InputError(paths[0], "the files cannot be read as text lines",
-                         source=source) from None
-
-
 def load_radius(con, resolved: ResolvedProfile, files: list[Path], progress=None
                 ) -> RadiusSource:
     """Load every ``detail`` file of a source into ``raw_<name>`` (one row per record)."""
@@ -118,7 +62,7 @@ def load_radius(con, resolved: ResolvedProfile, files: list[Path], progress=None
     lines = f"_lines_{src.name}"
     infos = hashed_files(files, src)
     for path in files:
-        _check_file(path)
+        check_text_file(path, "a RADIUS detail text file")
     ing = RadiusSource(resolved, table, [])
     ing.files = infos
 
@@ -129,11 +73,11 @@ def load_radius(con, resolved: ResolvedProfile, files: list[Path], progress=None
     indented = "(starts_with(line, chr(9)) OR starts_with(line, ' '))"
     head = f"(line IS NOT NULL AND trim(line) <> '' AND NOT {indented})"
     for i, path in enumerate(files):
-        _run(con, f"""
+        read_lines(con, f"""
             INSERT INTO {lines}
             SELECT {i}, row_number() OVER (), sum({head}::INTEGER)
                        OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), line
-            FROM {_reader(path)}""", [path], src.name)
+            FROM {line_reader(path)}""", [path], src.name)
     body = f"FROM {lines} WHERE {indented}"
     name = "rtrim(ltrim(left(line, strpos(line, '=') - 1), ' ' || chr(9)))"
 

@@ -47,6 +47,7 @@ REQUIRED_FIELDS = {
     "patrons": ("patron_id",),
     "items": ("item_id",),
     "wifi": (),     # per format (transforms/profiles_wifi.py)
+    "eresources": (),   # per format (transforms/profiles_eresources.py)
 }
 # Fields parsed as timestamps / dates.
 TIMESTAMP_FIELDS = {"event_ts", "last_seen"}
@@ -199,6 +200,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in
 from transforms.profiles_wifi import WIFI_PROFILES  # noqa: E402
 
 PROFILES.update(WIFI_PROFILES)
+from transforms.profiles_eresources import (ERESOURCE_PROFILES, EZPROXY_FORMATS,  # noqa: E402
+                                            ezproxy_profile)
+PROFILES.update(ERESOURCE_PROFILES)
 GENERIC_FORMAT = "csv"
 EVENT_TYPES = ("checkout", "renewal", "checkin", "in_library_use")
 
@@ -261,8 +265,16 @@ def resolve(source: Source, config_path) -> ResolvedProfile:
     if source.format == GENERIC_FORMAT:
         return _resolve_generic(source, config_path, key)
     profile = PROFILES.get(source.format)
+    if source.format in EZPROXY_FORMATS:
+        from transforms.logformat import LogFormatError
+        try:
+            profile, _ = ezproxy_profile(source.format, source.log_format)
+        except LogFormatError as exc:
+            raise ConfigError(config_path, f"{key}.log_format", str(exc)) from None
+    elif source.log_format:
+        raise ConfigError(config_path, f"{key}.log_format", "is only used by EZproxy formats")
     if profile is None:
-        known = ", ".join(sorted([*PROFILES, GENERIC_FORMAT]))
+        known = ", ".join(sorted([*PROFILES, *EZPROXY_FORMATS, GENERIC_FORMAT]))
         raise ConfigError(config_path, f"{key}.format", f"unknown format; known: {known}")
     if profile.kind != source.kind:
         raise ConfigError(config_path, f"{key}.kind",
