@@ -132,5 +132,40 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "day", "branch_code"),
         ),
+        TableSpec(
+            name="pub_eres_use__database_month",
+            grain="one row per fiscal year, month, database and measure (EZproxy: sessions, "
+                  "searches, full-content requests; COUNTER R5.1 session and double-click "
+                  "rules, robots excluded; 'other' = hosts no database lists)",
+            columns=_cols("fiscal_year:string", "month:string", "database:string",
+                          "measure:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "database", "measure"),
+        ),
+        TableSpec(
+            name="pub_eres_spu__database_month",
+            grain="one row per fiscal year, month and database: EZproxy starting-point URL "
+                  "hits (LogSPU)",
+            columns=_cols("fiscal_year:string", "month:string", "database:string",
+                          "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "database"),
+        ),
+        TableSpec(
+            name="pub_eres_counter__database_month",
+            grain="one row per fiscal year, month, database, COUNTER report family (DR, PR, "
+                  "TR) and measure (searches, investigations, requests) that the vendors' "
+                  "reports cover",
+            columns=_cols("fiscal_year:string", "month:string", "database:string",
+                          "report:string", "measure:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "database", "report", "measure"),
+        ),
+        TableSpec(
+            name="pub_ecirc_checkouts__vendor_format_month",
+            grain="one row per fiscal year, month, vendor and format (ebook, eaudio, evideo, "
+                  "eserial): e-circulation checkouts from vendor reports (PLS FY2024 "
+                  "EBOOK_CIR, EAUDIO_CIR, EVIDEO_CIR, ESERIAL_CIR)",
+            columns=_cols("fiscal_year:string", "month:string", "vendor:string",
+                          "format:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "vendor", "format"),
+        ),
     ]
 }

@@ -30,7 +30,7 @@ def _distinct_strings(con, name: str, relation: str) -> str:
     """A table of the distinct combinations of a relation's string columns: the scans only
     look at string values, and a 10M-row file has a few thousand such combinations."""
     cols = [c for c, typ, *_ in con.execute(f"DESCRIBE {relation}").fetchall()
-            if typ == "VARCHAR"]
+            if typ == "VARCHAR" and c != "key_id"]
     table = f"_scan_{name}"
     select = ", ".join(q(c) for c in cols) or "NULL::VARCHAR AS no_string_columns"
     con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT DISTINCT {select} "
@@ -47,17 +47,19 @@ def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path,
     # key_id is libstats' own label of the key (an HMAC of it), not data: a random hex id
     # can hold six digits in a row, which equal some item number. It is left out of the scans.
     zone = {name: f"read_parquet({lit(str(pz_stage / name / '*' / '*.parquet'))})"
-            for name in ("events", "wifi_sessions") if (pz_stage / name).is_dir()}
-    if (pz_stage / "patrons.parquet").exists():
-        zone["patrons"] = f"read_parquet({lit(str(pz_stage / 'patrons.parquet'))})"
+            for name in ("events", "wifi_sessions", "eresource_use")
+            if (pz_stage / name).is_dir()}
+    for name in ("patrons", "counter_metrics", "ecirc_checkouts"):
+        if (pz_stage / f"{name}.parquet").exists():
+            zone[name] = f"read_parquet({lit(str(pz_stage / f'{name}.parquet'))})"
     targets = [ScanTarget("pseudonymized", name, _distinct_strings(
-        con, name, f"SELECT * EXCLUDE (key_id) FROM {source}")) for name, source in zone.items()]
+        con, name, f"SELECT * FROM {source}")) for name, source in zone.items()]
     targets += [ScanTarget("published", name, name) for name in frames]
-    from pipelines.wifi import identifiers_extra_sql
-    extra = identifiers_extra_sql(loaded)
+    from pipelines import eresources, wifi
+    extra = [x for x in (wifi.identifiers_extra_sql(loaded),
+                         eresources.identifiers_extra_sql(loaded)) if x]
     con.execute("CREATE TABLE int_identifiers AS " +
-                identifiers_sql(loaded, config.leak_scan_exempt)
-                + (f"\nUNION ALL\n{extra}" if extra else ""))
+                "\nUNION ALL\n".join([identifiers_sql(loaded, config.leak_scan_exempt), *extra]))
     say("  pattern scans (DuckDB)")
     checks = scan_patterns(con, targets)
     say("  exact-match scan of raw identifiers (DuckDB)")

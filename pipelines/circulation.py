@@ -31,7 +31,7 @@ from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
 from libstats.schema import PUBLISHED_TABLES, as_published_frame
 from expectations.suites import data_docs_index
-from pipelines import checks, outputs, wifi
+from pipelines import checks, eresources, outputs, wifi
 from reports import manifest as manifest_mod
 from reports import release, steward
 from transforms import circulation as circ
@@ -130,11 +130,12 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             con.execute(f"CREATE TABLE {name} AS {sql}")
         has_circ = any(r.profile.kind == "circulation" for r in resolved)
         has_wifi = any(r.profile.kind == "wifi" for r in resolved)
-        if not (has_circ or has_wifi):
-            raise ConfigError(config.path, "sources",
-                              "needs at least one 'circulation' or 'wifi' source")
+        has_eres = any(r.profile.kind == "eresources" for r in resolved)
+        if not (has_circ or has_wifi or has_eres):
+            raise ConfigError(config.path, "sources", "needs at least one 'circulation', "
+                              "'wifi' or 'eresources' source")
         loaded, staged, stg_tables = [], {}, []
-        wifi_loaded = []
+        wifi_loaded, eres_loaded = [], []
         for r in resolved:
             _say(progress, f"reading source '{r.source.name}' "
                            f"({len(files[r.source.name])} file(s))")
@@ -142,6 +143,12 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                 ing = wifi.load(con, r, files[r.source.name], work_dir, progress)
                 loaded.append(ing)
                 wifi_loaded.append(ing)
+                continue
+            if r.profile.kind == "eresources":
+                ing = eresources.load(con, r, files[r.source.name], work_dir, config, period,
+                                      progress)
+                loaded.append(ing)
+                eres_loaded.append(ing)
                 continue
             computed = None
             if r.profile.kind == "circulation":
@@ -167,7 +174,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                 validate.check_values(con, ing, s)
                 validate.check_branches(con, ing, s.fields.get("home_branch"))
         _say(progress, "sources read and checked")
-        circ_loaded = [i for i in loaded if i.resolved.profile.kind != "wifi"]
+        circ_loaded = [i for i in loaded if i.resolved.profile.kind not in ("wifi", "eresources")]
         circ_sources = [staged[i.name] for i in circ_loaded
                         if i.resolved.profile.kind == "circulation"]
         patron_sources = [staged[i.name] for i in circ_loaded
@@ -184,6 +191,10 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                     f"no Wi-Fi sessions in {period.label} ({period.start} to {period.end}): "
                     f"{read:,} sessions read, none in the period; check --period and the "
                     f"logs' date range")
+        eres_stage = None
+        if has_eres:
+            _say(progress, "building e-resource use")
+            eres_stage = eresources.stage(con, config, period, pkey, eres_loaded, progress)
 
         pz_stage = release.staging_dir(pz_root, period.label)
         rows, coverage, pz_tables, pub_sql = {}, {}, [], {}
@@ -195,6 +206,10 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             rows.update(wifi_stage.rows)
             pz_tables.append(wifi.write_pseudonymized(con, pz_stage, pkey.key_id))
             pub_sql.update(wifi_stage.pub_sql)
+        if eres_stage is not None:
+            rows.update(eres_stage.rows)
+            pz_tables += eresources.write_pseudonymized(con, pz_stage, pkey.key_id, eres_stage)
+            pub_sql.update(eres_stage.pub_sql)
         frames = {}
         for name, sql in pub_sql.items():
             con.execute(f"CREATE TABLE {name} AS {sql}")
@@ -216,6 +231,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             manifest["wifi"] = {"coverage": wifi_stage.coverage,
                                 "anomalies": wifi_stage.anomalies,
                                 "rules": "docs/wifi.md"}
+        if eres_stage is not None:
+            manifest["eresources"] = eres_stage.report
         index = data_docs_index(review_stage)
         docs = index.relative_to(review_stage).as_posix() if index.exists() else None
         if failures:

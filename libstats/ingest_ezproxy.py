@@ -1,0 +1,152 @@
+"""Read EZproxy logs (``ezproxy.log`` and LogSPU files; plain or gzip) into DuckDB, one row per
+line, with one VARCHAR column per LogFormat directive (docs/eresources.md §2-3).
+
+1. **lines**: each file is read as lines in order and numbered (a streaming window, one thread);
+   everything after runs in parallel on the stored table.
+2. **parse**: each line is matched against the source's formats in order (one anchored RE2
+   pattern each; a later pattern is tried only where the earlier ones failed). ``-`` and empty
+   fields become NULL. The time is parsed with its UTC offset.
+3. **bad lines**: a line no format matches, or whose time is not a time, is written with its file
+   and line number to the quarantine file (raw zone, mode 0600) and counted; the run goes on
+   unless more than ``max_bad_line_share`` of the source's lines are bad.
+
+Errors name the file, the line and the directive, never a value.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from libstats.errors import InputError
+from libstats.ingest import IngestedSource, hashed_files
+from libstats.ingest_lines import check_text_file, line_reader, read_lines
+from transforms.logformat import LogFormat
+from transforms.profiles import ResolvedProfile
+from transforms.profiles_eresources import ezproxy_profile
+from transforms.sqlutil import lit, q
+
+EZPROXY_TIME = "%d/%b/%Y:%H:%M:%S %z"
+
+
+@dataclass
+class BadLines:
+    count: int = 0
+    lines: int = 0                  # non-blank lines read
+    first_file: str | None = None
+    first_line: int | None = None
+    quarantine: Path | None = None
+
+
+class EzproxySource(IngestedSource):
+    """A loaded EZproxy source: rows are non-blank lines; ``__file`` is the file's index in
+    ``files`` and ``__ln`` the line number in that file."""
+
+    formats: list[LogFormat]
+    bad: BadLines
+
+    def locate(self, con, rowid: int, column: str | None = None) -> tuple[Path, int]:
+        file_no, ln = con.execute(f"SELECT __file, __ln FROM {self.table} WHERE rowid = ?",
+                                  [rowid]).fetchone()
+        return self.files[int(file_no)].path, int(ln)
+
+
+def _absent(expr: str) -> str:
+    return f"nullif(nullif({expr}, '-'), '')"
+
+
+def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: Path,
+                 max_bad_share: float, progress=None) -> EzproxySource:
+    """Load every file of an EZproxy source into ``raw_<name>``; bad lines go to
+    ``quarantine`` (a file path; written only when there are bad lines)."""
+    src = resolved.source
+    table = f"raw_{src.name}"
+    lines = f"_lines_{src.name}"
+    infos = hashed_files(files, src)
+    for path in files:
+        check_text_file(path, "an EZproxy log text file")
+    _, formats = ezproxy_profile(src.format, src.log_format)
+    ing = EzproxySource(resolved, table, [])
+    ing.files, ing.formats, ing.bad = infos, formats, BadLines()
+
+    con.execute(f"CREATE OR REPLACE TABLE {lines} (file INTEGER, ln BIGINT, line VARCHAR)")
+    for i, path in enumerate(files):
+        read_lines(con, f"INSERT INTO {lines} SELECT {i}, row_number() OVER (), line "
+                        f"FROM {line_reader(path)}", [path], src.name)
+
+    # One struct per format, g0..gn in directive order; a format is tried only where the
+    # formats before it did not match (its time group is never empty on a match).
+    columns = sorted({d.column for f in formats for d in f.directives})
+    matches, which = [], []
+    for k, fmt in enumerate(formats):
+        names = "[" + ", ".join(lit(f"g{j}") for j in range(len(fmt.directives))) + "]"
+        t = next(j for j, d in enumerate(fmt.directives) if d.field == "time")
+        earlier = " AND ".join(f"m{i}['{_time_group(formats[i])}'] = ''" for i in range(k))
+        extract = f"regexp_extract(line, {lit(fmt.pattern)}, {names})"
+        matches.append(f"CASE WHEN {earlier} THEN {extract} END AS m{k}" if k else
+                       f"{extract} AS m{k}")
+        which.append(f"WHEN m{k}['g{t}'] <> '' THEN {k}")
+    # Lateral references let each format's struct see the earlier ones.
+    picks = []
+    for col in columns:
+        alts = [f"WHEN {k} THEN m{k}['g{j}']" for k, f in enumerate(formats)
+                for j, d in enumerate(f.directives) if d.column == col]
+        picks.append(f"{_absent(f'CASE __fmt {chr(32).join(alts)} END')} AS {q(col)}")
+    time_col = q(next(d.column for d in formats[0].directives if d.field == "time"))
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"""
+        CREATE TABLE {table} AS
+        WITH m AS (SELECT file, ln, {', '.join(matches)} FROM {lines}
+                   WHERE line IS NOT NULL AND trim(line) <> ''),
+             f AS (SELECT *, CASE {' '.join(which)} END AS __fmt FROM m),
+             p AS (SELECT file AS __file, ln AS __ln, __fmt, {', '.join(picks)} FROM f)
+        SELECT *, try_strptime({time_col}, {lit(EZPROXY_TIME)}) AS __ts
+        FROM p ORDER BY __file, __ln""")
+    ing.header = columns
+    ing.stored = [c for c in columns if resolved.scanned(c)]
+    for i, n in con.execute(f"SELECT __file, count(*) FROM {table} GROUP BY ALL").fetchall():
+        infos[i].rows = int(n)
+
+    bad = "__fmt IS NULL OR __ts IS NULL"
+    n_bad, total = con.execute(f"SELECT count(*) FILTER (WHERE {bad}), count(*) FROM {table}"
+                               ).fetchone()
+    ing.bad.count, ing.bad.lines = int(n_bad), int(total)
+    if n_bad:
+        f_no, ln = con.execute(f"SELECT __file, __ln FROM {table} WHERE {bad} "
+                               f"ORDER BY __file, __ln LIMIT 1").fetchone()
+        ing.bad.first_file, ing.bad.first_line = str(files[f_no]), int(ln)
+        _quarantine(con, table, lines, bad, files, quarantine)
+        ing.bad.quarantine = quarantine
+        if n_bad > max_bad_share * total:
+            raise InputError(files[f_no], f"the line does not match the source's LogFormat "
+                             f"(or its time is not a time): {n_bad:,} of {total:,} lines are "
+                             f"bad, more than [eresources] max_bad_line_share = "
+                             f"{max_bad_share:g}; they are listed in {quarantine}",
+                             line=int(ln), source=src.name)
+        con.execute(f"DELETE FROM {table} WHERE {bad}")
+    con.execute(f"DROP TABLE {lines}")
+    if progress:
+        progress(f"read {len(files)} EZproxy file(s) of '{src.name}': {total:,} lines"
+                 + (f", {n_bad:,} bad (quarantined)" if n_bad else ""))
+    return ing
+
+
+def _time_group(fmt: LogFormat) -> str:
+    return f"g{next(j for j, d in enumerate(fmt.directives) if d.field == 'time')}"
+
+
+def _quarantine(con, table: str, lines: str, bad: str, files: list[Path], path: Path) -> None:
+    """The bad lines, as received, with file and line: raw zone only (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    names = " ".join(f"WHEN {i} THEN {lit(p.name)}" for i, p in enumerate(files))
+    tmp = path.with_name(path.name + ".part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    con.execute(f"""
+        COPY (SELECT CASE l.file {names} END AS file, l.ln AS line, l.line AS text
+              FROM {lines} AS l SEMI JOIN (SELECT __file, __ln FROM {table} WHERE {bad}) AS b
+              ON b.__file = l.file AND b.__ln = l.ln ORDER BY l.file, l.ln)
+        TO {lit(str(tmp))} (FORMAT csv, DELIMITER '\t', HEADER true)""")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
