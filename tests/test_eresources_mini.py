@@ -1,0 +1,254 @@
+"""E-resources end to end on a hand-written mini library: counts, privacy, bad input.
+
+Expected figures are written out by hand in tests/eresources_fixtures.py from
+docs/eresources.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from libstats.cli import main
+from tests import eresources_fixtures as ef
+
+SLUG_DIR = Path("out") / "published" / "testville" / "FY2025"
+
+
+def run(config: Path, capsys, *extra: str) -> tuple[int, str]:
+    code = main(["run", str(config), "--period", "FY2025", "-q", *extra])
+    cap = capsys.readouterr()
+    return code, cap.out + cap.err
+
+
+@pytest.fixture(scope="module")
+def eres_published(tmp_path_factory) -> Path:
+    """One published run shared by the read-only tests of this module."""
+    from libstats.keys import generate_key
+    from tests.conftest import CONFIG, mini_library_files
+    base = tmp_path_factory.mktemp("eres")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LIBSTATS_TEST_KEY", generate_key())
+        config = ef.add_eresources(mini_library_files(base, CONFIG))
+        assert main(["run", str(config), "--period", "FY2025", "-q"]) == 0
+        yield config
+
+
+@pytest.fixture
+def eres_library(mini_library: Path) -> Path:
+    return ef.add_eresources(mini_library)
+
+
+def _table(config: Path, name: str) -> list[dict]:
+    with open(config.parent / SLUG_DIR / "tables" / f"{name}.csv", encoding="utf-8",
+              newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _manifest(config: Path) -> dict:
+    return json.loads((config.parent / SLUG_DIR / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _shown(n: int, threshold: int = 1) -> tuple[str, str]:
+    return (str(n), "false") if n == 0 or n > threshold else ("", "true")
+
+
+def test_ezproxy_use_matches_the_hand_count(eres_published):
+    rows = _table(eres_published, "pub_eres_use__database_month")
+    # Full grid: 12 months × (2 databases + other) × 3 measures.
+    assert len(rows) == 12 * 3 * 3
+    for r in rows:
+        n = ef.EXPECTED_USE.get((r["month"], r["database"], r["measure"]), 0)
+        assert (r["value"], r["suppressed"]) == _shown(n), r
+
+
+def test_starting_point_hits_match_the_hand_count(eres_published):
+    rows = _table(eres_published, "pub_eres_spu__database_month")
+    assert len(rows) == 12 * 3
+    for r in rows:
+        n = ef.EXPECTED_SPU.get((r["month"], r["database"]), 0)
+        assert (r["value"], r["suppressed"]) == _shown(n), r
+
+
+def test_counter_metrics_follow_the_reports(eres_published):
+    rows = _table(eres_published, "pub_eres_counter__database_month")
+    got = {(r["month"], r["database"], r["report"], r["measure"]): r for r in rows}
+    # Only covered months and the measures each report carries (PR_P1: no investigations).
+    assert set(got) == set(ef.EXPECTED_COUNTER)
+    for key, n in ef.EXPECTED_COUNTER.items():
+        assert (got[key]["value"], got[key]["suppressed"]) == _shown(n), key
+
+
+def test_ecirc_by_vendor_format_month(eres_published):
+    rows = _table(eres_published, "pub_ecirc_checkouts__vendor_format_month")
+    assert len(rows) == 12 * 2 * 4          # months × vendors seen × formats
+    for r in rows:
+        n = ef.EXPECTED_ECIRC.get((r["month"], r["vendor"], r["format"]), 0)
+        assert (r["value"], r["suppressed"]) == _shown(n), r
+
+
+def test_manifest_reports_exclusions_and_bad_lines(eres_published):
+    m = _manifest(eres_published)["eresources"]
+    assert m["sources"]["ezproxy"]["excluded"] == ef.EXPECTED_EXCLUDED
+    assert m["sources"]["spu"]["excluded"]["double_click"] == 1
+    assert m["bad_lines"] == [{"source": "ezproxy", "count": 1, "share": round(1 / 19, 6),
+                               "file": "raw/eres/ezproxy-20241010.log", "line": 11,
+                               "quarantine": "out/quarantine/testville/FY2025/"
+                                             "ezproxy.bad_lines.tsv"}]
+    # The unmapped host had one session: counted under 'other', not listed.
+    assert m["other_hosts"] == [] and m["other_hosts_not_listed"] == 1
+    assert m["sources"]["ezproxy"]["log_formats_without_user_agent"] == [ef.F1]
+    names = {t["name"] for t in _manifest(eres_published)["tables"]}
+    assert {"pub_eres_use__database_month", "pub_eres_counter__database_month"} <= names
+
+
+def test_bad_lines_are_quarantined_in_the_raw_zone_only(eres_published):
+    q = eres_published.parent / "out" / "quarantine" / "testville" / "FY2025" / \
+        "ezproxy.bad_lines.tsv"
+    assert stat.S_IMODE(os.stat(q).st_mode) == 0o600
+    rows = list(csv.DictReader(q.open(encoding="utf-8"), delimiter="\t"))
+    assert rows == [{"file": "ezproxy-20241010.log", "line": "11",
+                     "text": "this is not a log line"}]
+
+
+def test_no_identifier_or_search_term_reaches_any_output(eres_published):
+    out = eres_published.parent / "out"
+    needles = [ef.CARD, ef.EMAIL, "uid=tester9", ef.SESSION, *ef.IPS, *ef.SEARCH_TERMS,
+               "unmapped.example.org", "Mozilla"]
+    for zone in ("published", "pseudonymized", "review"):
+        for path in (out / zone).rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                for needle in needles:
+                    assert needle.encode() not in data, (zone, path.name, needle)
+
+
+def test_pseudonymized_zone_holds_counts_not_tokens(eres_published):
+    import duckdb
+    pz = eres_published.parent / "out" / "pseudonymized" / "testville" / "FY2025"
+    con = duckdb.connect()
+    cols = [c for c, *_ in con.execute(
+        f"DESCRIBE SELECT * FROM read_parquet('{pz}/eresource_use/*/*.parquet')").fetchall()]
+    assert cols == ["day", "hour", "database", "source", "requests_counted", "searches",
+                    "requests", "spu_hits", "sessions", "month"]
+    tdm = con.execute(f"SELECT sum(count) FROM '{pz}/counter_metrics.parquet' "
+                      f"WHERE access_method = 'TDM'").fetchone()[0]
+    assert tdm == 100          # kept for later definitions, left out of the published figures
+
+
+def test_same_input_and_key_give_identical_tables(eres_published, capsys, tmp_path):
+    """Re-running into a second folder gives byte-identical e-resource tables."""
+    import shutil
+    again = tmp_path / "again"
+    shutil.copytree(eres_published.parent / "raw", again / "raw")
+    shutil.copy(eres_published, again / "library.toml")
+    key = os.environ.get("LIBSTATS_TEST_KEY")
+    if key is None:
+        pytest.skip("the module fixture's key is not in the environment")
+    code, _ = run(again / "library.toml", capsys)
+    assert code == 0
+    for name in ("pub_eres_use__database_month", "pub_eres_counter__database_month"):
+        a = (eres_published.parent / SLUG_DIR / "tables" / f"{name}.csv").read_bytes()
+        b = (again / SLUG_DIR / "tables" / f"{name}.csv").read_bytes()
+        assert a == b
+
+
+# ------------------------------------------------------------------------------------------
+# bad input: each stops the run, names file, line and column, never the value
+
+
+def _append(path: Path, line: str) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def test_mixed_time_zones_stop_the_run(eres_library, capsys):
+    log = eres_library.parent / "raw" / "eres" / "ezproxy-20241010.log"
+    _append(log, ef._f1("192.0.2.99", "-", "10/Oct/2024:18:00:00 +0000",
+                        "https://news.beta.example/article/7", 200))
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "mixed time zones" in out and "ezproxy-20241010.log" in out
+    assert "line 13" in out and "%t" in out and "192.0.2.99" not in out
+    assert not (eres_library.parent / SLUG_DIR).exists()
+
+
+def test_too_many_bad_lines_stop_the_run(eres_library, capsys):
+    log = eres_library.parent / "raw" / "eres" / "ezproxy-20250115.log"
+    for i in range(5):
+        _append(log, f"broken line {i} with card {ef.CARD}")
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "max_bad_line_share" in out and "ezproxy-20241010.log" in out and "line 11" in out
+    assert ef.CARD not in out
+    assert not (eres_library.parent / SLUG_DIR).exists()
+
+
+def test_unknown_logformat_directive_is_a_config_error(eres_library, capsys):
+    text = eres_library.read_text(encoding="utf-8").replace(
+        "log_format = ['", "log_format = ['%q ", 1)
+    eres_library.write_text(text, encoding="utf-8")
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "sources[" in out and "log_format" in out and "'%q'" in out
+
+
+def test_a_patron_column_in_a_vendor_report_stops_the_run(eres_library, capsys):
+    path = eres_library.parent / "raw" / "eres" / "ecirc.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",patron_barcode"
+    lines[1:] = [ln + f",{ef.CARD}" for ln in lines[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "patron_barcode" in out and "ecirc.csv" in out and ef.CARD not in out
+
+
+@pytest.mark.parametrize("bad,column", [
+    ("Libby Example,2024-13,ebook,4,T", "month"),
+    ("Libby Example,2024-12,comic,4,T", "format"),
+    ("Libby Example,2024-12,ebook,-4,T", "checkouts"),
+])
+def test_bad_vendor_values_name_file_line_and_column(eres_library, capsys, bad, column):
+    _append(eres_library.parent / "raw" / "eres" / "ecirc.csv", bad)
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "ecirc.csv" in out and "line 7" in out and column in out
+    assert "Libby" not in out
+
+
+def test_counter_report_with_an_exception_stops_the_run(eres_library, capsys):
+    path = eres_library.parent / "raw" / "eres" / "counter" / "beta_pr_p1_2025-01.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["Report_Header"]["Exceptions"] = [{"Code": 3031, "Severity": "Warning",
+                                          "Message": "Usage Not Ready for Requested Dates",
+                                          "Data": "Testville Public Library"}]
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "beta_pr_p1_2025-01.json" in out and "3031" in out and "line" in out
+    assert "Testville Public Library" not in out
+
+
+def test_counter_file_with_a_wrong_header_stops_the_run(eres_library, capsys):
+    path = eres_library.parent / "raw" / "eres" / "counter" / "alpha_dr_2024.tsv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Report_ID\t", "Report_Id\t"),
+                    encoding="utf-8")
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "alpha_dr_2024.tsv" in out and "line 2" in out
+
+
+def test_overlapping_counter_reports_stop_the_run(eres_library, capsys):
+    folder = eres_library.parent / "raw" / "eres" / "counter"
+    text = (folder / "alpha_dr_2024.tsv").read_text(encoding="utf-8")
+    (folder / "alpha_dr_2024_again.tsv").write_text(text.replace("2024-12-05", "2024-12-06"),
+                                                     encoding="utf-8")
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "alpha_dr_2024" in out and "overlap" in out.lower()
