@@ -184,7 +184,13 @@ def _ezproxy(con, config: Config, period: Period, pkey: PeriodKey, ez: list,
                          f"LogFormat (first: {_shown(config, ing.bad.first_file)}, line "
                          f"{ing.bad.first_line}); quarantined")
     listed, hidden = _other_hosts(con, config.threshold)
+    empty = [m for (m,) in con.execute(
+        f"SELECT strftime(m, '%Y-%m') FROM range(DATE {lit(period.start.isoformat())}, "
+        f"DATE {lit(period.end.isoformat())} + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS t(m) "
+        f"WHERE strftime(m, '%Y-%m') NOT IN (SELECT month FROM int_eres_requests "
+        f"WHERE kind = 'log') ORDER BY 1").fetchall()]
     return {"sources": per_source, "bad_lines": bad_lines, "other_hosts": listed,
+            "months_without_requests": empty,
             "other_hosts_not_listed": hidden,
             "databases": [d.name for d in config.eresources.databases]}
 
@@ -254,7 +260,7 @@ def write_pseudonymized(con, stage_dir: Path, key_id: str, st: EresourceStage) -
             folder = stage_dir / "eresource_use" / f"month={month}"
             folder.mkdir(parents=True)
             con.execute(f"""
-                COPY (SELECT day, hour, database, source,
+                COPY (SELECT day, month, hour, database, source,
                              count(*) FILTER (WHERE kind = 'log') AS requests_counted,
                              count(*) FILTER (WHERE class = 'search') AS searches,
                              count(*) FILTER (WHERE class = 'request') AS requests,

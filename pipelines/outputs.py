@@ -71,14 +71,15 @@ def write_analyst_db(pz_link: Path, pub_link: Path, frames, progress) -> None:
         con = duckdb.connect(str(tmp))
         try:
             base = pz_link.parent.resolve() / pz_link.name
-            for name in ("events", "wifi_sessions"):
+            for name in ("events", "wifi_sessions", "eresource_use"):
                 if (base / name).is_dir():
                     con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
                                 f"{lit((base / name / '*' / '*.parquet').as_posix())}, "
                                 f"hive_partitioning = false)")
-            if (base / "patrons.parquet").exists():
-                con.execute(f"CREATE VIEW patrons AS SELECT * FROM read_parquet("
-                            f"{lit((base / 'patrons.parquet').as_posix())})")
+            for name in ("patrons", "counter_metrics", "ecirc_checkouts"):
+                if (base / f"{name}.parquet").exists():
+                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
+                                f"{lit((base / f'{name}.parquet').as_posix())})")
             for name in frames:
                 path = pub_link.parent.resolve() / pub_link.name / "tables" / f"{name}.parquet"
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("

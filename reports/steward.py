@@ -115,6 +115,9 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     wifi = manifest.get("wifi")
     if wifi:
         parts.append(_wifi_section(wifi, manifest.get("rows", {}), e))
+    eres = manifest.get("eresources")
+    if eres:
+        parts.append(_eresources_section(eres, e))
     pz = manifest.get("pseudonymized", [])
     if pz:
         parts.append("<h2>Pseudonymized zone</h2><table>")
@@ -166,6 +169,69 @@ def _wifi_section(wifi: dict, rows: dict, e) -> str:
     if empty:
         parts.append("<p class=fail>Branch months with no Wi-Fi session at all (a missing log? "
                      "their zeros may not be real): " + ", ".join(e(m) for m in empty) + "</p>")
+    return "\n".join(parts)
+
+
+def _eresources_section(eres: dict, e) -> str:
+    """E-resources: EZproxy lines counted and excluded (by reason), bad lines with where the
+    first is, unmapped hosts, COUNTER reports read, vendor e-circulation rows."""
+    from pipelines.eresources import REASONS
+    parts = ["<h2>E-resources</h2>",
+             "<p>EZproxy requests are counted with the COUNTER R5.1 session and double-click "
+             "rules; robots, failed requests and EZproxy's own pages are not counted. Client "
+             "addresses, user names, session ids and URLs (paths and query strings) never leave "
+             f"the raw zone. Rules: <code>{e(eres.get('rules', ''))}</code>.</p>"]
+    sources = eres.get("sources", {})
+    if sources:
+        parts.append("<table>")
+        parts.append(_row(["source", "lines", "bad lines", "counted", *REASONS], "th"))
+        for name, c in sorted(sources.items()):
+            parts.append(_row([e(name), e(c["lines"]), e(c["bad_lines"]), e(c["counted"]),
+                               *(e(c["excluded"].get(r, 0)) for r in REASONS)]))
+        parts.append("</table>")
+        blind = sorted(n for n, c in sources.items() if c.get("log_formats_without_user_agent"))
+        if blind:
+            parts.append("<p>Robots cannot be recognised in lines written without a user "
+                         "agent (a LogFormat without <code>%{User-Agent}i</code>) in: "
+                         + ", ".join(e(n) for n in blind) + ".</p>")
+    bad = eres.get("bad_lines", [])
+    if bad:
+        parts.append("<h3>Bad lines (quarantined in the raw zone, the run went on)</h3><table>")
+        parts.append(_row(["source", "lines", "share", "first at", "quarantine file"], "th"))
+        for b in bad:
+            parts.append(_row([e(b["source"]), e(b["count"]), e(f"{b['share']:.2%}"),
+                               f"<code>{e(b['file'])}</code>, line {e(b['line'])}",
+                               f"<code>{e(b['quarantine'])}</code>"]))
+        parts.append("</table>")
+    empty = eres.get("months_without_requests", [])
+    if empty:
+        parts.append("<p class=fail>Months with no EZproxy request at all (a missing log? their "
+                     "zeros may not be real): " + ", ".join(e(m) for m in empty) + "</p>")
+    if "other_hosts" in eres:
+        hosts = eres["other_hosts"]
+        parts.append("<h3>Hosts no database lists (counted as <code>other</code>)</h3>")
+        if hosts:
+            parts.append("<p>Add the ones that belong to a database to "
+                         "<code>[[eresources.databases]]</code>.</p><table>")
+            parts.append(_row(["host", "requests"], "th"))
+            for h in hosts:
+                parts.append(_row([f"<code>{e(h['host'])}</code>", e(h["requests"])]))
+            parts.append("</table>")
+        parts.append(f"<p>{e(eres.get('other_hosts_not_listed', 0))} other host(s) not listed: "
+                     "used by too few sessions, or shaped like an identifier.</p>")
+    counter = eres.get("counter", [])
+    if counter:
+        parts.append("<h3>COUNTER reports read</h3><table>")
+        parts.append(_row(["file", "report", "release", "months", "databases"], "th"))
+        for c in counter:
+            parts.append(_row([f"<code>{e(c['file'])}</code>", e(c["report"]), e(c["release"]),
+                               e(f"{c['first_month']} to {c['last_month']}"),
+                               e(c["databases"])]))
+        parts.append("</table>")
+    ecirc = eres.get("ecirc")
+    if ecirc:
+        parts.append(f"<p>Vendor e-circulation: {e(ecirc['rows'])} row(s) read, "
+                     f"{e(ecirc['rows_in_period'])} in the period.</p>")
     return "\n".join(parts)
 
 
