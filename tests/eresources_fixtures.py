@@ -96,6 +96,8 @@ OCT = [
     _f1(IPS[2], "-", "10/Oct/2024:12:10:00 -0400", "https://unmapped.example.org/page", 200),
     "this is not a log line",
     _f1(IPS[0], CARD, "10/Oct/2024:23:30:00 -0400", f"{A}/", 200),
+    # a relative URL on EZproxy itself: no host, even with a database URL in its query
+    _f1(IPS[2], "-", "10/Oct/2024:12:11:00 -0400", f"/login?url={A}/search?q=x", 200),
 ]
 # Jan 15 2025 (EST, -0500), format 2 (session ids, user agents, X-Forwarded-For).
 JAN = [
@@ -141,7 +143,7 @@ EXPECTED_USE = {
 }
 EXPECTED_SPU = {("2024-10", "Alpha Search"): 2, ("2024-10", "Beta News"): 1,
                 ("2024-10", "other"): 1}
-EXPECTED_EXCLUDED = {"outside_period": 1, "robot": 1, "not_successful": 1, "proxy_page": 1,
+EXPECTED_EXCLUDED = {"outside_period": 1, "robot": 1, "not_successful": 1, "proxy_page": 2,
                      "double_click": 1}
 EXPECTED_COUNTER = {
     ("2024-10", "Alpha Search", "DR", "searches"): 12,

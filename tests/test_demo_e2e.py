@@ -381,3 +381,86 @@ def _raw_wifi_identifiers(wifi_dir: Path) -> set[str]:
                 if isinstance(rec.get(k), str) and rec[k]:
                     out.update(_mac_forms(rec[k]) if k == "mac" else [rec[k]])
     return out
+
+
+# --- E-resources: published figures against tests/eresources_reference.py -------------------
+# (written from docs/eresources.md alone, in plain Python: its own LogFormat parser, COUNTER
+# session rules, robots and double-click filter, COUNTER and vendor readers)
+
+@pytest.fixture(scope="session")
+def eres_args(demo):
+    import datetime as dt
+    return (demo / "raw", demo / "library.toml", dt.date.fromisoformat(START),
+            dt.date.fromisoformat(END))
+
+
+def _expected(counter: dict, keys: list[str]) -> pd.Series:
+    frame = pd.DataFrame([(*k, n) for k, n in counter.items()], columns=[*keys, "n"])
+    return frame.set_index(keys)["n"]
+
+
+def test_ezproxy_use_matches_an_independent_count_with_the_counter_rules(demo, eres_args):
+    from tests import eresources_reference as ref
+    keys = ["month", "database", "measure"]
+    expected = _expected(ref.reference_use(*eres_args), keys)
+    pub = published(demo, "pub_eres_use__database_month")
+    assert_matches(pub, expected, keys)
+    sessions = expected.xs("sessions", level="measure")
+    assert sessions.sum() > 10_000 and len(sessions.index.get_level_values("database")
+                                           .unique()) == 6      # five databases and 'other'
+
+
+def test_starting_point_hits_match_the_reference(demo, eres_args):
+    from tests import eresources_reference as ref
+    expected = _expected(ref.reference_spu(*eres_args), ["month", "database"])
+    assert_matches(published(demo, "pub_eres_spu__database_month"), expected,
+                   ["month", "database"])
+
+
+def test_counter_and_ecirc_tables_match_the_reference(demo, eres_args):
+    from tests import eresources_reference as ref
+    keys = ["month", "database", "report", "measure"]
+    expected = _expected(ref.reference_counter(*eres_args), keys)
+    pub = published(demo, "pub_eres_counter__database_month")
+    assert_matches(pub, expected, keys)
+    assert set(pub["report"]) == {"DR", "PR", "TR"}
+    keys = ["month", "vendor", "format"]
+    expected = _expected(ref.reference_ecirc(*eres_args), keys)
+    assert_matches(published(demo, "pub_ecirc_checkouts__vendor_format_month"), expected, keys)
+
+
+def test_ezproxy_exclusions_bad_lines_and_hosts_match_the_reference(demo, eres_args):
+    from tests import eresources_reference as ref
+    m = json.loads((release(demo) / "manifest.json").read_text())["eresources"]
+    for (source, reason), n in ref.reference_excluded(*eres_args).items():
+        assert m["sources"][source]["excluded"][reason] == n, (source, reason)
+    bad = ref.reference_bad_lines(*eres_args)
+    assert {s: c["bad_lines"] for s, c in m["sources"].items()} == bad
+    first = ref.reference_first_bad_lines(*eres_args)
+    for b in m["bad_lines"]:
+        assert (Path(b["file"]).name, b["line"]) == tuple(first[b["source"]])
+    listed, _ = ref.reference_other_hosts(*eres_args)
+    assert {h["host"]: h["requests"] for h in m["other_hosts"]} == listed
+
+
+def test_no_ip_username_session_id_or_query_value_reaches_any_output(demo):
+    """Sample raw identifiers straight from the logs and look for them in every output file."""
+    import gzip
+    import re
+    needles = set()
+    for path in sorted((demo / "raw" / "eresources" / "ezproxy").glob("ezproxy-2025011*")):
+        text = (gzip.open(path, "rt") if path.suffix == ".gz" else open(path)).read()
+        for line in text.splitlines()[:400]:
+            parts = line.split(" ")
+            if len(parts) > 3:
+                needles.update(p for p in (parts[0], parts[1], parts[2]) if len(p) > 6)
+            for value in re.findall(r"[?&][a-z_]+=([^& \"]{6,})", line):
+                # identifiers (digits, e-mails), not dates or words that prose may hold
+                if re.search(r"[\d@]", value) and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
+                    needles.add(value)
+    assert len(needles) > 100
+    out = demo / "out"
+    blobs = [p.read_bytes() for zone in ("published", "pseudonymized", "review")
+             for p in (out / zone).rglob("*") if p.is_file() and p.suffix != ".duckdb"]
+    for needle in sorted(needles):
+        assert not any(needle.encode() in b for b in blobs), needle

@@ -57,8 +57,11 @@ def _col(src: EzproxySource, fld: str) -> str:
 
 def _url_parts(url: str) -> tuple[str, str]:
     """SQL for (host, path) of a URL expression: string functions, no regexp."""
-    rest = (f"CASE WHEN strpos({url}, '://') > 0 "
-            f"THEN substr({url}, strpos({url}, '://') + 3) END")
+    # Only an absolute URL has a host: "scheme://" at the very start (a relative
+    # "/login?url=https://..." on EZproxy itself has none).
+    absolute = (f"strpos({url}, '://') > 1 AND regexp_full_match(left({url}, "
+                f"strpos({url}, '://') - 1), '[A-Za-z][A-Za-z0-9+.-]*')")
+    rest = f"CASE WHEN {absolute} THEN substr({url}, strpos({url}, '://') + 3) END"
     hostport = f"split_part(split_part(split_part({rest}, '/', 1), '?', 1), '#', 1)"
     userless = f"reverse(split_part(reverse({hostport}), '@', 1))"
     host = f"nullif(lower(split_part({userless}, ':', 1)), '')"

@@ -1213,6 +1213,8 @@ def generate_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> dict:
 
     from libstats.demo.wifi import generate_wifi
     generate_wifi(raw_dir, seed)
+    from libstats.demo.eresources import generate_eresources
+    generate_eresources(raw_dir, seed)
 
     return {
         "seed": seed,
