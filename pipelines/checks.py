@@ -57,7 +57,8 @@ def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path,
     targets += [ScanTarget("published", name, name) for name in frames]
     from pipelines import eresources, wifi
     extra = [x for x in (wifi.identifiers_extra_sql(loaded),
-                         eresources.identifiers_extra_sql(loaded)) if x]
+                         eresources.identifiers_extra_sql(
+                             loaded, eresources.public_labels(con, config, loaded))) if x]
     con.execute("CREATE TABLE int_identifiers AS " +
                 "\nUNION ALL\n".join([identifiers_sql(loaded, config.leak_scan_exempt), *extra]))
     say("  pattern scans (DuckDB)")

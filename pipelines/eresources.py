@@ -305,10 +305,36 @@ def write_pseudonymized(con, stage_dir: Path, key_id: str, st: EresourceStage) -
 _DATE_LIKE = r"^\d{4}-\d{2}(-\d{2})?$"
 
 
-def identifiers_extra_sql(loaded: list) -> str | None:
+def public_labels(con, config: Config, loaded: list) -> list[str]:
+    """Names the release publishes by design (library, branches, sources, databases, COUNTER
+    and vendor names, measures): a query-string value that is part of one of them (a patron
+    searched for "NewsVault") is not looked for, or every such search would stop the run."""
+    labels = {config.library_name, *(config.material_types), *config.area_map.values(),
+              config.area_default, e.OTHER, *e.MEASURES_EZPROXY, *e.ECIRC_FORMATS,
+              "investigations", "sessions"}
+    for b in config.branches:
+        labels.update((b.code, b.name, *b.aliases))
+    for d in config.eresources.databases:
+        labels.update((d.name, *d.counter_names))
+    for ing in loaded:
+        labels.add(ing.name)
+        fmt = ing.resolved.profile.name
+        cols = {"counter_r5": ("native_name", "platform", "publisher"),
+                "vendor_ecirc": (ing.resolved.fields.get("vendor"),)}.get(fmt, ())
+        for col in cols:
+            if col:
+                labels.update(v for (v,) in con.execute(
+                    f"SELECT DISTINCT {q(col)} FROM {ing.table} WHERE {q(col)} IS NOT NULL"
+                ).fetchall())
+    return sorted(label for label in labels if label)
+
+
+def identifiers_extra_sql(loaded: list, labels: list[str] = ()) -> str | None:
     """Identifiers hidden inside EZproxy fields: each address of an address list, every
-    query-string value of every URL (decoded; dates excepted), and any barcode, e-mail or
-    LDAP DN found anywhere in a URL."""
+    query-string value of every URL (decoded; dates and parts of ``labels`` excepted), and
+    any barcode, e-mail or LDAP DN found anywhere in a URL."""
+    from transforms.sqlutil import values_table
+    known = values_table([(lab.lower(),) for lab in labels], ["label"])
     parts = []
     for ing in loaded:
         if ing.resolved.profile.name not in EZPROXY_FORMATS:
@@ -334,7 +360,9 @@ def identifiers_extra_sql(loaded: list) -> str | None:
                         SELECT unnest(string_split(split_part(split_part(u, '?', 2), ' ', 1),
                                                    '&')) AS kv FROM {urls}
                         WHERE contains(u, '?')))
-                WHERE value <> '' AND NOT regexp_matches(value, {lit(_DATE_LIKE)})""")
+                WHERE value <> '' AND NOT regexp_matches(value, {lit(_DATE_LIKE)})
+                  AND NOT EXISTS (SELECT 1 FROM {known} AS k
+                                  WHERE contains(k.label, lower(value)))""")
             found = (r"[23][0-9]{13}|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
                      r"|uid=[^,&\s]+(?:,(?:ou|dc|o|cn)=[^,&\s]+)+")
             parts.append(f"""

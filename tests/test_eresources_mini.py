@@ -96,7 +96,7 @@ def test_manifest_reports_exclusions_and_bad_lines(eres_published):
     m = _manifest(eres_published)["eresources"]
     assert m["sources"]["ezproxy"]["excluded"] == ef.EXPECTED_EXCLUDED
     assert m["sources"]["spu"]["excluded"]["double_click"] == 1
-    assert m["bad_lines"] == [{"source": "ezproxy", "count": 1, "share": round(1 / 20, 6),
+    assert m["bad_lines"] == [{"source": "ezproxy", "count": 1, "share": round(1 / 21, 6),
                                "file": "raw/eres/ezproxy-20241010.log", "line": 11,
                                "quarantine": "out/quarantine/testville/FY2025/"
                                              "ezproxy.bad_lines.tsv"}]
@@ -180,7 +180,7 @@ def test_mixed_time_zones_stop_the_run(eres_library, capsys):
     code, out = run(eres_library, capsys)
     assert code != 0
     assert "mixed time zones" in out and "ezproxy-20241010.log" in out
-    assert "line 14" in out and "%t" in out and "192.0.2.99" not in out
+    assert "line 15" in out and "%t" in out and "192.0.2.99" not in out
     assert not (eres_library.parent / SLUG_DIR).exists()
 
 
