@@ -68,6 +68,13 @@ PATTERNS: dict[str, str] = {
                 rf"|{_LDAP_ATTR}\s*=[^,=]+,\s*{_LDAP_ATTR}\s*=)"),
     # SirsiDynix Symphony API data code ^Uf (user PIN) followed by a value.
     "symphony_pin": r"\^uf\s*[^\s^]",
+    # An EZproxy session id (pvJ0HWGo6eWhhVv): 15 letters and digits, with at least one of
+    # each, not part of a longer run (words and plain numbers of 15 never match).
+    "ezproxy_session": (r"(?:^|[^a-z0-9])(?:"
+                        + "|".join([f"[a-z]{{{i}}}[0-9][a-z0-9]{{{14 - i}}}" for i in range(1, 15)]
+                                   + [f"[0-9]{{{i}}}[a-z][a-z0-9]{{{14 - i}}}"
+                                      for i in range(1, 15)])
+                        + r")(?:[^a-z0-9]|$)"),
 }
 
 

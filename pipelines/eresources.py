@@ -276,8 +276,7 @@ def write_pseudonymized(con, stage_dir: Path, key_id: str, st: EresourceStage) -
         out.append({"table": "eresource_use", "rows": int(n),
                     "note": "EZproxy requests, searches, full-content requests, starting-point "
                             "hits and sessions by day, hour and database; no token, URL or user"})
-    if con.execute("SELECT count(*) FROM information_schema.tables "
-                   "WHERE table_name = 'int_counter_metrics'").fetchone()[0]:
+    if _has_table(con, "int_counter_metrics"):
         con.execute(f"""
             COPY (SELECT report_id, release, database, native_name, platform, publisher,
                          data_type, access_method, metric_type, month, count, source
@@ -289,8 +288,7 @@ def write_pseudonymized(con, stage_dir: Path, key_id: str, st: EresourceStage) -
         out.append({"table": "counter_metrics", "rows": int(n),
                     "note": "every COUNTER figure as read, so a later survey definition can "
                             "be recomputed"})
-    if con.execute("SELECT count(*) FROM information_schema.tables "
-                   "WHERE table_name = 'int_ecirc'").fetchone()[0]:
+    if _has_table(con, "int_ecirc"):
         con.execute(f"""
             COPY (SELECT vendor, month, format, sum(checkouts) AS checkouts FROM int_ecirc
                   GROUP BY ALL ORDER BY month, vendor, format)
@@ -300,6 +298,11 @@ def write_pseudonymized(con, stage_dir: Path, key_id: str, st: EresourceStage) -
         out.append({"table": "ecirc_checkouts", "rows": int(n),
                     "note": "vendor e-circulation by month and format"})
     return out
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_name = ?", [name]).fetchone()[0])
 
 
 _DATE_LIKE = r"^\d{4}-\d{2}(-\d{2})?$"

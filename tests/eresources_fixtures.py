@@ -61,7 +61,7 @@ path = "raw/eres/ecirc.csv"
 CARD = "21234000000017"
 EMAIL = "jane.doe@example.com"
 DN = "uid=tester9,ou=patrons,dc=testville,dc=example"
-SESSION = "sessAAAAAAAAAA01"
+SESSION = "sessAAAAAAAAA01"
 IPS = ("192.0.2.10", "192.0.2.20", "192.0.2.30", "198.51.100.5", "203.0.113.7",
        "203.0.113.8")
 SEARCH_TERMS = ("cats", "election")

@@ -44,6 +44,8 @@ POSITIVE: dict[str, list[str]] = {
         "UID=jdoe", "ou=people,dc=example,dc=org", "cn = jane", "CN=Jane Doe, OU=Staff",
     ],
     "symphony_pin": ["^Uf1234", "^UOjdoe^Uf4321^", "^uf abcd", "^UF9999"],
+    "ezproxy_session": ["pvJ0HWGo6eWhhVv", "liV9RqGobWNKrdD", "session 0abcdefghijklmn ok",
+                        "x=abcdefghijklm12&y", "12345678901234a"],
 }
 
 NEGATIVE: dict[str, list[str]] = {
@@ -73,6 +75,9 @@ NEGATIVE: dict[str, list[str]] = {
         "e=mc2", "branch=main",
     ],
     "symphony_pin": ["^UF", "^Uf^UO", "uf1234", "^UO21234000012345", "Uf1234", "^U f1234"],
+    "ezproxy_session": ["pvJ0HWGo6eWhhV", "pvJ0HWGo6eWhhVvX", "abcdefghijklmno",
+                        "123456789012345", "Academic Search Premier", "pub_eres_use__database",
+                        "fy2025", "2024-07-01", "21234000012345"],
 }
 
 CASES = [pytest.param(name, value, True, id=f"{name}+{value!r}")

@@ -64,6 +64,10 @@ _SAMPLE = {
     "duration_band": lambda i: ["under 5 min", "120 min or more", "unknown"][i % 3],
     "volume_band": lambda i: ["under 10 MB", "10-100 MB", "unknown"][i % 3],
     "day": lambda i: f"2024-10-{i + 1:02d}",
+    "database": lambda i: ["Academic Search Premier", "other"][i % 2],
+    "report": lambda i: ["DR", "PR", "TR"][i % 3],
+    "vendor": lambda i: ["ReadWave", "StreamShelf"][i % 2],
+    "format": lambda i: ["ebook", "eaudio", "evideo", "eserial"][i % 4],
 }
 _VALUES = [0, 15, None, 120, None, 33]
 
