@@ -102,7 +102,7 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
              f AS (SELECT *, CASE {' '.join(which)} END AS __fmt FROM m),
              p AS (SELECT file AS __file, ln AS __ln, __fmt, {', '.join(picks)} FROM f)
         SELECT *, try_strptime({time_col}, {lit(EZPROXY_TIME)}) AS __ts
-        FROM p ORDER BY __file, __ln""")
+        FROM p""")
     ing.header = columns
     ing.stored = [c for c in columns if resolved.scanned(c)]
     for i, n in con.execute(f"SELECT __file, count(*) FROM {table} GROUP BY ALL").fetchall():

@@ -254,25 +254,27 @@ def write_pseudonymized(con, stage_dir: Path, key_id: str, st: EresourceStage) -
     counter_metrics.parquet, ecirc_checkouts.parquet."""
     out = []
     if st.has_ezproxy:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _eresource_use AS
+            SELECT day, month, hour, database, source,
+                   count(*) FILTER (WHERE kind = 'log') AS requests_counted,
+                   count(*) FILTER (WHERE class = 'search') AS searches,
+                   count(*) FILTER (WHERE class = 'request') AS requests,
+                   count(*) FILTER (WHERE kind = 'spu') AS spu_hits,
+                   count(DISTINCT session_key) FILTER (WHERE kind = 'log') AS sessions
+            FROM int_eres_counted GROUP BY ALL""")
         months = [m for (m,) in con.execute(
-            "SELECT DISTINCT month FROM int_eres_counted ORDER BY 1").fetchall()]
+            "SELECT DISTINCT month FROM _eresource_use ORDER BY 1").fetchall()]
         for month in months:
             folder = stage_dir / "eresource_use" / f"month={month}"
             folder.mkdir(parents=True)
             con.execute(f"""
-                COPY (SELECT day, month, hour, database, source,
-                             count(*) FILTER (WHERE kind = 'log') AS requests_counted,
-                             count(*) FILTER (WHERE class = 'search') AS searches,
-                             count(*) FILTER (WHERE class = 'request') AS requests,
-                             count(*) FILTER (WHERE kind = 'spu') AS spu_hits,
-                             count(DISTINCT session_key) FILTER (WHERE kind = 'log')
-                                 AS sessions
-                      FROM int_eres_counted WHERE month = ? GROUP BY ALL
+                COPY (SELECT * FROM _eresource_use WHERE month = ?
                       ORDER BY day, hour, database, source)
                 TO {lit(str(folder / 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)""",
                 [month])
-        n = con.execute("SELECT count(*) FROM (SELECT DISTINCT day, hour, database, source "
-                        "FROM int_eres_counted)").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM _eresource_use").fetchone()[0]
+        con.execute("DROP TABLE _eresource_use")
         out.append({"table": "eresource_use", "rows": int(n),
                     "note": "EZproxy requests, searches, full-content requests, starting-point "
                             "hits and sessions by day, hour and database; no token, URL or user"})
@@ -351,11 +353,14 @@ def identifiers_extra_sql(loaded: list, labels: list[str] = ()) -> str | None:
                            trim(unnest(string_split(v, ','))) AS value
                     FROM (SELECT DISTINCT {q(col)} AS v FROM {ing.table}
                           WHERE contains({q(col)}, ','))""")
-        for fld in ("request", "url"):
-            col = fields.get(fld)
-            if col not in ing.stored:
+        url_cols = [fields.get("request"), fields.get("url"),
+                    "%{referer}i" if "%{referer}i" in ing.header else None]
+        for col in url_cols:
+            if col is None:
                 continue
-            urls = f"(SELECT DISTINCT {q(col)} AS u FROM {ing.table} WHERE {q(col)} IS NOT NULL)"
+            # Every line, not distinct URLs: 10M mostly unique URLs are costlier to make
+            # distinct than their (far fewer) query values.
+            urls = f"(SELECT {q(col)} AS u FROM {ing.table} WHERE {q(col)} IS NOT NULL)"
             parts.append(f"""
                 SELECT {lit(ing.name)} AS source, {lit(col + ' (query value)')} AS column_name,
                        value FROM (

@@ -123,12 +123,25 @@ def stg_ezproxy_requests(src: EzproxySource, library_tz: str) -> str:
 
 
 def int_eres_identity_tokens(requests: str) -> str:
-    """The keyed token of each distinct session identity (session id, user, or IP + agent):
-    hashed once per identity, joined back; sessions are formed on tokens only."""
+    """The keyed token of each distinct session identity (session id, user, or IP + agent),
+    hashed once per identity and joined back; sessions are formed on tokens only. ``ident``
+    numbers the tokens in token order, so that a session key is a compact integer."""
     return f"""
-        SELECT identity, {hmac_sql("'ezproxy-session' || chr(31) || identity")} AS token
-        FROM (SELECT DISTINCT identity FROM {requests})
+        SELECT identity, token, row_number() OVER (ORDER BY token) AS ident
+        FROM (SELECT identity, {hmac_sql("'ezproxy-session' || chr(31) || identity")} AS token
+              FROM (SELECT DISTINCT identity FROM {requests}))
     """
+
+
+def session_key_sql(ident: str, day: str, hour: str, rule: str) -> str:
+    """A session as one BIGINT: identity number, day and (unless the session id rule applies,
+    which spans the day) hour; exact, no hashing (days since 2000 < 2^15, hours < 31).
+
+    >>> print(session_key_sql("t.ident", "r.day", "r.hour", "r.session_rule")[:47])
+    t.ident * 1048576 + (r.day - DATE '2000-01-01')
+    """
+    return (f"{ident} * 1048576 + ({day} - DATE '2000-01-01') * 32 + "
+            f"CASE WHEN {rule} = 's' THEN 31 ELSE {hour} END")
 
 
 def int_eres_robot_agents(requests: str, patterns: tuple[str, ...]) -> str:
@@ -168,8 +181,8 @@ def int_eres_requests(stg: str, tokens: str, robots: str, *, start: str, end: st
     return f"""
         WITH r AS (
             SELECT r.*, {host} AS host, {path} AS path,
-                   t.token || chr(31) || r.day::VARCHAR || CASE WHEN r.session_rule = 's'
-                       THEN '' ELSE chr(31) || r.hour::VARCHAR END AS session_key,
+                   {session_key_sql("t.ident", "r.day", "r.hour", "r.session_rule")}
+                       AS session_key,
                    CASE WHEN r.day NOT BETWEEN DATE {lit(start)} AND DATE {lit(end)}
                             THEN 'outside_period'
                         WHEN coalesce(b.robot, false) THEN 'robot'
