@@ -258,3 +258,13 @@ def test_overlapping_counter_reports_stop_the_run(eres_library, capsys):
     code, out = run(eres_library, capsys)
     assert code != 0
     assert "alpha_dr_2024" in out and "overlap" in out.lower()
+
+
+def test_steward_report_shows_the_eresource_section(eres_published):
+    html = (eres_published.parent / SLUG_DIR / "steward_report.html").read_text(encoding="utf-8")
+    assert "<h2>E-resources</h2>" in html
+    assert "raw/eres/ezproxy-20241010.log</code>, line 11" in html      # first bad line
+    assert "alpha_dr_2024.tsv" in html and "PR_P1" in html               # COUNTER reports read
+    assert "1 other host(s) not listed" in html
+    # robots cannot be recognised in the lines of the format without a user agent
+    assert "Robots cannot be recognised" in html
