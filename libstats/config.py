@@ -452,13 +452,14 @@ def _eresources(root: _Reader) -> EresourceSettings:
     for h in proxy:
         if not HOST_RE.match(h) or h.startswith("*."):
             raise e.fail("proxy_hosts", "entries must be host names (ezproxy.example.org)")
-    robots = e.str_list("robots", DEFAULT_ROBOTS) + e.str_list("extra_robots", ())
-    for i, pat in enumerate(robots):
-        try:
-            re.compile(pat)
-        except re.error:
-            raise e.fail("extra_robots", f"pattern {i + 1} is not a regular expression") \
-                from None
+    robots = ()
+    for key, default in (("robots", DEFAULT_ROBOTS), ("extra_robots", ())):
+        patterns = e.str_list(key, default)
+        for i, pat in enumerate(patterns):
+            if not _re2_ok(pat):
+                raise e.fail(key, f"pattern {i + 1} is not a regular expression DuckDB (RE2) "
+                                  f"accepts (no look-around or back-references)")
+        robots += patterns
     seconds = e.get("double_click_seconds", int, 30)
     if not 0 <= seconds <= 3600:
         raise e.fail("double_click_seconds", "must be between 0 and 3600")
@@ -497,6 +498,16 @@ def _eresources(root: _Reader) -> EresourceSettings:
     e.finish()
     return EresourceSettings(databases=tuple(databases), proxy_hosts=proxy, robots=robots,
                              double_click_seconds=seconds, max_bad_line_share=float(share))
+
+
+def _re2_ok(pattern: str) -> bool:
+    """Whether DuckDB's RE2 compiles ``pattern`` (Python's re accepts more)."""
+    import duckdb
+    try:
+        duckdb.connect().execute("SELECT regexp_matches('', ?)", [pattern]).fetchone()
+    except duckdb.Error:
+        return False
+    return True
 
 
 def _key(root: _Reader) -> tuple[str | None, Path | None]:

@@ -111,7 +111,7 @@ class _Report:
         raise InputError(self.path, problem, line=line, column=column, source=self.source)
 
     def line_of(self, obj) -> int:
-        return bisect.bisect_left(self.newlines, obj.pos) + 1
+        return bisect.bisect_left(self.newlines, getattr(obj, "pos", 0)) + 1
 
     def set_release(self, value, line: int, column: str) -> None:
         self.release = RELEASES.get(str(value).strip() if value is not None else "", "")
@@ -129,7 +129,8 @@ class _Report:
 
     def exception(self, code: int, line: int, column: str) -> None:
         if code != 3030:
-            self.fail(f"the report carries COUNTER exception {code}: only 3030 (No Usage "
+            shown = code if code < 10000 else "(a code too long to be COUNTER's, not shown)"
+            self.fail(f"the report carries COUNTER exception {shown}: only 3030 (No Usage "
                       f"Available for Requested Dates) is accepted; fetch the report again or "
                       f"leave it out", line, column)
 
@@ -263,7 +264,7 @@ def _read_body(rep: _Report, headings_row, body) -> None:
         if any(row[len(headings):]):
             rep.fail("the row has more fields than there are column headings", line)
         cell = dict(zip(headings, row + [""] * (len(headings) - len(row))))
-        for col in {name_col, native_col}:
+        for col in dict.fromkeys((name_col, native_col)):
             if not cell[col]:
                 rep.fail("the name column is empty", line, col)
         metric = rep.metric(cell["Metric_Type"], line, "Metric_Type")
@@ -307,7 +308,7 @@ def _read_json(rep: _Report, text: str) -> None:
         doc = _Decoder().decode(text)
     except json.JSONDecodeError as exc:     # its msg names the syntax, not the data
         rep.fail(f"the file is not valid JSON ({exc.msg})", exc.lineno)
-    head = doc.get("Report_Header")
+    head = doc.get("Report_Header") if isinstance(doc, dict) else None
     if not isinstance(head, dict):
         rep.fail("no Report_Header object: not a COUNTER_SUSHI report", rep.line_of(doc))
     line = rep.line_of(head)
@@ -343,7 +344,7 @@ def _item_start(rep: _Report, item: dict, performance: str) -> tuple[str, list]:
         if key not in BODY_COLUMNS[family] | {"Item_ID", performance}:
             rep.fail(f"unknown field in a {family} R{rep.release} report item", line, key)
     native_col = "Platform" if family == "TR" else NAME_COLUMN[family]
-    for col in {NAME_COLUMN[family], native_col}:
+    for col in dict.fromkeys((NAME_COLUMN[family], native_col)):
         if _text(item.get(col)) is None:
             rep.fail("missing or empty", line, col)
     entries = item.get(performance)

@@ -15,6 +15,7 @@ Errors name the file, the line and the directive, never a value.
 
 from __future__ import annotations
 
+import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,7 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
     for i, path in enumerate(files):
         read_lines(con, f"INSERT INTO {lines} SELECT {i}, row_number() OVER (), line "
                         f"FROM {line_reader(path)}", [path], src.name)
+    _check_line_numbers(con, lines, files, src.name)
 
     # One struct per format, g0..gn in directive order; a format is tried only where the
     # formats before it did not match (its time group is never empty on a match).
@@ -108,19 +110,28 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
     for i, n in con.execute(f"SELECT __file, count(*) FROM {table} GROUP BY ALL").fetchall():
         infos[i].rows = int(n)
 
-    bad = "__fmt IS NULL OR __ts IS NULL"
+    status = next((d.column for f in formats for d in f.directives if d.field == "status"),
+                  None)
+    bad = "__fmt IS NULL OR __ts IS NULL" + (
+        f" OR ({q(status)} IS NOT NULL AND NOT regexp_full_match({q(status)}, '[0-9]{{3}}'))"
+        if status else "")
     n_bad, total = con.execute(f"SELECT count(*) FILTER (WHERE {bad}), count(*) FROM {table}"
                                ).fetchone()
     ing.bad.count, ing.bad.lines = int(n_bad), int(total)
+    if quarantine.exists():
+        quarantine.unlink()          # an earlier run's bad lines, fixed since
+    for i, info in enumerate(infos):
+        if info.rows == 0:
+            raise InputError(files[i], "the file holds no log line", source=src.name)
     if n_bad:
         f_no, ln = con.execute(f"SELECT __file, __ln FROM {table} WHERE {bad} "
                                f"ORDER BY __file, __ln LIMIT 1").fetchone()
         ing.bad.first_file, ing.bad.first_line = str(files[f_no]), int(ln)
         _quarantine(con, table, lines, bad, files, quarantine)
         ing.bad.quarantine = quarantine
-        if n_bad > max_bad_share * total:
+        if n_bad > max_bad_share * total or n_bad == total:
             raise InputError(files[f_no], f"the line does not match the source's LogFormat "
-                             f"(or its time is not a time): {n_bad:,} of {total:,} lines are "
+                             f"(or its time or status is not one): {n_bad:,} of {total:,} lines are "
                              f"bad, more than [eresources] max_bad_line_share = "
                              f"{max_bad_share:g}; they are listed in {quarantine}",
                              line=int(ln), source=src.name)
@@ -130,6 +141,34 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
         progress(f"read {len(files)} EZproxy file(s) of '{src.name}': {total:,} lines"
                  + (f", {n_bad:,} bad (quarantined)" if n_bad else ""))
     return ing
+
+
+def _check_line_numbers(con, lines: str, files: list[Path], source: str) -> None:
+    """DuckDB also ends a line at a lone carriage return, and at a CRLF among LF lines it
+    counts one line too many; then its line numbers would not be the file's. Compare with the
+    newlines counted here; on a mismatch, name the line of the first ``\\r``."""
+    got = dict(con.execute(f"SELECT file, max(ln) FROM {lines} GROUP BY ALL").fetchall())
+    for i, path in enumerate(files):
+        opener = gzip.open if path.suffix == ".gz" else open
+        newlines, last = 0, b"\n"
+        with opener(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 24), b""):
+                newlines += chunk.count(b"\n")
+                last = chunk[-1:]
+        if got.get(i, 0) == newlines + (last != b"\n"):
+            continue
+        first_cr, seen = None, 0
+        with opener(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 24), b""):
+                pos = chunk.find(b"\r")
+                if pos >= 0:
+                    first_cr = seen + chunk.count(b"\n", 0, pos) + 1
+                    break
+                seen += chunk.count(b"\n")
+        raise InputError(path, "the file mixes line endings (a carriage return \\r among "
+                               "\\n line ends), so line numbers cannot be trusted: convert it "
+                               "to Unix (\\n) or Windows (\\r\\n) line endings",
+                         line=first_cr, source=source)
 
 
 def _time_group(fmt: LogFormat) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from libstats import ingest
-from libstats.config import Config
+from libstats.config import HOST_RE, Config
 from libstats.errors import NoDataError
 from libstats.ingest_counter import check_overlaps, load_counter
 from libstats.ingest_ezproxy import load_ezproxy
@@ -87,8 +87,10 @@ def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
     if ez:
         out.has_ezproxy = True
         report.update(_ezproxy(con, config, period, pkey, ez, progress))
-        out.pub_sql["pub_eres_use__database_month"] = e.pub_eres_use__database_month(
-            "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names, threshold=t)
+        if any(i.resolved.profile.name == "ezproxy_log" for i in ez):
+            out.pub_sql["pub_eres_use__database_month"] = e.pub_eres_use__database_month(
+                "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names,
+                threshold=t)
         if any(i.resolved.profile.name == "ezproxy_spu" for i in ez):
             out.pub_sql["pub_eres_spu__database_month"] = e.pub_eres_spu__database_month(
                 "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names,
@@ -118,7 +120,7 @@ def _ezproxy(con, config: Config, period: Period, pkey: PeriodKey, ez: list,
     views = []
     for ing in ez:
         r = ing.resolved
-        src = e.EzproxySource(
+        src = e.EzproxyStaging(
             name=ing.name, kind="spu" if r.profile.name == "ezproxy_spu" else "log",
             table=ing.table, fields=dict(r.fields),
             timezone=r.source.timezone or config.timezone)
@@ -151,11 +153,14 @@ def _ezproxy(con, config: Config, period: Period, pkey: PeriodKey, ez: list,
         "int_eres_requests", [(d.name, d.hosts) for d in es.databases]))
     con.execute("CREATE OR REPLACE TABLE int_eres_counted AS " + e.int_eres_counted(
         "int_eres_requests", "int_eres_hosts", es.databases))
-    counted = con.execute("SELECT count(*) FROM int_eres_counted WHERE day BETWEEN ? AND ?",
-                          [period.start, period.end]).fetchone()[0]
-    if not counted and not any(i.bad.count for i in ez):
-        raise NoDataError(f"no EZproxy request in {period.label} ({period.start} to "
-                          f"{period.end}); check --period and the logs' date range")
+    in_period = dict(con.execute(
+        "SELECT source, count(*) FROM int_eres_requests WHERE reason IS DISTINCT FROM "
+        "'outside_period' GROUP BY ALL").fetchall())
+    for ing in ez:
+        if not in_period.get(ing.name):
+            raise NoDataError(f"no line of EZproxy source '{ing.name}' is in {period.label} "
+                              f"({period.start} to {period.end}); check --period and the "
+                              f"logs' date range")
 
     per_source: dict = {}
     excluded = {(src, reason): int(n) for src, reason, n in con.execute(
@@ -196,14 +201,17 @@ def _ezproxy(con, config: Config, period: Period, pkey: PeriodKey, ez: list,
 
 
 def _other_hosts(con, threshold: int) -> tuple[list[dict], int]:
-    """Unmapped hosts used by more than ``threshold`` sessions, unless they look like an
-    identifier; the rest are only counted."""
+    """Unmapped hosts used by more than ``threshold`` different people (session identities,
+    not sessions: one patron on eleven days is one), unless they look like an identifier;
+    the rest are only counted."""
     rows = con.execute("""
-        SELECT host, count(*) AS requests, count(DISTINCT session_key) AS sessions
+        SELECT host, count(*) AS requests,
+               count(DISTINCT session_key // 1048576) AS identities
         FROM int_eres_counted WHERE database = 'other' AND kind = 'log' AND host IS NOT NULL
         GROUP BY host ORDER BY requests DESC, host""").fetchall()
-    listed = [{"host": h, "requests": int(n)} for h, n, sessions in rows
-              if sessions > threshold and not _HOST_IDENTIFIER.search(h)]
+    listed = [{"host": h, "requests": int(n)} for h, n, identities in rows
+              if identities > threshold and HOST_RE.match(h)
+              and not _HOST_IDENTIFIER.search(h)]
     return listed, len(rows) - len(listed)
 
 
@@ -361,13 +369,16 @@ def identifiers_extra_sql(loaded: list, labels: list[str] = ()) -> str | None:
             # Every line, not distinct URLs: 10M mostly unique URLs are costlier to make
             # distinct than their (far fewer) query values.
             urls = f"(SELECT {q(col)} AS u FROM {ing.table} WHERE {q(col)} IS NOT NULL)"
+            pairs = r"[?&][^=&?# ]*=([^&?# ]*)"
             parts.append(f"""
                 SELECT {lit(ing.name)} AS source, {lit(col + ' (query value)')} AS column_name,
                        value FROM (
-                    SELECT url_decode(split_part(kv, '=', 2)) AS value FROM (
-                        SELECT unnest(string_split(split_part(split_part(u, '?', 2), ' ', 1),
-                                                   '&')) AS kv FROM {urls}
-                        WHERE contains(u, '?')))
+                    SELECT {e.safe_decode('v')} AS value FROM (
+                        SELECT unnest(regexp_extract_all(u, {lit(pairs)}, 1)) AS v FROM {urls}
+                        WHERE contains(u, '=')
+                        UNION ALL
+                        SELECT unnest(regexp_extract_all({e.safe_decode('u')}, {lit(pairs)}, 1))
+                        FROM {urls} WHERE contains(u, '%')))
                 WHERE value <> '' AND NOT regexp_matches(value, {lit(_DATE_LIKE)})
                   AND NOT EXISTS (SELECT 1 FROM {known} AS k
                                   WHERE contains(k.label, lower(value)))""")
@@ -375,6 +386,6 @@ def identifiers_extra_sql(loaded: list, labels: list[str] = ()) -> str | None:
                      r"|uid=[^,&\s]+(?:,(?:ou|dc|o|cn)=[^,&\s]+)+")
             parts.append(f"""
                 SELECT {lit(ing.name)} AS source, {lit(col + ' (found in URL)')} AS column_name,
-                       unnest(regexp_extract_all(url_decode(u), {lit(found)})) AS value
+                       unnest(regexp_extract_all({e.safe_decode('u')}, {lit(found)})) AS value
                 FROM {urls}""")
     return " UNION ALL ".join(parts) if parts else None

@@ -645,7 +645,8 @@ def reference_other_hosts(raw_dir: Path, config_path: Path, start: date, end: da
         for c in res.counted:
             if c.db == "other":
                 reqs[c.host] += 1
-                sess[c.host].add(c.session)
+                # people, not sessions: the session key without its day and hour
+                sess[c.host].add(c.session[:3] if c.session[0] == "ip" else c.session[:2])
     listed = {h: n for h, n in sorted(reqs.items(), key=lambda x: str(x[0]))
               if h is not None and len(sess[h]) > cfg.threshold
               and not _IDENTIFIER_HOST.search(h)}

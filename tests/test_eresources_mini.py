@@ -268,3 +268,66 @@ def test_steward_report_shows_the_eresource_section(eres_published):
     assert "1 other host(s) not listed" in html
     # robots cannot be recognised in the lines of the format without a user agent
     assert "Robots cannot be recognised" in html
+
+
+def test_latin1_escapes_and_bad_statuses_do_not_leak_or_count(eres_library, capsys):
+    """A Latin-1 %E9 in a query is kept as written (DuckDB's decode error would quote the
+    URL); a status that is not three digits is a bad line, not a success."""
+    log = eres_library.parent / "raw" / "eres" / "ezproxy-20241010.log"
+    _append(log, ef._f1("192.0.2.77", "-", "10/Oct/2024:13:00:00 -0400",
+                        "https://news.beta.example/results?q=caf%E9+secretterm", 200))
+    _append(log, ef._f1("192.0.2.78", "-", "10/Oct/2024:13:05:00 -0400",
+                        "https://news.beta.example/article/9", "OK"))
+    code, out = run(eres_library, capsys)
+    assert code == 0, out
+    m = _manifest(eres_library)["eresources"]
+    assert m["sources"]["ezproxy"]["bad_lines"] == 2
+    q = eres_library.parent / "out" / "quarantine" / "testville" / "FY2025" / \
+        "ezproxy.bad_lines.tsv"
+    assert "192.0.2.78" in q.read_text(encoding="utf-8")
+    rows = {(r["month"], r["database"], r["measure"]): r
+            for r in _table(eres_library, "pub_eres_use__database_month")}
+    assert rows[("2024-10", "Beta News", "searches")]["value"] == "3"
+
+
+def test_a_stray_carriage_return_stops_the_run_at_its_line(eres_library, capsys):
+    log = eres_library.parent / "raw" / "eres" / "ezproxy-20241010.log"
+    data = log.read_bytes().split(b"\n")
+    data[3] = data[3].replace(b" 200 ", b" 200\r ", 1)
+    log.write_bytes(b"\n".join(data))
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "ezproxy-20241010.log, line 4" in out and "line endings" in out
+
+
+def test_an_empty_gzip_log_stops_the_run(eres_library, capsys):
+    import gzip
+    text = eres_library.read_text(encoding="utf-8").replace(
+        'path = "raw/eres/ezproxy-*.log"', 'path = "raw/eres/ezproxy-*.log*"')
+    eres_library.write_text(text, encoding="utf-8")
+    with gzip.open(eres_library.parent / "raw" / "eres" / "ezproxy-20241011.log.gz", "wb"):
+        pass
+    code, out = run(eres_library, capsys)
+    assert code != 0 and "ezproxy-20241011.log.gz" in out and "no log line" in out
+
+
+def test_a_robots_pattern_re2_cannot_run_is_a_config_error(eres_library, capsys):
+    text = eres_library.read_text(encoding="utf-8").replace(
+        "[eresources]\n", "[eresources]\nextra_robots = ['(?!mozilla)']\n", 1)
+    eres_library.write_text(text, encoding="utf-8")
+    code, out = run(eres_library, capsys)
+    assert code != 0 and "extra_robots" in out and "RE2" in out
+
+
+def test_the_first_url_parameter_of_a_starting_point_decides(eres_library, capsys):
+    spu = eres_library.parent / "raw" / "eres" / "spu-20241010.log"
+    # the target itself carries a url= parameter pointing elsewhere: Beta News, not other
+    _append(spu, ef._f1("192.0.2.14", "-", "10/Oct/2024:15:00:00 -0400",
+                        f"{ef.P}/login?url={ef.B}/results?q=x&url=https://elsewhere.example/",
+                        302, 0))
+    code, out = run(eres_library, capsys)
+    assert code == 0, out
+    rows = {(r["month"], r["database"]): r
+            for r in _table(eres_library, "pub_eres_spu__database_month")}
+    assert rows[("2024-10", "Beta News")]["value"] == "2"       # 1 + this one
+    assert rows[("2024-10", "other")]["suppressed"] == "true"   # still 1

@@ -42,7 +42,7 @@ COUNTER_MEASURES = {
 
 
 @dataclass(frozen=True)
-class EzproxySource:
+class EzproxyStaging:
     name: str
     kind: str                   # "log" (ezproxy.log) or "spu" (LogSPU)
     table: str
@@ -50,7 +50,7 @@ class EzproxySource:
     timezone: str               # the server's clock
 
 
-def _col(src: EzproxySource, fld: str) -> str:
+def _col(src: EzproxyStaging, fld: str) -> str:
     c = src.fields.get(fld)
     return q(c) if c else "NULL::VARCHAR"
 
@@ -71,16 +71,25 @@ def _url_parts(url: str) -> tuple[str, str]:
     return host, path
 
 
+def safe_decode(expr: str) -> str:
+    """URL-decoded, or as it is when the escapes do not decode to UTF-8 (a Latin-1 ``%E9``):
+    DuckDB's url_decode error would quote the data."""
+    return f"coalesce(try(url_decode({expr})), {expr})"
+
+
 def _spu_target(url: str) -> str:
-    """The starting-point URL's target: ``qurl=`` (decoded) if present, else after ``url=``."""
-    def at(name: str) -> str:
-        return (f"greatest(strpos({url}, '?{name}='), strpos({url}, '&{name}='))")
-    return (f"CASE WHEN {at('qurl')} > 0 THEN url_decode(split_part(substr({url}, "
-            f"{at('qurl')} + 6), '&', 1)) WHEN {at('url')} > 0 THEN substr({url}, "
-            f"{at('url')} + 5) END")
+    """The starting-point URL's target: the first ``qurl=`` or ``url=`` parameter decides;
+    ``qurl=`` is decoded up to the next ``&``, ``url=`` is everything after it."""
+    def first(name: str) -> str:
+        return (f"least(nullif(strpos({url}, '?{name}='), 0), "
+                f"nullif(strpos({url}, '&{name}='), 0))")
+    qp, up = first("qurl"), first("url")
+    return (f"CASE WHEN {qp} IS NOT NULL AND ({up} IS NULL OR {qp} < {up}) "
+            f"THEN {safe_decode(f'split_part(substr({url}, {qp} + 6), {lit(chr(38))}, 1)')} "
+            f"WHEN {up} IS NOT NULL THEN substr({url}, {up} + 5) END")
 
 
-def stg_ezproxy_requests(src: EzproxySource, library_tz: str) -> str:
+def stg_ezproxy_requests(src: EzproxyStaging, library_tz: str) -> str:
     """One row per parsed line: times in the library's zone, URL parts, session identity."""
     request, url_col = _col(src, "request"), _col(src, "url")
     url = (f"coalesce(nullif(split_part({request}, ' ', 2), ''), {url_col})"
@@ -146,9 +155,10 @@ def session_key_sql(ident: str, day: str, hour: str, rule: str) -> str:
 
 def int_eres_robot_agents(requests: str, patterns: tuple[str, ...]) -> str:
     """Each distinct user agent, and whether it matches a robots pattern (case-insensitive)."""
-    combined = "|".join(f"(?:{p})" for p in patterns) or "(?!)"
+    combined = "|".join(f"(?:{p})" for p in patterns)
+    test = f"regexp_matches(user_agent, {lit(combined)}, 'i')" if patterns else "false"
     return f"""
-        SELECT user_agent, regexp_matches(user_agent, {lit(combined)}, 'i') AS robot
+        SELECT user_agent, {test} AS robot
         FROM (SELECT DISTINCT user_agent FROM {requests} WHERE user_agent IS NOT NULL)
     """
 
@@ -311,7 +321,9 @@ def stg_ecirc(table: str, fields: dict[str, str]) -> str:
     return f"""
         SELECT e.rowid AS _rec, trim(e.{q(fields['vendor'])}) AS vendor,
                trim(e.{q(fields['month'])}) AS month,
-               s.format, TRY_CAST(trim(e.{q(fields['checkouts'])}) AS BIGINT) AS checkouts,
+               s.format, CASE WHEN regexp_full_match(trim(e.{q(fields['checkouts'])}), '[0-9]+')
+                         THEN TRY_CAST(trim(e.{q(fields['checkouts'])}) AS BIGINT) END
+                   AS checkouts,
                regexp_full_match(trim(e.{q(fields['month'])}), '[0-9]{{4}}-(0[1-9]|1[0-2])')
                    AS month_ok
         FROM {table} AS e LEFT JOIN {syn} AS s
