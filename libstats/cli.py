@@ -41,8 +41,13 @@ def _summary(result) -> None:
         print(f"warning: no circulation event at all in {', '.join(empty)}; if the exports "
               "do not cover those months, their published zeros are not real",
               file=sys.stderr)
-    print(f"published: {result.published}")
-    print(f"pseudonymized zone: {result.pseudonymized}")
+    if result.pending is not None:
+        print(f"pending approval: {result.pending}")
+        print(f"  review {result.pending / 'published' / 'steward_report.html'}, then "
+              f"'libstats approve {result.pending} --by NAME' (or 'libstats reject ...')")
+    else:
+        print(f"published: {result.published}")
+        print(f"pseudonymized zone: {result.pseudonymized}")
     print(f"steward report: {result.review / 'steward_report.html'}")
     for t in result.manifest["tables"]:
         print(f"  {t['name']}: {t['rows']} rows, {t['suppressed_cells']} cells withheld")
@@ -102,6 +107,23 @@ def _cmd_check(args) -> int:
     return 0 if not failures else 1
 
 
+def _cmd_approve(args) -> int:
+    """Publish a pending release (a library that requires approval)."""
+    from reports.approval import approve
+    pub_link, pz_link = approve(Path(args.release), args.by)
+    print(f"published: {pub_link}")
+    print(f"pseudonymized zone: {pz_link}")
+    return 0
+
+
+def _cmd_reject(args) -> int:
+    """Discard a pending release; the decision is kept in the review folder."""
+    from reports.approval import reject
+    record = reject(Path(args.release), args.by)
+    print(f"rejected; recorded in {record}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="libstats", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -130,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help=_cmd_check.__doc__, description=_cmd_check.__doc__)
     p.add_argument("release", help="a release folder (published/<library>/<period>)")
     p.set_defaults(func=_cmd_check)
+
+    for name, func in (("approve", _cmd_approve), ("reject", _cmd_reject)):
+        p = sub.add_parser(name, help=func.__doc__, description=func.__doc__)
+        p.add_argument("release", help="the pending release folder "
+                                       "(out/pending/<library>/<period>)")
+        p.add_argument("--by", required=True, help="who decides (goes into the manifest)")
+        p.set_defaults(func=func)
 
     p = sub.add_parser("keygen", help=_cmd_keygen.__doc__, description=_cmd_keygen.__doc__)
     p.set_defaults(func=_cmd_keygen)

@@ -151,6 +151,7 @@ class Config:
     threads: int | None = None
     wifi: WifiSettings = field(default_factory=WifiSettings)
     eresources: EresourceSettings = field(default_factory=EresourceSettings)
+    require_approval: bool = False     # [release]: a steward publishes each run's release
 
     @property
     def base_dir(self) -> Path:
@@ -292,6 +293,9 @@ def load_config(path: Path | str) -> Config:
     out = root.sub("output", {})
     output_dir = (path.parent / out.get("folder", str, "out")).resolve()
     out.finish()
+    rel = root.sub("release", {})
+    require_approval = rel.get("require_approval", bool, False)
+    rel.finish()
 
     audience = _audience(root)
     materials = _materials(root)
@@ -344,7 +348,8 @@ def load_config(path: Path | str) -> Config:
         area_prefix_length=area_prefix, reading_history_opt_in=opt_in, ill_item_types=ill_types,
         ill_lending_categories=ill_cats, registered_window_years=window,
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
-        memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources)
+        memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources,
+        require_approval=require_approval)
 
 
 def valid_memory_limit(text: str) -> bool:

@@ -33,7 +33,7 @@ from libstats.schema import PUBLISHED_TABLES, as_published_frame
 from expectations.suites import data_docs_index
 from pipelines import checks, eresources, outputs, wifi
 from reports import manifest as manifest_mod
-from reports import release, steward
+from reports import approval, release, steward
 from transforms import circulation as circ
 from transforms import mappings
 from transforms.generalize import age_band_labels
@@ -49,6 +49,7 @@ class RunResult:
     review: Path
     manifest: dict
     failures: list = field(default_factory=list)
+    pending: Path | None = None      # a release waiting for a steward's approval
 
 
 def _say(progress, msg: str) -> None:
@@ -250,6 +251,19 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             files = release.write_table_files(frame, PUBLISHED_TABLES[name], pub_stage / "tables")
             next(t for t in manifest["tables"] if t["name"] == name)["files"] = files
         release.write_json(pub_stage / "manifest.json", manifest)
+        if config.require_approval:
+            steward.write(pub_stage / "steward_report.html", manifest,
+                          status="pending approval")
+            release.write_sums(pub_stage)
+            pending = approval.write_pending(pub_stage, pz_stage, approval.pending_dir(
+                out, slug, period.label))
+            pub_stage = pz_stage = None
+            steward.write(review_stage / "steward_report.html", manifest,
+                          status="pending approval", data_docs=docs)
+            release.write_json(review_stage / "manifest.json", manifest)
+            release.replace_dir(review_stage, review_dir)
+            con.close()
+            return RunResult(None, None, review_dir, manifest, pending=pending)
         steward.write(pub_stage / "steward_report.html", manifest, status="published")
         release.write_sums(pub_stage)
         pz_link, pz_before = release.switch_in(pz_stage, pz_root, period.label,
