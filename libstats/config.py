@@ -157,6 +157,15 @@ class Config:
     def base_dir(self) -> Path:
         return self.path.parent
 
+    def display_path(self, path: str | Path) -> str:
+        """A path as reports show it: relative to the config's folder, else its name only
+        (no absolute path of the machine in a published manifest)."""
+        path = Path(path)
+        try:
+            return path.relative_to(self.base_dir).as_posix()
+        except ValueError:
+            return path.name
+
     def branch_timezone(self, code: str) -> str:
         return next((b.timezone for b in self.branches if b.code == code and b.timezone),
                     self.timezone)

@@ -40,7 +40,7 @@ from transforms.generalize import age_band_labels
 from transforms.profiles import (DEFAULT_DATE_FORMATS, DEFAULT_TIMESTAMP_FORMATS,
                                  ResolvedProfile, resolve)
 from transforms.pseudonymize import int_tokens, key_params
-from transforms.sqlutil import lit
+from transforms.sqlutil import lit, months_table
 
 @dataclass
 class RunResult:
@@ -430,9 +430,8 @@ def _coverage(con, period: Period) -> dict:
                      "SELECT source, min(event_date), max(event_date), count(*) "
                      "FROM int_circ_events GROUP BY ALL ORDER BY source").fetchall()}
     empty = [m for (m,) in con.execute(
-        f"SELECT strftime(m, '%Y-%m') FROM range(DATE {lit(period.start.isoformat())}, "
-        f"DATE {lit(period.end.isoformat())} + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS t(m) "
-        f"WHERE strftime(m, '%Y-%m') NOT IN (SELECT DISTINCT month FROM int_circ_events) "
+        f"SELECT month FROM {months_table(period.start.isoformat(), period.end.isoformat())} "
+        f"WHERE month NOT IN (SELECT DISTINCT month FROM int_circ_events) "
         f"ORDER BY 1").fetchall()]
     return {"sources": by_source, "months_without_events": empty}
 

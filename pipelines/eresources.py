@@ -33,7 +33,7 @@ from transforms import eresources as e
 from transforms.profiles import ResolvedProfile
 from transforms.profiles_eresources import EZPROXY_FORMATS
 from transforms.pseudonymize import key_params
-from transforms.sqlutil import lit, q
+from transforms.sqlutil import lit, months_table, q
 
 REASONS = ("outside_period", "robot", "not_successful", "proxy_page", "double_click")
 # An unmapped host is listed for the steward only if it looks like no identifier.
@@ -63,14 +63,6 @@ def load(con, resolved: ResolvedProfile, files: list[Path], work_dir: Path, conf
     if fmt == "counter_r5":
         return load_counter(con, resolved, files, progress)
     return ingest.load_source(con, resolved, files, work_dir, progress)
-
-
-def _shown(config: Config, path: str | Path) -> str:
-    p = Path(path)
-    try:
-        return p.relative_to(config.base_dir).as_posix()
-    except ValueError:
-        return p.name
 
 
 def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
@@ -181,19 +173,18 @@ def _ezproxy(con, config: Config, period: Period, pkey: PeriodKey, ez: list,
         if ing.bad.count:
             bad_lines.append({"source": ing.name, "count": ing.bad.count,
                               "share": round(ing.bad.count / max(1, ing.bad.lines), 6),
-                              "file": _shown(config, ing.bad.first_file),
+                              "file": config.display_path(ing.bad.first_file),
                               "line": ing.bad.first_line,
-                              "quarantine": _shown(config, ing.bad.quarantine)})
+                              "quarantine": config.display_path(ing.bad.quarantine)})
             if progress:
                 progress(f"warning: {ing.bad.count:,} line(s) of '{ing.name}' match no "
-                         f"LogFormat (first: {_shown(config, ing.bad.first_file)}, line "
+                         f"LogFormat (first: {config.display_path(ing.bad.first_file)}, line "
                          f"{ing.bad.first_line}); quarantined")
     listed, hidden = _other_hosts(con, config.threshold)
     empty = [m for (m,) in con.execute(
-        f"SELECT strftime(m, '%Y-%m') FROM range(DATE {lit(period.start.isoformat())}, "
-        f"DATE {lit(period.end.isoformat())} + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS t(m) "
-        f"WHERE strftime(m, '%Y-%m') NOT IN (SELECT month FROM int_eres_requests "
-        f"WHERE kind = 'log') ORDER BY 1").fetchall()]
+        f"SELECT month FROM {months_table(period.start.isoformat(), period.end.isoformat())} "
+        f"WHERE month NOT IN (SELECT month FROM int_eres_requests WHERE kind = 'log') "
+        f"ORDER BY 1").fetchall()]
     return {"sources": per_source, "bad_lines": bad_lines, "other_hosts": listed,
             "months_without_requests": empty,
             "other_hosts_not_listed": hidden,
@@ -224,7 +215,7 @@ def _counter_report(con, config: Config, counter: list) -> list[dict]:
                 f"string_agg(DISTINCT release, ', ' ORDER BY release), min(month), max(month),"
                 f" count(DISTINCT native_name) FROM {ing.table} WHERE __file = ?", [i]
             ).fetchone()
-            reports.append({"source": ing.name, "file": _shown(config, f.path),
+            reports.append({"source": ing.name, "file": config.display_path(f.path),
                             "report": row[0], "release": row[1], "first_month": row[2],
                             "last_month": row[3], "databases": int(row[4] or 0)})
     return reports

@@ -26,7 +26,7 @@ from libstats.validate import first_bad, raise_at
 from libstats.period import Period
 from transforms import wifi as w
 from transforms.profiles import ResolvedProfile
-from transforms.sqlutil import lit, q, values_table
+from transforms.sqlutil import lit, months_table, q, values_table
 
 @dataclass
 class WifiStage:
@@ -163,12 +163,8 @@ def _anomalies(con, config: Config, loaded: list) -> list[dict]:
     for source, kind, n, rowid in rows:
         ing = by_name[source]
         path, line = ing.locate(con, int(rowid))
-        try:
-            shown = path.relative_to(config.base_dir).as_posix()
-        except ValueError:
-            shown = path.name
         found.append({"source": source, "kind": kind, "what": w.ANOMALIES[kind],
-                      "count": int(n), "file": shown, "line": line,
+                      "count": int(n), "file": config.display_path(path), "line": line,
                       "_path": path})
     for a in found:
         share = a["count"] / max(1, sessions.get(a["source"], 0))
@@ -212,11 +208,11 @@ def _coverage(con, period: Period) -> dict:
                      "SELECT source, min(session_date), max(session_date), count(*) "
                      "FROM int_wifi_counted WHERE in_period GROUP BY ALL ORDER BY source"
                  ).fetchall()}
+    months = months_table(period.start.isoformat(), period.end.isoformat())
     empty = [f"{b} {m}" for b, m in con.execute(
-        f"SELECT b.branch_code, strftime(m, '%Y-%m') FROM range(DATE "
-        f"{lit(period.start.isoformat())}, DATE {lit(period.end.isoformat())} + INTERVAL 1 DAY,"
-        f" INTERVAL 1 MONTH) AS t(m) CROSS JOIN (SELECT DISTINCT branch_code FROM map_wifi_ap)"
-        f" AS b WHERE (b.branch_code, strftime(m, '%Y-%m')) NOT IN (SELECT branch_code, month "
+        f"SELECT b.branch_code, m.month FROM {months} AS m "
+        f"CROSS JOIN (SELECT DISTINCT branch_code FROM map_wifi_ap) AS b "
+        f"WHERE (b.branch_code, m.month) NOT IN (SELECT branch_code, month "
         f"FROM int_wifi_counted WHERE in_period) ORDER BY 1, 2").fetchall()]
     return {"sources": by_source, "branch_months_without_sessions": empty}
 

@@ -28,12 +28,8 @@ def build_manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks
     inputs = []
     for ing in loaded:
         for f in ing.files:
-            try:
-                rel = f.path.relative_to(config.base_dir).as_posix()
-            except ValueError:
-                rel = f.path.name
             inputs.append({"source": ing.name, "format": ing.resolved.profile.name,
-                           "file": rel, "sha256": f.sha256, "bytes": f.bytes,
+                           "file": config.display_path(f.path), "sha256": f.sha256, "bytes": f.bytes,
                            "rows_in": f.rows, "rows_rejected": 0})
     tables = []
     for name, frame in frames.items():

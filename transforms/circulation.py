@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from transforms.generalize import age_band_sql, area_joins, area_sql
 from transforms.profiles import DEFAULT_DATE_FORMATS
-from transforms.sqlutil import lit, q
+from transforms.sqlutil import lit, months_table, q
 
 MEASURES = {"checkouts": "checkout", "renewals": "renewal", "in_library_uses": "in_library_use"}
 
@@ -263,11 +263,6 @@ def suppress_sql(count: str, threshold: int) -> str:
             f"AS value, ({count} BETWEEN 1 AND {threshold}) AS suppressed")
 
 
-def _months(start: str, end: str) -> str:
-    return (f"(SELECT strftime(m, '%Y-%m') AS month FROM range(DATE {lit(start)}, "
-            f"DATE {lit(end)} + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS t(m))")
-
-
 def pub_circulation__branch_month_material(
         int_circ_events: str, *, fiscal_year: str, start: str, end: str,
         material_types: list[str], threshold: int) -> str:
@@ -283,7 +278,7 @@ def pub_circulation__branch_month_material(
         WITH grid AS (
             SELECT m.month, b.branch_code, mt.material_type, au.audience, me.measure,
                    me.event_type
-            FROM {_months(start, end)} AS m
+            FROM {months_table(start, end)} AS m
             CROSS JOIN (SELECT DISTINCT branch_code FROM map_branch) AS b
             CROSS JOIN ({mats}) AS mt
             CROSS JOIN (SELECT unnest(['children', 'young_adult', 'adult']) AS audience) AS au
@@ -308,7 +303,7 @@ def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str
     return f"""
         WITH grid AS (
             SELECT m.month, b.branch_code
-            FROM {_months(start, end)} AS m
+            FROM {months_table(start, end)} AS m
             CROSS JOIN (SELECT DISTINCT branch_code FROM map_branch) AS b
         ),
         borrowers AS (      -- a plain DISTINCT: unlike count(DISTINCT), it can spill to disk
@@ -366,6 +361,6 @@ def pub_new_registrations__month(int_patrons: str, *, fiscal_year: str, start: s
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month,
                {suppress_sql('coalesce(c.n, 0)', threshold)}
-        FROM {_months(start, end)} AS m LEFT JOIN counts AS c USING (month)
+        FROM {months_table(start, end)} AS m LEFT JOIN counts AS c USING (month)
         ORDER BY m.month
     """

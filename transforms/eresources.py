@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.circulation import _months, suppress_sql
+from transforms.circulation import suppress_sql
 from transforms.pseudonymize import hmac_sql
-from transforms.sqlutil import lit, q, values_table
+from transforms.sqlutil import lit, months_table, q, values_table
 
 OTHER = "other"
 MEASURES_EZPROXY = ("sessions", "searches", "requests")
@@ -250,7 +250,7 @@ def pub_eres_use__database_month(counted: str, *, fiscal_year: str, start: str, 
              long AS (UNPIVOT c ON sessions, searches, requests INTO NAME measure VALUE n)
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, d.database, ms.measure,
                {suppress_sql('coalesce(l.n, 0)', threshold)}
-        FROM {_months(start, end)} AS m CROSS JOIN {_databases(databases)} AS d
+        FROM {months_table(start, end)} AS m CROSS JOIN {_databases(databases)} AS d
         CROSS JOIN {measures} AS ms
         LEFT JOIN long AS l ON l.month = m.month AND l.database = d.database
                            AND l.measure = ms.measure
@@ -266,7 +266,7 @@ def pub_eres_spu__database_month(counted: str, *, fiscal_year: str, start: str, 
                    WHERE kind = 'spu' GROUP BY ALL)
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, d.database,
                {suppress_sql('coalesce(c.n, 0)', threshold)}
-        FROM {_months(start, end)} AS m CROSS JOIN {_databases(databases)} AS d
+        FROM {months_table(start, end)} AS m CROSS JOIN {_databases(databases)} AS d
         LEFT JOIN c ON c.month = m.month AND c.database = d.database
         ORDER BY m.month, d.database
     """
@@ -341,7 +341,7 @@ def pub_ecirc_checkouts__vendor_format_month(ecirc: str, *, fiscal_year: str, st
              v AS (SELECT DISTINCT vendor FROM {ecirc})
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, v.vendor, f.format,
                {suppress_sql('coalesce(c.n, 0)', threshold)}
-        FROM {_months(start, end)} AS m CROSS JOIN v CROSS JOIN {formats} AS f
+        FROM {months_table(start, end)} AS m CROSS JOIN v CROSS JOIN {formats} AS f
         LEFT JOIN c ON c.month = m.month AND c.vendor = v.vendor AND c.format = f.format
         ORDER BY m.month, v.vendor, f.pos::INTEGER
     """

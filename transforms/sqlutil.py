@@ -21,6 +21,17 @@ def lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def months_table(start: str, end: str) -> str:
+    """A one-column table ``month`` ('YYYY-MM') of every month from ``start`` to ``end``
+    (ISO dates), for full grids and coverage checks.
+
+    >>> print(months_table("2024-07-01", "2024-08-31"))
+    (SELECT strftime(m, '%Y-%m') AS month FROM range(DATE '2024-07-01', DATE '2024-08-31' + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS t(m))
+    """
+    return (f"(SELECT strftime(m, '%Y-%m') AS month FROM range(DATE {lit(start)}, "
+            f"DATE {lit(end)} + INTERVAL 1 DAY, INTERVAL 1 MONTH) AS t(m))")
+
+
 def values_table(rows: list[tuple], names: list[str]) -> str:
     """A VALUES list usable in FROM, with typed VARCHAR columns.
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from libstats.ingest_radius import CTIME, STATUS
-from transforms.circulation import _months, suppress_sql
+from transforms.circulation import suppress_sql
 from transforms.pseudonymize import hmac_sql
-from transforms.sqlutil import lit, q
+from transforms.sqlutil import lit, months_table, q
 
 _HEX2 = "[0-9A-Fa-f]{2}"
 MAC_SQL_RE = (rf"^(?:{_HEX2}(?:[-:]{_HEX2}){{5}}|[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}}\."
@@ -292,7 +292,7 @@ def pub_wifi_sessions__branch_month(counted: str, *, fiscal_year: str, start: st
                         GROUP BY ALL)
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, b.branch_code,
                {suppress_sql('coalesce(c.n, 0)', threshold)}
-        FROM {_months(start, end)} AS m CROSS JOIN {_branches()} AS b
+        FROM {months_table(start, end)} AS m CROSS JOIN {_branches()} AS b
         LEFT JOIN counts AS c USING (month, branch_code)
         ORDER BY m.month, b.branch_code
     """
@@ -327,7 +327,7 @@ def _banded(counted: str, *, fiscal_year: str, start: str, end: str, threshold: 
                         FROM {_counted(counted)} GROUP BY ALL)
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, b.branch_code, l.{label},
                {suppress_sql('coalesce(c.n, 0)', threshold)}
-        FROM {_months(start, end)} AS m CROSS JOIN {_branches()} AS b CROSS JOIN ({labels}) AS l
+        FROM {months_table(start, end)} AS m CROSS JOIN {_branches()} AS b CROSS JOIN ({labels}) AS l
         LEFT JOIN counts AS c USING (month, branch_code, {label})
         ORDER BY m.month, b.branch_code, l.pos
     """
