@@ -209,7 +209,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             pub_sql.update(wifi_stage.pub_sql)
         if eres_stage is not None:
             rows.update(eres_stage.rows)
-            pz_tables += eresources.write_pseudonymized(con, pz_stage, pkey.key_id, eres_stage)
+            pz_tables += eresources.write_pseudonymized(con, pz_stage)
             pub_sql.update(eres_stage.pub_sql)
         frames = {}
         for name, sql in pub_sql.items():

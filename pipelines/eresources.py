@@ -45,7 +45,6 @@ class EresourceStage:
     rows: dict = field(default_factory=dict)
     pub_sql: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)
-    has_ezproxy: bool = False
 
 
 def quarantine_dir(config: Config, period: Period) -> Path:
@@ -77,7 +76,6 @@ def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
     ecirc = [i for i in loaded if i.resolved.profile.name == "vendor_ecirc"]
     report: dict = {"rules": "docs/eresources.md"}
     if ez:
-        out.has_ezproxy = True
         report.update(_ezproxy(con, config, period, pkey, ez, progress))
         if any(i.resolved.profile.name == "ezproxy_log" for i in ez):
             out.pub_sql["pub_eres_use__database_month"] = e.pub_eres_use__database_month(
@@ -109,26 +107,23 @@ def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
 def _ezproxy(con, config: Config, period: Period, pkey: PeriodKey, ez: list,
              progress=None) -> dict:
     es = config.eresources
-    views = []
-    for ing in ez:
-        r = ing.resolved
-        src = e.EzproxyStaging(
-            name=ing.name, kind="spu" if r.profile.name == "ezproxy_spu" else "log",
-            table=ing.table, fields=dict(r.fields),
-            timezone=r.source.timezone or config.timezone)
-        view = f"stg_ezproxy_{ing.name}"
-        con.execute(f"CREATE OR REPLACE VIEW {view} AS "
-                    + e.stg_ezproxy_requests(src, config.timezone))
-        rowid, n = first_bad(con, view, "logged_offset IS DISTINCT FROM zone_offset",
-                             rowid="_rec")
+    staged = [(ing, e.EzproxyStaging(
+        name=ing.name, kind="spu" if ing.resolved.profile.name == "ezproxy_spu" else "log",
+        table=ing.table, fields=dict(ing.resolved.fields),
+        timezone=ing.resolved.source.timezone or config.timezone)) for ing in ez]
+    # Staged once (the time conversions are the costly part), then checked per source.
+    con.execute("CREATE OR REPLACE TABLE stg_ezproxy_requests AS " + " UNION ALL ".join(
+        f"SELECT * FROM ({e.stg_ezproxy_requests(src, config.timezone)})"
+        for _, src in staged))
+    for ing, src in staged:
+        rowid, n = first_bad(con, "stg_ezproxy_requests",
+                             f"source = {lit(ing.name)} AND "
+                             f"logged_offset IS DISTINCT FROM zone_offset", rowid="_rec")
         if rowid is not None:
-            raise_at(con, ing, rowid, n, r.fields["time"],
+            raise_at(con, ing, rowid, n, src.fields["time"],
                      f"mixed time zones: the time's UTC offset is not that of the source's "
                      f"time zone '{src.timezone}' at that moment (set 'timezone' on this "
                      f"source to the EZproxy server's zone)")
-        views.append(view)
-    con.execute("CREATE OR REPLACE TABLE stg_ezproxy_requests AS "
-                + " UNION ALL ".join(f"SELECT * FROM {v}" for v in views))
     if progress:
         progress("  e-resources: session tokens, robots, double-clicks")
     con.execute("CREATE OR REPLACE TABLE int_eres_identity_tokens AS "
@@ -242,17 +237,15 @@ def _ecirc(con, loaded: list, start: str, end: str) -> dict:
     con.execute("CREATE OR REPLACE TABLE int_ecirc AS SELECT * FROM ("
                 + " UNION ALL ".join(views) + f") WHERE month BETWEEN {lit(start[:7])} "
                 f"AND {lit(end[:7])}")
-    total, inside = con.execute(
-        f"SELECT (SELECT count(*) FROM ({' UNION ALL '.join(views)})), count(*) FROM int_ecirc"
-    ).fetchone()
-    return {"rows": int(total), "rows_in_period": int(inside)}
+    inside = con.execute("SELECT count(*) FROM int_ecirc").fetchone()[0]
+    return {"rows": sum(i.rows for i in loaded), "rows_in_period": int(inside)}
 
 
-def write_pseudonymized(con, stage_dir: Path, key_id: str, st: EresourceStage) -> list[dict]:
+def write_pseudonymized(con, stage_dir: Path) -> list[dict]:
     """eresource_use/month=*/data_0.parquet (counts by day, hour, database; no token),
     counter_metrics.parquet, ecirc_checkouts.parquet."""
     out = []
-    if st.has_ezproxy:
+    if _has_table(con, "int_eres_counted"):
         con.execute("""
             CREATE OR REPLACE TEMP TABLE _eresource_use AS
             SELECT day, month, hour, database, source,

@@ -189,22 +189,25 @@ def int_eres_requests(stg: str, tokens: str, robots: str, *, start: str, end: st
     host, path = _url_parts("r.url")
     proxies = ", ".join(lit(h) for h in proxy_hosts) or "NULL"
     return f"""
-        WITH r AS (
+        WITH u AS (
             SELECT r.*, {host} AS host, {path} AS path,
                    {session_key_sql("t.ident", "r.day", "r.hour", "r.session_rule")}
-                       AS session_key,
-                   CASE WHEN r.day NOT BETWEEN DATE {lit(start)} AND DATE {lit(end)}
+                       AS session_key, coalesce(b.robot, false) AS robot
+            FROM {stg} AS r JOIN {tokens} AS t USING (identity)
+            LEFT JOIN {robots} AS b USING (user_agent)),
+        r AS (
+            SELECT *,
+                   CASE WHEN day NOT BETWEEN DATE {lit(start)} AND DATE {lit(end)}
                             THEN 'outside_period'
-                        WHEN coalesce(b.robot, false) THEN 'robot'
-                        WHEN r.kind = 'log' AND r.status IS NOT NULL
-                             AND NOT (r.status BETWEEN 200 AND 299 OR r.status = 304)
+                        WHEN robot THEN 'robot'
+                        WHEN kind = 'log' AND status IS NOT NULL
+                             AND NOT (status BETWEEN 200 AND 299 OR status = 304)
                             THEN 'not_successful'
-                        WHEN r.kind = 'spu' AND r.status >= 400 THEN 'not_successful'
-                        WHEN r.kind = 'log' AND ({host} IS NULL OR {host} IN ({proxies}))
+                        WHEN kind = 'spu' AND status >= 400 THEN 'not_successful'
+                        WHEN kind = 'log' AND (host IS NULL OR host IN ({proxies}))
                             THEN 'proxy_page'
                    END AS pre_reason
-            FROM {stg} AS r JOIN {tokens} AS t USING (identity)
-            LEFT JOIN {robots} AS b USING (user_agent))
+            FROM u)
         SELECT source, kind, _rec, __file, __ln, day, hour, month, host, path, session_key,
                coalesce(pre_reason, CASE WHEN lead(epoch_s) OVER w - epoch_s
                                               <= {int(double_click_seconds)}
