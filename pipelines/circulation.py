@@ -251,37 +251,23 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             files = release.write_table_files(frame, PUBLISHED_TABLES[name], pub_stage / "tables")
             next(t for t in manifest["tables"] if t["name"] == name)["files"] = files
         release.write_json(pub_stage / "manifest.json", manifest)
+        status = "pending approval" if config.require_approval else "published"
+        steward.write(pub_stage / "steward_report.html", manifest, status=status)
+        release.write_sums(pub_stage)
+        pub_link = pz_link = pending = None
         if config.require_approval:
-            steward.write(pub_stage / "steward_report.html", manifest,
-                          status="pending approval")
-            release.write_sums(pub_stage)
             pending = approval.write_pending(pub_stage, pz_stage, approval.pending_dir(
                 out, slug, period.label))
-            pub_stage = pz_stage = None
-            steward.write(review_stage / "steward_report.html", manifest,
-                          status="pending approval", data_docs=docs)
-            release.write_json(review_stage / "manifest.json", manifest)
-            release.replace_dir(review_stage, review_dir)
-            con.close()
-            return RunResult(None, None, review_dir, manifest, pending=pending)
-        steward.write(pub_stage / "steward_report.html", manifest, status="published")
-        release.write_sums(pub_stage)
-        pz_link, pz_before = release.switch_in(pz_stage, pz_root, period.label,
-                                               exclude_from_hash=("libstats.duckdb",))
-        pz_stage = None
-        try:
-            pub_link, _ = release.switch_in(pub_stage, pub_root, period.label)
-        except BaseException:
-            release.point(pz_link, pz_before)    # roll the pseudonymized zone back
-            raise
-        pub_stage = None
-        outputs.write_analyst_db(pz_link, pub_link, frames, progress)
-        steward.write(review_stage / "steward_report.html", manifest, status="published",
+        else:
+            pub_link, pz_link = outputs.publish(pub_stage, pz_stage, pub_root, pz_root,
+                                                period.label, frames, progress)
+        pub_stage = pz_stage = None
+        steward.write(review_stage / "steward_report.html", manifest, status=status,
                       data_docs=docs)
         release.write_json(review_stage / "manifest.json", manifest)
         release.replace_dir(review_stage, review_dir)
         con.close()
-        return RunResult(pub_link, pz_link, review_dir, manifest)
+        return RunResult(pub_link, pz_link, review_dir, manifest, pending=pending)
     finally:
         release.discard(pub_stage)
         release.discard(pz_stage)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from reports import release
 from transforms.sqlutil import lit
 
 
@@ -59,6 +60,22 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
     return tables
 
 
+
+
+def publish(pub_stage: Path, pz_stage: Path, pub_root: Path, pz_root: Path, label: str,
+            tables, progress=None) -> tuple[Path, Path]:
+    """Switch a checked release in: the pseudonymized zone first, then the published one
+    (the first is pointed back if the second fails), then the analysts' DuckDB file.
+    Returns the published and pseudonymized links."""
+    pz_link, pz_before = release.switch_in(pz_stage, pz_root, label,
+                                           exclude_from_hash=("libstats.duckdb",))
+    try:
+        pub_link, _ = release.switch_in(pub_stage, pub_root, label)
+    except BaseException:
+        release.point(pz_link, pz_before)    # roll the pseudonymized zone back
+        raise
+    write_analyst_db(pz_link, pub_link, tables, progress)
+    return pub_link, pz_link
 
 
 def write_analyst_db(pz_link: Path, pub_link: Path, frames, progress) -> None:

@@ -97,15 +97,9 @@ def approve(pending: Path, by: str, progress=None) -> tuple[Path, Path]:
     pub_root, pz_root = out / "published" / slug, out / "pseudonymized" / slug
     release.check_link(pub_root, label)
     release.check_link(pz_root, label)
-    pz_link, pz_before = release.switch_in(_restage(pz, pz_root, label), pz_root, label,
-                                           exclude_from_hash=("libstats.duckdb",))
-    try:
-        pub_link, _ = release.switch_in(_restage(pub, pub_root, label), pub_root, label)
-    except BaseException:
-        release.point(pz_link, pz_before)
-        raise
-    outputs.write_analyst_db(pz_link, pub_link, [t["name"] for t in manifest["tables"]],
-                             progress)
+    pub_link, pz_link = outputs.publish(
+        _restage(pub, pub_root, label), _restage(pz, pz_root, label), pub_root, pz_root, label,
+        [t["name"] for t in manifest["tables"]], progress)
     _record(out / "review" / slug / label, manifest, "manifest.json")
     shutil.rmtree(pending)
     return pub_link, pz_link
