@@ -78,18 +78,17 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
     _check_line_numbers(con, lines, files, src.name)
 
     # One struct per format, g0..gn in directive order; a format is tried only where the
-    # formats before it did not match (its time group is never empty on a match).
+    # formats before it did not match (its time group is never empty on a match). Lateral
+    # references let each format's struct see the earlier ones.
     columns = sorted({d.column for f in formats for d in f.directives})
     matches, which = [], []
     for k, fmt in enumerate(formats):
         names = "[" + ", ".join(lit(f"g{j}") for j in range(len(fmt.directives))) + "]"
-        t = next(j for j, d in enumerate(fmt.directives) if d.field == "time")
         earlier = " AND ".join(f"m{i}['{_time_group(formats[i])}'] = ''" for i in range(k))
         extract = f"regexp_extract(line, {lit(fmt.pattern)}, {names})"
         matches.append(f"CASE WHEN {earlier} THEN {extract} END AS m{k}" if k else
                        f"{extract} AS m{k}")
-        which.append(f"WHEN m{k}['g{t}'] <> '' THEN {k}")
-    # Lateral references let each format's struct see the earlier ones.
+        which.append(f"WHEN m{k}['{_time_group(fmt)}'] <> '' THEN {k}")
     picks = []
     for col in columns:
         alts = [f"WHEN {k} THEN m{k}['g{j}']" for k, f in enumerate(formats)
