@@ -70,6 +70,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from benchmeta import recorded
+
 GENERATOR_VERSION = 1
 KEY_ENV = "LIBSTATS_BENCH_KEY"
 TIMEZONE = "America/New_York"
@@ -627,20 +629,13 @@ def generate(lines: int, folder: Path, seed: int = 42, gzip_share: float = 0.0,
 def is_current(folder: Path, lines: int, seed: int, gzip_share: float = 0.0) -> bool:
     """True when ``folder`` holds a complete generation with these parameters by this
     version (files present with the recorded total size, config written)."""
-    meta_path, logs = meta_path_for(folder), logs_dir_for(folder)
-    if not meta_path.exists() or not logs.is_dir() or not config_path_for(folder).exists():
-        return False
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    logs = logs_dir_for(folder)
+    if not logs.is_dir() or not config_path_for(folder).exists():
         return False
     files = sorted(logs.glob("ezproxy-*.log*"))
-    return (meta.get("lines") == lines and meta.get("seed") == seed
-            and meta.get("gzip_share") == gzip_share
-            and meta.get("generator_version") == GENERATOR_VERSION
-            and meta.get("numpy") == np.__version__
-            and meta.get("files") == len(files)
-            and meta.get("bytes") == sum(f.stat().st_size for f in files))
+    return recorded(meta_path_for(folder), lines=lines, seed=seed, gzip_share=gzip_share,
+                    generator_version=GENERATOR_VERSION, numpy=np.__version__,
+                    files=len(files), bytes=sum(f.stat().st_size for f in files))
 
 
 def main(argv: list[str] | None = None) -> int:

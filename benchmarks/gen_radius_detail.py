@@ -54,6 +54,8 @@ from pathlib import Path
 
 import duckdb
 
+from benchmeta import recorded
+
 GENERATOR_VERSION = 1
 NAS_IDENTIFIER = "bench-wlc-01"
 NAS_IP = "10.99.0.2"
@@ -260,17 +262,9 @@ def generate(records: int, out: Path, seed: int = 42, threads: int | None = None
 
 def is_current(out: Path, records: int, seed: int) -> bool:
     """True when ``out`` was completely generated with these parameters by this version."""
-    meta_path = meta_path_for(out)
-    if not out.exists() or not meta_path.exists():
-        return False
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (meta.get("records") == records and meta.get("seed") == seed
-            and meta.get("generator_version") == GENERATOR_VERSION
-            and meta.get("duckdb") == duckdb.__version__
-            and meta.get("bytes") == out.stat().st_size)
+    return out.exists() and recorded(
+        meta_path_for(out), records=records, seed=seed, generator_version=GENERATOR_VERSION,
+        duckdb=duckdb.__version__, bytes=out.stat().st_size)
 
 
 def main(argv: list[str] | None = None) -> int:
