@@ -81,7 +81,7 @@ from libstats.demo.generate import EXAMPLE_DOMAINS, HOLIDAYS, make_barcode
 __all__ = [
     "ACCESS_POINTS", "BRANCHES", "EXCLUDE_SSIDS", "FY_END", "FY_START", "LIBRARY_DEVICES",
     "LIBRARY_DEVICE_MACS", "LOCAL_TZ", "MERAKI_CSV_COLUMNS", "MERAKI_JSON_KEYS", "PUBLIC_SSID",
-    "RADIUS_ATTRIBUTES", "RADIUS_NAS_IDENTIFIER", "RADIUS_NAS_IP", "SOURCES", "STAFF_SSID",
+    "RADIUS_ATTRIBUTES", "RADIUS_NAS_IDENTIFIER", "RADIUS_NAS_IP", "STAFF_SSID",
     "UNIFI_KEYS", "WIFI_DIR", "generate_wifi", "main",
 ]
 
@@ -123,18 +123,6 @@ LIBRARY_DEVICE_MACS: dict[str, list[str]] = {
 }
 #: All library devices, flat (``[wifi] library_devices``).
 LIBRARY_DEVICES: list[str] = [m for b in BRANCHES for m in LIBRARY_DEVICE_MACS[b]]
-
-#: Suggested ``[[sources]]`` (paths relative to the folder that holds ``raw/``).
-SOURCES: list[dict[str, str]] = [
-    {"name": "wifi_cen_radius", "kind": "wifi", "format": "radius_detail",
-     "path": "raw/wifi/radius/detail-*", "timezone": "UTC"},
-    {"name": "wifi_nor_meraki_csv", "kind": "wifi", "format": "meraki_clients",
-     "path": "raw/wifi/meraki/clients-*.csv"},
-    {"name": "wifi_nor_meraki_json", "kind": "wifi", "format": "meraki_clients_json",
-     "path": "raw/wifi/meraki/clients-*.json"},
-    {"name": "wifi_eas_unifi", "kind": "wifi", "format": "unifi_sessions",
-     "path": "raw/wifi/unifi/sessions-*.json"},
-]
 
 #: Every attribute the demo's RADIUS detail files carry (the profile must know each one).
 RADIUS_ATTRIBUTES = (
