@@ -24,8 +24,6 @@ def identifiers_sql(loaded: list[ingest.IngestedSource], exempt: tuple[str, ...]
     return "\nUNION ALL\n".join(parts)
 
 
-
-
 def _distinct_strings(con, name: str, relation: str) -> str:
     """A table of the distinct combinations of a relation's string columns: the scans only
     look at string values, and a 10M-row file has a few thousand such combinations."""

@@ -13,7 +13,8 @@ column in it is unknown and stops the run.
 
 from __future__ import annotations
 
-from transforms.logformat import LogFormat, LogFormatError, parse_log_format
+from transforms.logformat import (DEFAULT_LOG_FORMAT, LogFormat, LogFormatError,
+                                  parse_log_format)
 from transforms.profiles import Column, Profile, _drop_non_personal
 
 EZPROXY_FORMATS = ("ezproxy_log", "ezproxy_spu")
@@ -42,7 +43,6 @@ ERESOURCE_PROFILES = {p.name: p for p in (COUNTER_R5, VENDOR_ECIRC)}
 def ezproxy_profile(name: str, log_formats: tuple[str, ...]) -> tuple[Profile, list[LogFormat]]:
     """The profile of an EZproxy source: one column per directive of its formats.
     Raises LogFormatError (the caller names the config key)."""
-    from transforms.logformat import DEFAULT_LOG_FORMAT
     parsed = [parse_log_format(t) for t in (log_formats or (DEFAULT_LOG_FORMAT,))]
     columns: dict[str, Column] = {}
     for fmt in parsed:
