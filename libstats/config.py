@@ -152,6 +152,9 @@ class Config:
     wifi: WifiSettings = field(default_factory=WifiSettings)
     eresources: EresourceSettings = field(default_factory=EresourceSettings)
     require_approval: bool = False     # [release]: a steward publishes each run's release
+    # [suppression]: a withheld cell must not be narrowed, from everything published, to a
+    # range narrower than this (docs/disclosure.md); defaults to the threshold.
+    protection_interval: int = 10
 
     @property
     def base_dir(self) -> Path:
@@ -297,6 +300,9 @@ def load_config(path: Path | str) -> Config:
     threshold = sup.get("threshold", int, 10)
     if threshold < 1:
         raise sup.fail("threshold", "must be at least 1")
+    interval = sup.get("protection_interval", int, threshold)
+    if interval < 1:
+        raise sup.fail("protection_interval", "must be at least 1")
     sup.finish()
 
     out = root.sub("output", {})
@@ -352,7 +358,7 @@ def load_config(path: Path | str) -> Config:
     return Config(
         path=path, library_name=name, library_slug=slug, fiscal_year_start=fy_start,
         timezone=tz, branches=branches, sources=sources, key_env=key_env, key_file=key_file,
-        threshold=threshold, output_dir=output_dir, audience=audience, material_types=materials,
+        threshold=threshold, protection_interval=interval, output_dir=output_dir, audience=audience, material_types=materials,
         age_bands=age_bands, area_map=area_map, area_default=area_default,
         area_prefix_length=area_prefix, reading_history_opt_in=opt_in, ill_item_types=ill_types,
         ill_lending_categories=ill_cats, registered_window_years=window,

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Logical column types used by the published tables, with the pandas dtype the release holds.
+# The label of a dimension's total level: branch_code = "all" is the whole library, month =
+# "all" the whole period, material_type = "all" every material type.
+TOTAL = "all"
+
 PANDAS_DTYPES = {"string": object, "int": "Int64", "bool": bool}
 
 CT_11_25_B4 = (
@@ -30,6 +34,16 @@ class TableSpec:
         key: the columns that identify a row.
         count_columns: count columns subject to small-cell suppression.
         legal_basis: clauses the table rests on.
+        by: key columns never totalled (a measure, a report family): each of their values is
+            a table of its own for the totals and for disclosure control.
+        distinct: the counts are distinct people or devices, so a total is the distinct count
+            over its parts (at most their sum, at least each part), not their sum.
+        universe: tables of one universe count the same things (the same Wi-Fi sessions), so
+            their cells with the same coordinates are one figure (linked tables). Defaults
+            to the table's own name.
+
+    Every key column other than ``fiscal_year`` and ``by`` is a dimension with a total level,
+    :data:`TOTAL` (docs/disclosure.md).
     """
 
     name: str
@@ -38,6 +52,18 @@ class TableSpec:
     key: tuple[str, ...]
     count_columns: tuple[str, ...] = ("value",)
     legal_basis: tuple[str, ...] = (CT_11_25_B4, MO_182_815)
+    by: tuple[str, ...] = ()
+    distinct: bool = False
+    universe: str | None = None
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        """The dimensions with a total level: the key without fiscal_year and ``by``."""
+        return tuple(c for c in self.key if c != "fiscal_year" and c not in self.by)
+
+    @property
+    def universe_name(self) -> str:
+        return self.universe or self.name
 
     @property
     def column_names(self) -> list[str]:
@@ -69,6 +95,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "material_type:string", "audience:string", "measure:string",
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code", "material_type", "audience", "measure"),
+            by=("measure",),
         ),
         TableSpec(
             name="pub_active_borrowers__branch_month",
@@ -77,6 +104,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code"),
+            distinct=True,
         ),
         TableSpec(
             name="pub_registered_users__branch_age_category",
@@ -99,6 +127,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code"),
+            universe="wifi_sessions",
         ),
         TableSpec(
             name="pub_wifi_sessions__branch_weekday_hour",
@@ -107,6 +136,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "branch_code:string", "weekday:string",
                           "hour:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "branch_code", "weekday", "hour"),
+            universe="wifi_sessions",
         ),
         TableSpec(
             name="pub_wifi_session_duration__branch_month",
@@ -115,6 +145,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
                           "duration_band:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code", "duration_band"),
+            universe="wifi_sessions",
         ),
         TableSpec(
             name="pub_wifi_data_volume__branch_month",
@@ -123,6 +154,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
                           "volume_band:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code", "volume_band"),
+            universe="wifi_sessions",
         ),
         TableSpec(
             name="pub_wifi_devices__branch_day",
@@ -131,6 +163,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "day:string", "branch_code:string",
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "day", "branch_code"),
+            distinct=True,
         ),
         TableSpec(
             name="pub_eres_use__database_month",
@@ -140,6 +173,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "database:string",
                           "measure:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "database", "measure"),
+            by=("measure",),
         ),
         TableSpec(
             name="pub_eres_spu__database_month",
@@ -157,6 +191,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "database:string",
                           "report:string", "measure:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "database", "report", "measure"),
+            by=("report", "measure"),
         ),
         TableSpec(
             name="pub_ecirc_checkouts__vendor_format_month",

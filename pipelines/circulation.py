@@ -9,7 +9,8 @@ Steps, in order (each named after what it produces):
 5. ``int_tokens``     HMAC of every distinct identifier, once.
 6. ``int_*``          classified, tokenized, generalized events and patrons of the period.
 7. ``pz_*``           the pseudonymized zone, written aside.
-8. ``pub_*``          the published tables, with primary suppression.
+8. ``pub_*``          the published tables' counts, then totals and disclosure control
+                      (pipelines/disclosure.py).
 9. ``checks``         GX suites, pattern scans, exact-match scan. Any failure: nothing published.
 10. ``release``       manifest, steward report, atomic switch.
 """
@@ -29,9 +30,9 @@ from libstats import ingest, keys, validate
 from libstats.config import Config
 from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
-from libstats.schema import PUBLISHED_TABLES, as_published_frame
+from libstats.schema import PUBLISHED_TABLES
 from expectations.suites import data_docs_index
-from pipelines import checks, eresources, outputs, wifi
+from pipelines import checks, disclosure, eresources, outputs, wifi
 from reports import manifest as manifest_mod
 from reports import approval, release, steward
 from transforms import circulation as circ
@@ -211,21 +212,27 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             rows.update(eres_stage.rows)
             pz_tables += eresources.write_pseudonymized(con, pz_stage)
             pub_sql.update(eres_stage.pub_sql)
-        frames = {}
-        for name, sql in pub_sql.items():
-            con.execute(f"CREATE TABLE {name} AS {sql}")
-            frames[name] = as_published_frame(con.execute(f"SELECT * FROM {name}").df(),
-                                              PUBLISHED_TABLES[name])
+        # 8b: totals, primary and complementary suppression, audit
+        _say(progress, "disclosure control (totals, suppression, audit)")
+        raw = {name: con.execute(sql).df() for name, sql in pub_sql.items()}
+        disclosed = disclosure.protect(raw, config, period, pub_root, progress)
+        frames = disclosed.frames
+        for name, frame in frames.items():
+            con.register("_frame", frame)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
+            con.unregister("_frame")
 
         # 9: checks
         _say(progress, "running leak checks")
         release.sweep_stale(review_dir.parent, ".staging-")
         results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage,
                                      progress)
+        results += disclosed.audit.checks()
         failures = [c for c in results if not c.passed]
 
         manifest = manifest_mod.build_manifest(config, period, pkey, loaded, rows, frames, pz_tables,
                                               results)
+        manifest["disclosure"] = disclosed.report
         if coverage:
             manifest["coverage"] = coverage
         if wifi_stage is not None:
@@ -360,20 +367,17 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
     pub_sql = {"pub_circulation__branch_month_material":
                circ.pub_circulation__branch_month_material(
                    "int_circ_events", fiscal_year=fy, start=s, end=e,
-                   material_types=mappings.material_type_names(config),
-                   threshold=config.threshold),
+                   material_types=mappings.material_type_names(config)),
                "pub_active_borrowers__branch_month":
                circ.pub_active_borrowers__branch_month(
-                   "int_circ_events", fiscal_year=fy, start=s, end=e,
-                   threshold=config.threshold)}
+                   "int_circ_events", fiscal_year=fy, start=s, end=e)}
     if patron_sources:
         pub_sql["pub_registered_users__branch_age_category"] = \
             circ.pub_registered_users__branch_age_category(
                 "int_patrons", fiscal_year=fy,
-                age_band_labels=age_band_labels(config.age_bands),
-                threshold=config.threshold)
+                age_band_labels=age_band_labels(config.age_bands))
         pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
-            "int_patrons", fiscal_year=fy, start=s, end=e, threshold=config.threshold)
+            "int_patrons", fiscal_year=fy, start=s, end=e)
     return rows, coverage, pz_tables, pub_sql
 
 def _bytes(size: str) -> int:

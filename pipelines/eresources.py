@@ -68,7 +68,7 @@ def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
           progress=None) -> EresourceStage:
     out = EresourceStage()
     s, end = period.start.isoformat(), period.end.isoformat()
-    fy, t = period.fiscal_year_label, config.threshold
+    fy = period.fiscal_year_label
     es = config.eresources
     names = [d.name for d in es.databases]
     ez = [i for i in loaded if i.resolved.profile.name in EZPROXY_FORMATS]
@@ -79,25 +79,23 @@ def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
         report.update(_ezproxy(con, config, period, pkey, ez, progress))
         if any(i.resolved.profile.name == "ezproxy_log" for i in ez):
             out.pub_sql["pub_eres_use__database_month"] = e.pub_eres_use__database_month(
-                "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names,
-                threshold=t)
+                "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names)
         if any(i.resolved.profile.name == "ezproxy_spu" for i in ez):
             out.pub_sql["pub_eres_spu__database_month"] = e.pub_eres_spu__database_month(
-                "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names,
-                threshold=t)
+                "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names)
     if counter:
         check_overlaps(con, counter)
         mapped = {c: d.name for d in es.databases for c in d.counter_names}
         con.execute("CREATE OR REPLACE TABLE int_counter_metrics AS " + e.int_counter_metrics(
             [(i.name, i.table) for i in counter], mapped))
         out.pub_sql["pub_eres_counter__database_month"] = e.pub_eres_counter__database_month(
-            "int_counter_metrics", fiscal_year=fy, start=s, end=end, threshold=t)
+            "int_counter_metrics", fiscal_year=fy, start=s, end=end)
         report["counter"] = _counter_report(con, config, counter)
     if ecirc:
         report["ecirc"] = _ecirc(con, ecirc, s, end)
         out.pub_sql["pub_ecirc_checkouts__vendor_format_month"] = \
             e.pub_ecirc_checkouts__vendor_format_month("int_ecirc", fiscal_year=fy, start=s,
-                                                       end=end, threshold=t)
+                                                       end=end)
     out.report = report
     for i in loaded:
         out.rows[i.name] = {"read": i.rows, **report.get("sources", {}).get(i.name, {})}

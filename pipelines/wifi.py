@@ -122,21 +122,20 @@ def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
     out.rows = _rows(con, loaded)
     out.coverage = _coverage(con, period)
     fy = period.fiscal_year_label
-    t = config.threshold
     ws = config.wifi
     out.pub_sql = {
         "pub_wifi_sessions__branch_month": w.pub_wifi_sessions__branch_month(
-            "int_wifi_counted", fiscal_year=fy, start=s, end=e, threshold=t),
+            "int_wifi_counted", fiscal_year=fy, start=s, end=e),
         "pub_wifi_sessions__branch_weekday_hour": w.pub_wifi_sessions__branch_weekday_hour(
-            "int_wifi_counted", fiscal_year=fy, threshold=t),
+            "int_wifi_counted", fiscal_year=fy),
         "pub_wifi_session_duration__branch_month": w.pub_wifi_session_duration__branch_month(
-            "int_wifi_counted", fiscal_year=fy, start=s, end=e, threshold=t,
+            "int_wifi_counted", fiscal_year=fy, start=s, end=e,
             bands_minutes=ws.duration_bands_minutes),
         "pub_wifi_data_volume__branch_month": w.pub_wifi_data_volume__branch_month(
-            "int_wifi_counted", fiscal_year=fy, start=s, end=e, threshold=t,
+            "int_wifi_counted", fiscal_year=fy, start=s, end=e,
             bands_mb=ws.volume_bands_mb),
         "pub_wifi_devices__branch_day": w.pub_wifi_devices__branch_day(
-            "int_wifi_counted", fiscal_year=fy, start=s, end=e, threshold=t),
+            "int_wifi_counted", fiscal_year=fy, start=s, end=e),
     }
     for a in out.anomalies:
         if progress:

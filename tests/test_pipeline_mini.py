@@ -16,7 +16,6 @@ from libstats.cli import main
 from reports.release import tree_hash
 from tests.conftest import (BORROWER_HEADER, CONFIG, STAT_HEADER, borrower_rows, csv_text,
                             stat_rows)
-from transforms.circulation import suppress_sql
 
 PUB = "out/published/testville/FY2025"
 PZ = "out/pseudonymized/testville/FY2025"
@@ -187,19 +186,6 @@ def test_property_no_raw_identifier_appears_in_any_output(tmp_path_factory, test
     blob = _all_output_bytes(base / "out")
     for value in (surname, card, local):
         assert value.encode() not in blob
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=50),
-       st.integers(min_value=1, max_value=50))
-def test_property_suppression_never_leaves_a_visible_small_count(counts, threshold):
-    con = duckdb.connect()
-    rows = con.execute(f"SELECT n, {suppress_sql('n', threshold)} FROM unnest(?) AS t(n)",
-                       [counts]).fetchall()
-    for n, value, suppressed in rows:
-        assert not (value is not None and 1 <= value <= threshold)
-        assert suppressed == (1 <= n <= threshold)
-        assert value == (None if suppressed else n)
 
 
 GENERIC = '''

@@ -257,15 +257,9 @@ def int_patrons(stg_patrons: str, int_tokens: str, *, reference_date: str,
     """
 
 
-def suppress_sql(count: str, threshold: int) -> str:
-    """Primary suppression: counts 1..threshold withheld (NULL) and flagged; zeros published."""
-    return (f"CASE WHEN {count} BETWEEN 1 AND {threshold} THEN NULL ELSE {count} END::BIGINT "
-            f"AS value, ({count} BETWEEN 1 AND {threshold}) AS suppressed")
-
-
 def pub_circulation__branch_month_material(
         int_circ_events: str, *, fiscal_year: str, start: str, end: str,
-        material_types: list[str], threshold: int) -> str:
+        material_types: list[str]) -> str:
     """One row per month × branch × material type × audience × measure, the full grid.
 
     Measures: checkouts, renewals, in_library_uses (ILL loans to other libraries excluded;
@@ -290,7 +284,7 @@ def pub_circulation__branch_month_material(
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.branch_code, g.material_type,
-               g.audience, g.measure, {suppress_sql('coalesce(c.n, 0)', threshold)}
+               g.audience, g.measure, coalesce(c.n, 0)::BIGINT AS value
         FROM grid AS g
         LEFT JOIN counts AS c USING (month, branch_code, material_type, audience, event_type)
         ORDER BY g.month, g.branch_code, g.material_type, g.audience, g.measure
@@ -298,13 +292,15 @@ def pub_circulation__branch_month_material(
 
 
 def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str, start: str,
-                                       end: str, threshold: int) -> str:
-    """Distinct patrons (all, opted in or not) with a checkout or renewal, per branch × month."""
+                                       end: str) -> str:
+    """Distinct patrons (all, opted in or not) with a checkout or renewal, per branch × month,
+    with distinct totals: a patron active at two branches counts once in the library's."""
     return f"""
         WITH grid AS (
             SELECT m.month, b.branch_code
-            FROM {months_table(start, end)} AS m
-            CROSS JOIN (SELECT DISTINCT branch_code FROM map_branch) AS b
+            FROM (SELECT month FROM {months_table(start, end)} UNION ALL SELECT 'all') AS m
+            CROSS JOIN (SELECT DISTINCT branch_code FROM map_branch
+                        UNION ALL SELECT 'all') AS b
         ),
         borrowers AS (      -- a plain DISTINCT: unlike count(DISTINCT), it can spill to disk
             SELECT DISTINCT month, branch_code, patron_domain, patron_id
@@ -313,17 +309,26 @@ def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str
         ),
         counts AS (
             SELECT month, branch_code, count(*) AS n FROM borrowers GROUP BY ALL
+            UNION ALL
+            SELECT month, 'all', count(*) FROM (SELECT DISTINCT month, patron_domain, patron_id
+                                                FROM borrowers) GROUP BY ALL
+            UNION ALL
+            SELECT 'all', branch_code, count(*)
+            FROM (SELECT DISTINCT branch_code, patron_domain, patron_id FROM borrowers)
+            GROUP BY ALL
+            UNION ALL
+            SELECT 'all', 'all', count(*) FROM (SELECT DISTINCT patron_domain, patron_id
+                                                FROM borrowers)
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.branch_code,
-               {suppress_sql('coalesce(c.n, 0)', threshold)}
+               coalesce(c.n, 0)::BIGINT AS value
         FROM grid AS g LEFT JOIN counts AS c USING (month, branch_code)
         ORDER BY g.month, g.branch_code
     """
 
 
 def pub_registered_users__branch_age_category(int_patrons: str, *, fiscal_year: str,
-                                              age_band_labels: list[str],
-                                              threshold: int) -> str:
+                                              age_band_labels: list[str]) -> str:
     """Registered users (PLS REGBOR rule) by home branch × age band × patron category."""
     bands = " UNION ALL ".join(f"SELECT {lit(b)} AS age_band" for b in
                                [*age_band_labels, "unknown"])
@@ -342,14 +347,13 @@ def pub_registered_users__branch_age_category(int_patrons: str, *, fiscal_year: 
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, g.branch_code, g.age_band,
-               g.patron_category, {suppress_sql('coalesce(c.n, 0)', threshold)}
+               g.patron_category, coalesce(c.n, 0)::BIGINT AS value
         FROM grid AS g LEFT JOIN counts AS c USING (branch_code, age_band, patron_category)
         ORDER BY g.branch_code, g.age_band, g.patron_category
     """
 
 
-def pub_new_registrations__month(int_patrons: str, *, fiscal_year: str, start: str, end: str,
-                                 threshold: int) -> str:
+def pub_new_registrations__month(int_patrons: str, *, fiscal_year: str, start: str, end: str) -> str:
     """Patrons enrolled in each month of the period (ILL-lending libraries excluded)."""
     return f"""
         WITH counts AS (
@@ -360,7 +364,7 @@ def pub_new_registrations__month(int_patrons: str, *, fiscal_year: str, start: s
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month,
-               {suppress_sql('coalesce(c.n, 0)', threshold)}
+               coalesce(c.n, 0)::BIGINT AS value
         FROM {months_table(start, end)} AS m LEFT JOIN counts AS c USING (month)
         ORDER BY m.month
     """

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transforms.circulation import suppress_sql
 from transforms.pseudonymize import hmac_sql
 from transforms.sqlutil import lit, months_table, q, values_table
 
@@ -242,7 +241,7 @@ def _databases(names: list[str]) -> str:
 
 
 def pub_eres_use__database_month(counted: str, *, fiscal_year: str, start: str, end: str,
-                                 databases: list[str], threshold: int) -> str:
+                                 databases: list[str]) -> str:
     """Sessions, searches and full-content requests by database and month (EZproxy)."""
     measures = values_table([(i, m) for i, m in enumerate(MEASURES_EZPROXY)], ["pos", "measure"])
     return f"""
@@ -252,7 +251,7 @@ def pub_eres_use__database_month(counted: str, *, fiscal_year: str, start: str, 
                    FROM {counted} WHERE kind = 'log' GROUP BY ALL),
              long AS (UNPIVOT c ON sessions, searches, requests INTO NAME measure VALUE n)
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, d.database, ms.measure,
-               {suppress_sql('coalesce(l.n, 0)', threshold)}
+               coalesce(l.n, 0)::BIGINT AS value
         FROM {months_table(start, end)} AS m CROSS JOIN {_databases(databases)} AS d
         CROSS JOIN {measures} AS ms
         LEFT JOIN long AS l ON l.month = m.month AND l.database = d.database
@@ -262,13 +261,13 @@ def pub_eres_use__database_month(counted: str, *, fiscal_year: str, start: str, 
 
 
 def pub_eres_spu__database_month(counted: str, *, fiscal_year: str, start: str, end: str,
-                                 databases: list[str], threshold: int) -> str:
+                                 databases: list[str]) -> str:
     """Starting-point URL hits by database and month (LogSPU)."""
     return f"""
         WITH c AS (SELECT month, database, count(*) AS n FROM {counted}
                    WHERE kind = 'spu' GROUP BY ALL)
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, d.database,
-               {suppress_sql('coalesce(c.n, 0)', threshold)}
+               coalesce(c.n, 0)::BIGINT AS value
         FROM {months_table(start, end)} AS m CROSS JOIN {_databases(databases)} AS d
         LEFT JOIN c ON c.month = m.month AND c.database = d.database
         ORDER BY m.month, d.database
@@ -289,8 +288,7 @@ def int_counter_metrics(raw_tables: list[tuple[str, str]],
     """
 
 
-def pub_eres_counter__database_month(metrics: str, *, fiscal_year: str, start: str, end: str,
-                                     threshold: int) -> str:
+def pub_eres_counter__database_month(metrics: str, *, fiscal_year: str, start: str, end: str) -> str:
     """COUNTER searches, investigations and requests by database, report family and month:
     only the months and measures the reports cover (docs/eresources.md §8)."""
     measure_rows = [(rid, m, COUNTER_METRICS[rid[:2]][m], i)
@@ -312,7 +310,7 @@ def pub_eres_counter__database_month(metrics: str, *, fiscal_year: str, start: s
                       GROUP BY ALL)
         SELECT {lit(fiscal_year)} AS fiscal_year, g.month, g.database,
                g.report_family AS report, g.measure,
-               {suppress_sql('coalesce(s.n, 0)', threshold)}
+               coalesce(s.n, 0)::BIGINT AS value
         FROM grid AS g LEFT JOIN sums AS s USING (database, report_family, month, measure)
         ORDER BY g.month, g.database, g.report_family, g.pos
     """
@@ -335,7 +333,7 @@ def stg_ecirc(table: str, fields: dict[str, str]) -> str:
 
 
 def pub_ecirc_checkouts__vendor_format_month(ecirc: str, *, fiscal_year: str, start: str,
-                                             end: str, threshold: int) -> str:
+                                             end: str) -> str:
     """E-circulation by vendor, format and month (PLS FY2024 EBOOK_CIR, EAUDIO_CIR, ...)."""
     formats = values_table([(i, f) for i, f in enumerate(ECIRC_FORMATS)], ["pos", "format"])
     return f"""
@@ -343,7 +341,7 @@ def pub_ecirc_checkouts__vendor_format_month(ecirc: str, *, fiscal_year: str, st
                    GROUP BY ALL),
              v AS (SELECT DISTINCT vendor FROM {ecirc})
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, v.vendor, f.format,
-               {suppress_sql('coalesce(c.n, 0)', threshold)}
+               coalesce(c.n, 0)::BIGINT AS value
         FROM {months_table(start, end)} AS m CROSS JOIN v CROSS JOIN {formats} AS f
         LEFT JOIN c ON c.month = m.month AND c.vendor = v.vendor AND c.format = f.format
         ORDER BY m.month, v.vendor, f.pos::INTEGER

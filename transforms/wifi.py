@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from libstats.ingest_radius import CTIME, STATUS
-from transforms.circulation import suppress_sql
 from transforms.pseudonymize import hmac_sql
 from transforms.sqlutil import lit, months_table, q
 
@@ -284,22 +283,20 @@ def _counted(counted: str) -> str:
     return f"(SELECT * FROM {counted} WHERE in_period AND excluded IS NULL)"
 
 
-def pub_wifi_sessions__branch_month(counted: str, *, fiscal_year: str, start: str, end: str,
-                                    threshold: int) -> str:
+def pub_wifi_sessions__branch_month(counted: str, *, fiscal_year: str, start: str, end: str) -> str:
     """PLS WIFISESS by branch and month: one per connection, library devices excluded."""
     return f"""
         WITH counts AS (SELECT month, branch_code, count(*) AS n FROM {_counted(counted)}
                         GROUP BY ALL)
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, b.branch_code,
-               {suppress_sql('coalesce(c.n, 0)', threshold)}
+               coalesce(c.n, 0)::BIGINT AS value
         FROM {months_table(start, end)} AS m CROSS JOIN {_branches()} AS b
         LEFT JOIN counts AS c USING (month, branch_code)
         ORDER BY m.month, b.branch_code
     """
 
 
-def pub_wifi_sessions__branch_weekday_hour(counted: str, *, fiscal_year: str,
-                                           threshold: int) -> str:
+def pub_wifi_sessions__branch_weekday_hour(counted: str, *, fiscal_year: str) -> str:
     """Sessions by branch, weekday and hour of start over the period: how busy each branch is."""
     days = " UNION ALL ".join(f"SELECT {i} AS weekday, {lit(n)} AS weekday_name"
                               for i, n in enumerate(WEEKDAYS, start=1))
@@ -308,7 +305,7 @@ def pub_wifi_sessions__branch_weekday_hour(counted: str, *, fiscal_year: str,
                         FROM {_counted(counted)} GROUP BY ALL)
         SELECT {lit(fiscal_year)} AS fiscal_year, b.branch_code, d.weekday_name AS weekday,
                lpad(h.hour::VARCHAR, 2, '0') AS hour,
-               {suppress_sql('coalesce(c.n, 0)', threshold)}
+               coalesce(c.n, 0)::BIGINT AS value
         FROM {_branches()} AS b CROSS JOIN ({days}) AS d
         CROSS JOIN (SELECT range::INTEGER AS hour FROM range(24)) AS h
         LEFT JOIN counts AS c ON c.branch_code = b.branch_code AND c.weekday = d.weekday
@@ -317,7 +314,7 @@ def pub_wifi_sessions__branch_weekday_hour(counted: str, *, fiscal_year: str,
     """
 
 
-def _banded(counted: str, *, fiscal_year: str, start: str, end: str, threshold: int,
+def _banded(counted: str, *, fiscal_year: str, start: str, end: str,
             label: str, expr: str, bounds: tuple[int, ...], unit: str, scale: int) -> str:
     labels = " UNION ALL ".join(f"SELECT {i} AS pos, {lit(b)} AS {label}"
                                 for i, b in enumerate(band_labels(bounds, unit)))
@@ -326,7 +323,7 @@ def _banded(counted: str, *, fiscal_year: str, start: str, end: str, threshold: 
                                AS {label}, count(*) AS n
                         FROM {_counted(counted)} GROUP BY ALL)
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month, b.branch_code, l.{label},
-               {suppress_sql('coalesce(c.n, 0)', threshold)}
+               coalesce(c.n, 0)::BIGINT AS value
         FROM {months_table(start, end)} AS m CROSS JOIN {_branches()} AS b CROSS JOIN ({labels}) AS l
         LEFT JOIN counts AS c USING (month, branch_code, {label})
         ORDER BY m.month, b.branch_code, l.pos
@@ -334,34 +331,46 @@ def _banded(counted: str, *, fiscal_year: str, start: str, end: str, threshold: 
 
 
 def pub_wifi_session_duration__branch_month(counted: str, *, fiscal_year: str, start: str,
-                                            end: str, threshold: int,
+                                            end: str,
                                             bands_minutes: tuple[int, ...]) -> str:
     """Sessions by duration band, branch and month ('unknown': no Stop or end time seen)."""
     return _banded(counted, fiscal_year=fiscal_year, start=start, end=end,
-                   threshold=threshold, label="duration_band", expr="duration_s",
+                   label="duration_band", expr="duration_s",
                    bounds=bands_minutes, unit="min", scale=60)
 
 
 def pub_wifi_data_volume__branch_month(counted: str, *, fiscal_year: str, start: str,
-                                       end: str, threshold: int,
+                                       end: str,
                                        bands_mb: tuple[int, ...]) -> str:
     """Sessions by data volume band (bytes up and down), branch and month."""
     return _banded(counted, fiscal_year=fiscal_year, start=start, end=end,
-                   threshold=threshold, label="volume_band", expr="bytes",
+                   label="volume_band", expr="bytes",
                    bounds=bands_mb, unit="MB", scale=1_000_000)
 
 
-def pub_wifi_devices__branch_day(counted: str, *, fiscal_year: str, start: str, end: str,
-                                 threshold: int) -> str:
-    """Distinct devices (MAC addresses, not people) per branch and day."""
+def pub_wifi_devices__branch_day(counted: str, *, fiscal_year: str, start: str,
+                                 end: str) -> str:
+    """Distinct devices (MAC addresses, not people) per branch and day, with distinct totals
+    (a device seen on two days or at two branches counts once in their total)."""
     return f"""
-        WITH counts AS (SELECT session_date, branch_code, count(DISTINCT device) AS n
-                        FROM {_counted(counted)} GROUP BY ALL)
-        SELECT {lit(fiscal_year)} AS fiscal_year, strftime(d.day, '%Y-%m-%d') AS day,
-               b.branch_code, {suppress_sql('coalesce(c.n, 0)', threshold)}
-        FROM (SELECT range::DATE AS day FROM range(DATE {lit(start)},
-              DATE {lit(end)} + INTERVAL 1 DAY, INTERVAL 1 DAY)) AS d
-        CROSS JOIN {_branches()} AS b
-        LEFT JOIN counts AS c ON c.session_date = d.day AND c.branch_code = b.branch_code
+        WITH seen AS (SELECT DISTINCT strftime(session_date, '%Y-%m-%d') AS day, branch_code,
+                             device FROM {_counted(counted)}),
+             counts AS (
+            SELECT day, branch_code, count(*) AS n FROM seen GROUP BY ALL
+            UNION ALL
+            SELECT day, 'all', count(*) FROM (SELECT DISTINCT day, device FROM seen)
+            GROUP BY ALL
+            UNION ALL
+            SELECT 'all', branch_code, count(*) FROM (SELECT DISTINCT branch_code, device
+                                                      FROM seen) GROUP BY ALL
+            UNION ALL
+            SELECT 'all', 'all', count(*) FROM (SELECT DISTINCT device FROM seen))
+        SELECT {lit(fiscal_year)} AS fiscal_year, d.day, b.branch_code,
+               coalesce(c.n, 0)::BIGINT AS value
+        FROM (SELECT strftime(range::DATE, '%Y-%m-%d') AS day
+              FROM range(DATE {lit(start)}, DATE {lit(end)} + INTERVAL 1 DAY, INTERVAL 1 DAY)
+              UNION ALL SELECT 'all') AS d
+        CROSS JOIN (SELECT branch_code FROM {_branches()} UNION ALL SELECT 'all') AS b
+        LEFT JOIN counts AS c ON c.day = d.day AND c.branch_code = b.branch_code
         ORDER BY d.day, b.branch_code
     """

@@ -1,0 +1,303 @@
+"""The published tables as a system of cells and linear relations, and the attacker's view of it.
+
+Every row of every published table is a *cell*. Rows of linked tables (the same ``universe``)
+with the same coordinates are one cell: the Wi-Fi sessions of branch B in month M appear in the
+sessions table, as the ``duration_band = all`` row of the duration table and as the
+``volume_band = all`` row of the volume table. A total is its parts' sum, or for distinct
+counts (people, devices) at most their sum and at least each part.
+
+:func:`attack` is what anyone holding the release can do: for every withheld cell, the smallest
+and largest value consistent with every published figure and relation (linear programming with
+HiGHS, through scipy). Withheld cells are at least 1, because libstats never withholds a zero;
+an attacker who knows that learns it, so the audit assumes it too. The LP bounds are rounded
+inwards to integers (counts are whole numbers). docs/disclosure.md has the reasoning.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from libstats.schema import TOTAL, TableSpec
+
+
+CAP = 10 ** 12
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``parent`` is the total of ``children`` along one dimension."""
+
+    parent: int
+    children: tuple[int, ...]
+    distinct: bool          # distinct counts: parent <= sum(children), each child <= parent
+
+
+@dataclass
+class TableIndex:
+    """A table's coordinates: ``columns`` (the ``by`` columns, then the dimensions), each row's
+    values of them, the cell at each coordinate, and each dimension's values below the total."""
+
+    columns: tuple
+    coords: list
+    cell_at: dict
+    inner: dict
+
+
+@dataclass
+class CellModel:
+    """Cells (by id), their values where known, and the relations between them.
+
+    Attributes:
+        value: the cell's count, or None when withheld in a release read back from disk.
+        where: (table, row number) of the cell's first row, for messages.
+        level: how many of its dimensions are at the total level (0 = an inner cell).
+        rows: per table, the cell id of each row, in row order.
+        relations: every total relation, deduplicated.
+        tables: per table, its :class:`TableIndex`.
+    """
+
+    value: list = field(default_factory=list)
+    where: list = field(default_factory=list)
+    level: list = field(default_factory=list)
+    rows: dict = field(default_factory=dict)
+    relations: list = field(default_factory=list)
+    ids: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.value)
+
+    def by_cell(self) -> list[list[int]]:
+        """For each cell, the indexes of the relations it takes part in."""
+        out: list[list[int]] = [[] for _ in range(self.size)]
+        for i, r in enumerate(self.relations):
+            out[r.parent].append(i)
+            for c in r.children:
+                out[c].append(i)
+        return out
+
+
+def cell_keys(frame: pd.DataFrame, spec: TableSpec) -> list[tuple]:
+    """The canonical coordinates of each row: universe, the ``by`` values, and the
+    dimensions not at their total level (sorted by name, so linked tables agree)."""
+    dims = sorted(spec.dims)
+    by_vals = frame[list(spec.by)].astype(str).itertuples(index=False, name=None) \
+        if spec.by else [()] * len(frame)
+    dim_vals = frame[dims].astype(str).itertuples(index=False, name=None)
+    uni = spec.universe_name
+    return [(uni, b, tuple((d, v) for d, v in zip(dims, dv) if v != TOTAL))
+            for b, dv in zip(by_vals, dim_vals)]
+
+
+def build_model(frames: dict[str, pd.DataFrame], specs: dict[str, TableSpec]) -> CellModel:
+    """The cells and relations of a release's tables (frames with ``value``, and
+    ``suppressed`` where values are withheld)."""
+    m = CellModel()
+    seen: set[tuple] = set()
+    for name, frame in frames.items():
+        spec = specs[name]
+        keys = cell_keys(frame, spec)
+        values = frame["value"].tolist()
+        hidden = frame["suppressed"].tolist() if "suppressed" in frame else [False] * len(frame)
+        ids = np.empty(len(frame), dtype=np.int64)
+        for i, (key, v, h) in enumerate(zip(keys, values, hidden)):
+            known = None if (h or v is None or v is pd.NA or
+                             (isinstance(v, float) and math.isnan(v))) else int(v)
+            cid = m.ids.get(key)
+            if cid is None:
+                cid = m.ids[key] = m.size
+                m.value.append(known)
+                m.where.append((name, i))
+                m.level.append(len(spec.dims) - len(key[2]))
+            elif m.value[cid] is None:
+                m.value[cid] = known
+            elif known is not None and known != m.value[cid]:
+                raise ValueError(f"linked tables disagree: table '{name}' row {i + 1} and "
+                                 f"table '{m.where[cid][0]}' row {m.where[cid][1] + 1} are "
+                                 f"the same figure with different counts")
+            ids[i] = cid
+        m.rows[name] = ids
+        columns = (*spec.by, *spec.dims)
+        coords = list(frame[list(columns)].astype(str).itertuples(index=False, name=None))
+        inner = {d: list(dict.fromkeys(v for v in frame[d].astype(str) if v != TOTAL))
+                 for d in spec.dims}
+        m.tables[name] = TableIndex(columns, coords, dict(zip(coords, ids.tolist())), inner)
+        _add_relations(m, frame, spec, ids, seen)
+    return m
+
+
+def _add_relations(m: CellModel, frame: pd.DataFrame, spec: TableSpec, ids: np.ndarray,
+                   seen: set) -> None:
+    cols = [*spec.by, *spec.dims]
+    df = frame[cols].astype(str).reset_index(drop=True)
+    df["_cid"] = ids
+    for d in spec.dims:
+        others = [c for c in cols if c != d]
+        is_total = df[d] == TOTAL
+        parents = df[is_total]
+        children = df[~is_total]
+        if parents.empty or children.empty:
+            continue
+        if others:
+            groups = children.groupby(others, sort=False)["_cid"].agg(tuple)
+            pid = parents.set_index(others)["_cid"]
+            joined = pd.concat([pid.rename("p"), groups.rename("c")], axis=1, join="inner")
+            pairs = zip(joined["p"].tolist(), joined["c"].tolist())
+        else:
+            pairs = [(int(parents["_cid"].iloc[0]), tuple(children["_cid"].tolist()))]
+        for p, ch in pairs:
+            key = (int(p), tuple(sorted(int(c) for c in ch)), spec.distinct)
+            if key not in seen:
+                seen.add(key)
+                m.relations.append(Relation(*key))
+
+
+def check_consistent(m: CellModel) -> list[int]:
+    """Relations whose known values do not hold (a libstats bug if any): their indexes."""
+    bad = []
+    for i, r in enumerate(m.relations):
+        vals = [m.value[r.parent], *(m.value[c] for c in r.children)]
+        if any(v is None for v in vals):
+            continue
+        p, ch = vals[0], vals[1:]
+        ok = (max(ch) <= p <= sum(ch)) if r.distinct else p == sum(ch)
+        if not ok:
+            bad.append(i)
+    return bad
+
+
+@dataclass(frozen=True)
+class Range:
+    low: int
+    high: float          # math.inf when nothing bounds the cell from above
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+def _components(cells: list[int], rows: list[list[int]]) -> list[list[int]]:
+    parent = {c: c for c in cells}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for members in rows:
+        first = find(members[0])
+        for other in members[1:]:
+            root = find(other)
+            if root != first:
+                parent[max(root, first)] = min(root, first)
+                first = min(root, first)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for c in cells:
+        groups[find(c)].append(c)
+    return [sorted(g) for _, g in sorted(groups.items())]
+
+
+def attack(m: CellModel, hidden: set[int], *, only: set[int] | None = None,
+           index: list[list[int]] | None = None, interval: int | None = None
+           ) -> dict[int, Range]:
+    """The feasible range of every hidden cell (or of those connected to ``only``), given
+    every other cell's value and every relation.
+
+    ``hidden`` are the cells the attacker does not know; every other cell must have a known
+    value. Each connected group of hidden cells is one LP, solved twice per cell (minimum and
+    maximum) by HiGHS with a warm start.
+
+    With ``interval`` (used while choosing cells, where libstats knows each cell's value v):
+    when the maximum alone is at least v + interval the minimum is not computed, and the range
+    is reported as (v, maximum): wide enough, which is all the caller asks.
+    """
+    index = index if index is not None else m.by_cell()
+    # Each relation becomes rows over the hidden cells: equalities (sums) and
+    # inequalities (distinct counts), with the known cells moved to the right-hand side.
+    eq_rows, ub_rows = [], []           # (hidden cells, coefficients, rhs)
+    for i in sorted({i for c in hidden for i in index[c]}):
+        r = m.relations[i]
+        terms = [(r.parent, 1.0), *((c, -1.0) for c in r.children)]
+        if not r.distinct:
+            eq_rows.append(_row(m, hidden, terms))
+            continue
+        ub_rows.append(_row(m, hidden, terms))                   # parent - sum <= 0
+        for c in r.children:                                      # child - parent <= 0
+            if c in hidden or r.parent in hidden:
+                ub_rows.append(_row(m, hidden, [(c, 1.0), (r.parent, -1.0)]))
+    links = [cells for cells, _, _ in eq_rows + ub_rows if len(cells) > 1]
+    comps = _components(sorted(hidden), links + [[c] for c in hidden])
+    if only is not None:
+        comps = [g for g in comps if only.intersection(g)]
+    which = {c: k for k, g in enumerate(comps) for c in g}
+    rows_by: dict[int, list] = defaultdict(list)
+    for is_eq, rows in ((True, eq_rows), (False, ub_rows)):
+        for cells, coefs, rhs in rows:
+            if cells and cells[0] in which:
+                rows_by[which[cells[0]]].append((cells, coefs, rhs, is_eq))
+    result: dict[int, Range] = {}
+    for k, comp in enumerate(comps):
+        result.update(_solve(m, comp, rows_by[k], interval))
+    return result
+
+
+def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None
+           ) -> dict[int, Range]:
+    import highspy
+
+    n = len(comp)
+    pos = {c: j for j, c in enumerate(comp)}
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    # A finite cap keeps every LP bounded (HiGHS' presolve can call an unbounded LP
+    # infeasible); a cell that reaches it has no upper bound worth the name.
+    h.addVars(n, np.ones(n), np.full(n, float(CAP)))
+    for cells, coefs, rhs, is_eq in rows:
+        h.addRow(rhs if is_eq else -highspy.kHighsInf, rhs, len(cells),
+                 np.array([pos[c] for c in cells], dtype=np.int32),
+                 np.array(coefs, dtype=np.float64))
+    cols = np.arange(n, dtype=np.int32)
+    out: dict[int, Range] = {}
+
+    def extreme(j: int, sign: float) -> float:
+        cost = np.zeros(n)
+        cost[j] = sign
+        h.changeColsCost(n, cols, cost)
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            c = comp[j]
+            raise ValueError("the published figures admit no solution: the release's totals "
+                             f"do not add up (cell at table '{m.where[c][0]}' row "
+                             f"{m.where[c][1] + 1})")
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS could not solve the audit LP ({status})")
+        return sign * h.getInfo().objective_function_value
+
+    for j, c in enumerate(comp):
+        high = math.floor(extreme(j, -1.0) + 1e-6)
+        high = math.inf if high >= CAP else high
+        v = m.value[c]
+        if interval is not None and v is not None and high - v >= interval:
+            out[c] = Range(v, high)
+            continue
+        out[c] = Range(math.ceil(extreme(j, 1.0) - 1e-6), high)
+    return out
+
+
+def _row(m: CellModel, hidden: set[int], terms) -> tuple[list[int], list[float], float]:
+    cells, coefs, rhs = [], [], 0.0
+    for c, a in terms:
+        if c in hidden:
+            cells.append(c)
+            coefs.append(a)
+        else:
+            rhs -= a * m.value[c]
+    return cells, coefs, rhs

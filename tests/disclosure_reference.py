@@ -1,0 +1,94 @@
+"""An independent audit of published tables, for the tests: integer programming over every cell.
+
+Written apart from libstats/tabular.py: every cell of every table is a variable (published ones
+fixed to their value, withheld ones free from 1 up), every total is written out from the table
+rows with pandas, linked tables share variables by their coordinates, and each withheld cell is
+minimised and maximised as an *integer* program (scipy.optimize.milp, HiGHS branch and bound),
+which is at least as tight as the LP bounds libstats uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+BIG = 10 ** 9
+
+
+def _coordinates(row: dict, spec) -> tuple:
+    dims = {d: row[d] for d in spec.dims if row[d] != "all"}
+    return (spec.universe or spec.name, tuple(row[b] for b in spec.by),
+            tuple(sorted(dims.items())))
+
+
+def integer_ranges(frames: dict[str, pd.DataFrame], specs: dict) -> dict[tuple, tuple]:
+    """{(table, row number): (min, max)} of every withheld cell; max is None if unbounded."""
+    var: dict[tuple, int] = {}
+    value: dict[int, int | None] = {}
+    where: dict[int, list] = {}
+    for name, frame in frames.items():
+        for i, row in enumerate(frame.astype(object).to_dict("records")):
+            key = _coordinates({k: str(v) for k, v in row.items()}, specs[name])
+            v = var.setdefault(key, len(var))
+            known = None if row["suppressed"] else int(row["value"])
+            if value.get(v) is None:
+                value[v] = known
+            where.setdefault(v, []).append((name, i))
+    eq, ub = [], []          # lists of {var: coef}
+    for name, frame in frames.items():
+        spec = specs[name]
+        rows = frame.astype(str).to_dict("records")
+        for d in spec.dims:
+            groups: dict[tuple, dict] = {}
+            for row in rows:
+                rest = tuple(row[c] for c in (*spec.by, *spec.dims) if c != d)
+                g = groups.setdefault(rest, {"total": None, "parts": []})
+                v = var[_coordinates(row, spec)]
+                if row[d] == "all":
+                    g["total"] = v
+                else:
+                    g["parts"].append(v)
+            for g in groups.values():
+                if g["total"] is None or not g["parts"]:
+                    continue
+                if spec.distinct:
+                    ub.append({g["total"]: 1, **{p: -1 for p in g["parts"]}})
+                    ub += [{p: 1, g["total"]: -1} for p in g["parts"]]
+                else:
+                    row = {p: -1 for p in g["parts"]}
+                    row[g["total"]] = row.get(g["total"], 0) + 1
+                    eq.append(row)
+    n = len(var)
+    lower = np.array([value[v] if value[v] is not None else 1 for v in range(n)], float)
+    upper = np.array([value[v] if value[v] is not None else BIG for v in range(n)], float)
+    constraints = []
+    for rows, lo in ((eq, 0.0), (ub, -np.inf)):
+        if rows:
+            a = lil_matrix((len(rows), n))
+            for k, row in enumerate(rows):
+                for v, c in row.items():
+                    a[k, v] = c
+            constraints.append(LinearConstraint(a.tocsr(), lo, 0.0))
+    out = {}
+    for v in range(n):
+        if value[v] is not None:
+            continue
+        ends = []
+        for sign in (1, -1):
+            c = np.zeros(n)
+            c[v] = sign
+            res = milp(c, constraints=constraints, integrality=np.ones(n),
+                       bounds=Bounds(lower, upper))
+            assert res.status == 0, res.message
+            ends.append(round(sign * res.fun))
+        hi = None if ends[1] >= BIG else ends[1]
+        for w in where[v]:
+            out[w] = (ends[0], hi)
+    return out
+
+
+def narrowest(ranges: dict) -> float:
+    return min(((hi if hi is not None else np.inf) - lo for lo, hi in ranges.values()),
+               default=np.inf)

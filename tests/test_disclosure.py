@@ -1,0 +1,222 @@
+"""Complementary suppression and its audit (docs/disclosure.md), on hand-made tables with the
+failure cases other tools are known for, and on random tables (hypothesis); every result is
+re-audited by the independent integer-programming audit of tests/disclosure_reference.py."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from expectations.audit import audit_published
+from libstats.schema import PUBLISHED_TABLES, TableSpec, _cols
+from libstats.tabular import attack, build_model, check_consistent
+from tests.disclosure_reference import integer_ranges, narrowest
+from transforms import suppression
+
+GRID = TableSpec(name="t_grid", grain="test", key=("fiscal_year", "row", "col"),
+                 columns=_cols("fiscal_year:string", "row:string", "col:string", "value:int",
+                               "suppressed:bool"))
+
+
+def grid(values: dict[tuple[str, str], int], spec: TableSpec = GRID) -> pd.DataFrame:
+    df = pd.DataFrame([("FY2025", r, c, v) for (r, c), v in values.items()],
+                      columns=["fiscal_year", "row", "col", "value"])
+    return suppression.add_totals(df, spec)
+
+
+def run(frames: dict, specs: dict, threshold=10, interval=10, **kw):
+    m = build_model(frames, specs)
+    assert check_consistent(m) == []
+    p = suppression.protect(m, threshold=threshold, interval=interval, **kw)
+    out = suppression.apply(frames, m, p.withheld)
+    return m, p, out
+
+
+def reaudit(out: dict, specs: dict, interval: int) -> dict:
+    """The independent integer audit: every withheld cell at least ``interval`` wide."""
+    ranges = integer_ranges(out, specs)
+    assert narrowest(ranges) >= interval, ranges
+    return ranges
+
+
+def visible(out: pd.DataFrame, **where):
+    sel = out
+    for k, v in where.items():
+        sel = sel[sel[k] == v]
+    assert len(sel) == 1
+    return None if sel.iloc[0]["suppressed"] else int(sel.iloc[0]["value"])
+
+
+ROW_OF_SINGLETONS = {("r1", "a"): 1, ("r1", "b"): 1, ("r1", "c"): 1, ("r1", "d"): 50,
+                     ("r1", "e"): 60,
+                     ("r2", "a"): 20, ("r2", "b"): 30, ("r2", "c"): 25, ("r2", "d"): 40,
+                     ("r2", "e"): 33,
+                     ("r3", "a"): 22, ("r3", "b"): 31, ("r3", "c"): 27, ("r3", "d"): 0,
+                     ("r3", "e"): 35}
+
+
+def test_totals_are_sums_in_key_order():
+    df = grid({("r1", "a"): 1, ("r1", "b"): 2, ("r2", "a"): 3, ("r2", "b"): 4})
+    assert df[["row", "col", "value"]].values.tolist() == [
+        ["r1", "a", 1], ["r1", "b", 2], ["r1", "all", 3],
+        ["r2", "a", 3], ["r2", "b", 4], ["r2", "all", 7],
+        ["all", "a", 4], ["all", "b", 6], ["all", "all", 10]]
+
+
+def test_three_singletons_in_one_row_are_not_protected_by_each_other():
+    """sdcTools/UserSupport#135: withheld cells of 1 in one row with the row total published
+    pin each other down (each is at least 1 and they sum to 3)."""
+    frames = {"t_grid": grid(ROW_OF_SINGLETONS)}
+    specs = {"t_grid": GRID}
+    m = build_model(frames, specs)
+    singles = {m.rows["t_grid"][i] for i in range(3)}
+    naive = attack(m, singles)
+    assert {(r.low, r.high) for r in naive.values()} == {(1, 1)}
+    _, p, out = run(frames, specs)
+    assert p.unsafe == {} and len(p.primary) == 3 and p.secondary
+    assert all(visible(out["t_grid"], row="r1", col=c) is None for c in "abc")
+    ranges = reaudit(out, specs, 10)
+    assert len(ranges) == len(p.withheld)
+
+
+def test_zeros_are_never_complements_and_ones_are_protected():
+    """sdcTools/UserSupport#194: a zero withheld beside a one lets the attacker pin both
+    (x + 0 = 1). libstats never withholds a zero, so the audit may assume withheld >= 1."""
+    values = {("r1", "a"): 1, ("r1", "b"): 0, ("r1", "c"): 0, ("r1", "d"): 30,
+              ("r2", "a"): 14, ("r2", "b"): 0, ("r2", "c"): 12, ("r2", "d"): 40,
+              ("r3", "a"): 0, ("r3", "b"): 0, ("r3", "c"): 0, ("r3", "d"): 0}
+    frames = {"t_grid": grid(values)}
+    m, p, out = run(frames, {"t_grid": GRID})
+    assert all(m.value[c] > 0 for c in p.withheld)
+    assert (out["t_grid"]["value"] == 0).sum() == (frames["t_grid"]["value"] == 0).sum()
+    reaudit(out, {"t_grid": GRID}, 10)
+
+
+def test_a_total_that_is_itself_small_is_withheld_and_protected():
+    values = {("r1", "a"): 2, ("r1", "b"): 3, ("r2", "a"): 40, ("r2", "b"): 50,
+              ("r3", "a"): 45, ("r3", "b"): 35}
+    frames = {"t_grid": grid(values)}
+    _, p, out = run(frames, {"t_grid": GRID})
+    assert visible(out["t_grid"], row="r1", col="all") is None       # 5
+    assert p.unsafe == {}
+    reaudit(out, {"t_grid": GRID}, 10)
+
+
+SESSIONS = PUBLISHED_TABLES["pub_wifi_sessions__branch_month"]
+DURATION = PUBLISHED_TABLES["pub_wifi_session_duration__branch_month"]
+
+
+def _wifi(counts: dict[tuple[str, str, str], int]):
+    dur = pd.DataFrame([("FY2025", m, b, band, n) for (m, b, band), n in counts.items()],
+                       columns=["fiscal_year", "month", "branch_code", "duration_band", "value"])
+    ses = dur.groupby(["fiscal_year", "month", "branch_code"], sort=False)["value"].sum()
+    ses = ses.reset_index()
+    return ({SESSIONS.name: suppression.add_totals(ses, SESSIONS),
+             DURATION.name: suppression.add_totals(dur, DURATION)},
+            {SESSIONS.name: SESSIONS, DURATION.name: DURATION})
+
+
+WIFI = {("2024-07", "MAIN", "short"): 40, ("2024-07", "MAIN", "long"): 3,
+        ("2024-07", "WEST", "short"): 25, ("2024-07", "WEST", "long"): 30,
+        ("2024-08", "MAIN", "short"): 50, ("2024-08", "MAIN", "long"): 45,
+        ("2024-08", "WEST", "short"): 5, ("2024-08", "WEST", "long"): 2}
+
+
+def test_linked_tables_are_one_system():
+    """sdcTools/UserSupport#133, #136: a cell withheld in one table but published in a linked
+    one. The sessions table and the duration table's band totals are the same figures."""
+    frames, specs = _wifi(WIFI)
+    m, p, out = run(frames, specs)
+    # The August WEST sessions (7) are withheld in both tables, being one cell.
+    assert visible(out[SESSIONS.name], month="2024-08", branch_code="WEST") is None
+    assert visible(out[DURATION.name], month="2024-08", branch_code="WEST",
+                   duration_band="all") is None
+    for name, frame in out.items():
+        for i, cid in enumerate(m.rows[name]):
+            assert frame["suppressed"].iloc[i] == (int(cid) in p.withheld)
+    reaudit(out, specs, 10)
+    assert audit_published(out, 10).unsafe == {SESSIONS.name: 0, DURATION.name: 0}
+
+
+def test_audit_catches_a_cell_published_in_a_linked_table():
+    frames, specs = _wifi(WIFI)
+    _, _, out = run(frames, specs)
+    leaky = {k: v.copy() for k, v in out.items()}
+    ses = leaky[SESSIONS.name]
+    at = (ses["month"] == "2024-08") & (ses["branch_code"] == "WEST")
+    ses.loc[at, "value"], ses.loc[at, "suppressed"] = 7, False
+    dur = leaky[DURATION.name]
+    at = ((dur["month"] == "2024-08") & (dur["branch_code"] == "WEST")
+          & (dur["duration_band"] == "all"))
+    dur.loc[at, "value"], dur.loc[at, "suppressed"] = 7, False
+    audit = audit_published(leaky, 10)
+    assert audit.unsafe[DURATION.name] > 0
+    assert all("7" not in c.describe() for c in audit.checks())
+
+
+DEVICES = PUBLISHED_TABLES["pub_wifi_devices__branch_day"]
+
+
+def test_distinct_totals_bound_but_do_not_add_up():
+    """Distinct counts: the library's devices on a day are at most the branches' sum, so a
+    withheld branch is only bounded, and libstats does not over-protect it."""
+    rows = [("FY2025", "2024-07-01", "MAIN", 40), ("FY2025", "2024-07-01", "WEST", 4),
+            ("FY2025", "2024-07-01", "all", 42),
+            ("FY2025", "all", "MAIN", 40), ("FY2025", "all", "WEST", 4),
+            ("FY2025", "all", "all", 42)]
+    frame = pd.DataFrame(rows, columns=["fiscal_year", "day", "branch_code", "value"])
+    frames, specs = {DEVICES.name: frame}, {DEVICES.name: DEVICES}
+    m, p, out = run(frames, specs)
+    assert p.unsafe == {}
+    ranges = reaudit(out, specs, 10)
+    # WEST (4) lies between 42 - 40 = 2 and 42: as wide as the data allows.
+    assert ranges[(DEVICES.name, 1)] == (2, 42) and not p.secondary
+
+
+def test_known_figures_of_an_earlier_release_cannot_protect():
+    frames = {"t_grid": grid(ROW_OF_SINGLETONS)}
+    m = build_model(frames, {"t_grid": GRID})
+    first = suppression.protect(m, threshold=10, interval=10)
+    # Every complement chosen the first time was published by an earlier release:
+    again = suppression.protect(m, threshold=10, interval=10, known=set(first.secondary))
+    assert not (again.secondary & first.secondary)
+    assert again.unsafe == {}
+
+
+def test_sticky_cells_stay_withheld_and_the_result_is_a_fixed_point():
+    frames = {"t_grid": grid(ROW_OF_SINGLETONS)}
+    m = build_model(frames, {"t_grid": GRID})
+    first = suppression.protect(m, threshold=10, interval=10)
+    again = suppression.protect(m, threshold=10, interval=10, sticky=first.withheld)
+    assert again.withheld == first.withheld
+    extra = max(set(range(m.size)) - first.withheld, key=lambda c: m.value[c])
+    grown = suppression.protect(m, threshold=10, interval=10, sticky=first.withheld | {extra})
+    assert first.withheld | {extra} <= grown.withheld and grown.unsafe == {}
+
+
+@pytest.mark.parametrize("interval", [1, 10, 25])
+def test_the_interval_is_what_the_audit_enforces(interval):
+    frames = {"t_grid": grid(ROW_OF_SINGLETONS)}
+    _, p, out = run(frames, {"t_grid": GRID}, interval=interval)
+    assert p.unsafe == {}
+    reaudit(out, {"t_grid": GRID}, interval)
+
+
+counts = st.integers(min_value=0, max_value=60).map(lambda n: n if n % 3 else n // 6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(2, 5), st.data())
+def test_property_any_table_is_protected(rows, cols, data):
+    """Any two-way table: nothing from 1 to the threshold is visible, zeros are, and the
+    independent integer audit finds no withheld cell narrower than the interval."""
+    values = {(f"r{i}", f"c{j}"): data.draw(counts) for i in range(rows) for j in range(cols)}
+    frames = {"t_grid": grid(values)}
+    m, p, out = run(frames, {"t_grid": GRID}, threshold=5, interval=5)
+    assert p.unsafe == {}
+    shown = out["t_grid"][~out["t_grid"]["suppressed"]]["value"]
+    assert not shown.between(1, 5).any()
+    assert (shown == 0).sum() == (frames["t_grid"]["value"] == 0).sum()
+    reaudit(out, {"t_grid": GRID}, 5)
