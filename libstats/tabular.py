@@ -25,7 +25,12 @@ import pandas as pd
 from libstats.schema import TOTAL, TableSpec
 
 
-CAP = 10 ** 12
+def _cap(m: "CellModel") -> int:
+    """An upper bound no withheld cell can reach unless nothing bounds it: four times every
+    known count together (small enough to keep HiGHS' numerics sound)."""
+    if m._cap is None:
+        m._cap = max(10 ** 6, 4 * sum(v for v in m.value if v))
+    return m._cap
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class CellModel:
     relations: list = field(default_factory=list)
     ids: dict = field(default_factory=dict)
     tables: dict = field(default_factory=dict)
+    _cap: int | None = None
 
     @property
     def size(self) -> int:
@@ -176,6 +182,9 @@ def check_consistent(m: CellModel) -> list[int]:
 class Range:
     low: int
     high: float          # math.inf when nothing bounds the cell from above
+    # While choosing cells: the relations that bind the cell's range (non-zero duals of its
+    # LPs), where withholding one more cell would widen it.
+    binding: tuple = field(default=(), compare=False)
 
     @property
     def width(self) -> float:
@@ -205,8 +214,8 @@ def _components(cells: list[int], rows: list[list[int]]) -> list[list[int]]:
 
 
 def attack(m: CellModel, hidden: set[int], *, only: set[int] | None = None,
-           index: list[list[int]] | None = None, interval: int | None = None
-           ) -> dict[int, Range]:
+           index: list[list[int]] | None = None, interval: int | None = None,
+           cache: dict | None = None) -> dict[int, Range]:
     """The feasible range of every hidden cell (or of those connected to ``only``), given
     every other cell's value and every relation.
 
@@ -217,39 +226,52 @@ def attack(m: CellModel, hidden: set[int], *, only: set[int] | None = None,
     With ``interval`` (used while choosing cells, where libstats knows each cell's value v):
     when the maximum alone is at least v + interval the minimum is not computed, and the range
     is reported as (v, maximum): wide enough, which is all the caller asks.
+
+    ``only``: solve just for these cells (in their connected groups). ``cache``: results of
+    earlier calls by connected group, reused while a group is unchanged.
     """
     index = index if index is not None else m.by_cell()
     # Each relation becomes rows over the hidden cells: equalities (sums) and
     # inequalities (distinct counts), with the known cells moved to the right-hand side.
-    eq_rows, ub_rows = [], []           # (hidden cells, coefficients, rhs)
+    eq_rows, ub_rows = [], []           # (hidden cells, coefficients, rhs, relation)
     for i in sorted({i for c in hidden for i in index[c]}):
         r = m.relations[i]
         terms = [(r.parent, 1.0), *((c, -1.0) for c in r.children)]
         if not r.distinct:
-            eq_rows.append(_row(m, hidden, terms))
+            eq_rows.append((*_row(m, hidden, terms), i))
             continue
-        ub_rows.append(_row(m, hidden, terms))                   # parent - sum <= 0
+        ub_rows.append((*_row(m, hidden, terms), i))             # parent - sum <= 0
         for c in r.children:                                      # child - parent <= 0
             if c in hidden or r.parent in hidden:
-                ub_rows.append(_row(m, hidden, [(c, 1.0), (r.parent, -1.0)]))
-    links = [cells for cells, _, _ in eq_rows + ub_rows if len(cells) > 1]
+                ub_rows.append((*_row(m, hidden, [(c, 1.0), (r.parent, -1.0)]), i))
+    links = [row[0] for row in eq_rows + ub_rows if len(row[0]) > 1]
     comps = _components(sorted(hidden), links + [[c] for c in hidden])
     if only is not None:
         comps = [g for g in comps if only.intersection(g)]
+    if cache is not None and only is None:
+        done = [g for g in comps if tuple(g) in cache]
+        comps = [g for g in comps if tuple(g) not in cache]
     which = {c: k for k, g in enumerate(comps) for c in g}
     rows_by: dict[int, list] = defaultdict(list)
     for is_eq, rows in ((True, eq_rows), (False, ub_rows)):
-        for cells, coefs, rhs in rows:
+        for cells, coefs, rhs, rel in rows:
             if cells and cells[0] in which:
-                rows_by[which[cells[0]]].append((cells, coefs, rhs, is_eq))
+                rows_by[which[cells[0]]].append((cells, coefs, rhs, is_eq, rel))
     result: dict[int, Range] = {}
     for k, comp in enumerate(comps):
-        result.update(_solve(m, comp, rows_by[k], interval))
+        part = _solve(m, comp, rows_by[k], interval,
+                      None if only is None else only.intersection(comp))
+        result.update(part)
+        if cache is not None and only is None:
+            cache[tuple(comp)] = part
+    if cache is not None and only is None:
+        for g in done:
+            result.update(cache[tuple(g)])
     return result
 
 
-def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None
-           ) -> dict[int, Range]:
+def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
+           targets: set[int] | None = None) -> dict[int, Range]:
     import highspy
 
     n = len(comp)
@@ -258,8 +280,9 @@ def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None
     h.setOptionValue("output_flag", False)
     # A finite cap keeps every LP bounded (HiGHS' presolve can call an unbounded LP
     # infeasible); a cell that reaches it has no upper bound worth the name.
-    h.addVars(n, np.ones(n), np.full(n, float(CAP)))
-    for cells, coefs, rhs, is_eq in rows:
+    cap = _cap(m)
+    h.addVars(n, np.ones(n), np.full(n, float(cap)))
+    for cells, coefs, rhs, is_eq, _ in rows:
         h.addRow(rhs if is_eq else -highspy.kHighsInf, rhs, len(cells),
                  np.array([pos[c] for c in cells], dtype=np.int32),
                  np.array(coefs, dtype=np.float64))
@@ -281,14 +304,24 @@ def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None
             raise RuntimeError(f"HiGHS could not solve the audit LP ({status})")
         return sign * h.getInfo().objective_function_value
 
+    def binding() -> set[int]:
+        duals = h.getSolution().row_dual
+        return {rows[k][4] for k, d in enumerate(duals) if abs(d) > 1e-9}
+
     for j, c in enumerate(comp):
+        if targets is not None and c not in targets:
+            continue
         high = math.floor(extreme(j, -1.0) + 1e-6)
-        high = math.inf if high >= CAP else high
+        high = math.inf if high >= cap else high
         v = m.value[c]
         if interval is not None and v is not None and high - v >= interval:
             out[c] = Range(v, high)
             continue
-        out[c] = Range(math.ceil(extreme(j, 1.0) - 1e-6), high)
+        tight = binding() if interval is not None else set()
+        low = math.ceil(extreme(j, 1.0) - 1e-6)
+        if interval is not None and high - low < interval:
+            tight |= binding()
+        out[c] = Range(low, high, tuple(sorted(tight)))
     return out
 
 

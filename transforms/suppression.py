@@ -5,8 +5,9 @@
 2. :func:`protect` withholds every count from 1 to the threshold (primary suppression), then
    further cells until no withheld cell can be narrowed, from everything the release and the
    earlier releases of the fiscal year publish, to a range smaller than the protection interval
-   (complementary suppression, checked by the attacker's LP of :mod:`libstats.tabular`), then
-   gives back every complementary cell that is not needed.
+   (complementary suppression: a cheap pass over the totals first, then cells chosen from the
+   relations that bind the attacker's LP of :mod:`libstats.tabular`, until the LP finds every
+   withheld cell wide enough).
 3. :func:`apply` writes the decision into the frames: ``value`` empty and ``suppressed`` true.
 
 The tables are small (thousands of cells, whatever the size of the exports), so this is pandas
@@ -16,7 +17,6 @@ and Python over cells, not SQL over events.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -105,90 +105,66 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     p.primary = {c for c, v in enumerate(m.value) if v is not None and 1 <= v <= threshold}
     p.sticky = {c for c in (sticky or set()) if m.value[c] and c not in p.primary}
     withheld = p.primary | p.sticky
-
-    def audit(cells: set, only: set | None = None) -> dict[int, Range]:
-        return attack(m, cells - known, only=only, index=index, interval=interval)
-
+    cache: dict = {}            # attacker LPs of connected groups a round did not change
+    withheld = _close_locally(m, index, withheld, known, interval)
     rounds = 0
     while True:
-        ranges = audit(withheld)
+        ranges = attack(m, withheld - known, index=index, interval=interval, cache=cache)
         unsafe = {c: r for c, r in ranges.items() if not safe(r, interval)}
         if not unsafe:
             break
-        rounds += 1
-        added = set()
+        added: set = set()
         for c in sorted(unsafe):
-            cube = _hypercube(m, c, withheld | added, known, interval)
-            if cube:
-                added |= cube
-                continue
             pick = _complement(m, index, c, withheld | added, known, ranges, interval)
             if pick is not None:
                 added.add(pick)
         if not added:
-            break
+            break                   # nothing left to withhold: the audit will fail the run
         withheld |= added
+        rounds += 1
         if progress:
             progress(f"  complementary suppression: round {rounds}, "
                      f"{len(withheld - p.primary - p.sticky)} cell(s) so far")
     p.secondary = withheld - p.primary - p.sticky
-    if not unsafe:
-        # Give back every complementary cell the others make unnecessary: totals first, then
-        # the largest counts.
-        for c in sorted(p.secondary, key=lambda c: (-m.level[c], -m.value[c], c)):
-            trial = withheld - {c}
-            if all(safe(r, interval) for r in audit(trial, only={c} | _neighbours(
-                    m, index, c)).values()):
-                withheld = trial
-        p.secondary = withheld - p.primary - p.sticky
-        ranges = audit(withheld)
-        unsafe = {c: r for c, r in ranges.items() if not safe(r, interval)}
     p.ranges, p.unsafe = ranges, unsafe
     return p
 
 
-def _hypercube(m: CellModel, cell: int, withheld: set, known: set, interval: int) -> set:
-    """The cheapest hypercube around ``cell`` in its table (the hypercube method of Repsilber,
-    as in tau-Argus and sdcTable): for every dimension where the cell is not a total, one other
-    value; the 2^k corners withheld together let every corner move by the same amount with
-    alternating signs, every total unchanged. Corners must be non-zero and unpublished before.
-    Cost: the counts newly withheld. Returns the corners to add (empty if no cube fits)."""
-    name, row = m.where[cell]
-    t = m.tables[name]
-    coord = t.coords[row]
-    varying = [i for i, c in enumerate(t.columns)
-               if c in t.inner and coord[i] != TOTAL]
-    if not varying:
-        return set()
-    alternatives = [[v for v in t.inner[t.columns[i]] if v != coord[i]] for i in varying]
-    if not all(alternatives):
-        return set()
-    masks = [(mask, bin(mask).count("1") % 2) for mask in range(1, 1 << len(varying))]
-    best = None
-    for combo in itertools.product(*alternatives):
-        cost, corners = 0, []
-        room = [m.value[cell] - 1, math.inf]      # how far + corners can fall, - corners fall
-        for mask, odd in masks:
-            c = list(coord)
-            for bit, i in enumerate(varying):
-                if mask >> bit & 1:
-                    c[i] = combo[bit]
-            cid = t.cell_at.get(tuple(c))
-            v = None if cid is None else m.value[cid]
-            if not v or cid in known:
-                break
-            room[odd] = min(room[odd], v - 1)
-            if cid not in withheld:
-                cost += v
-                corners.append(cid)
-            if best is not None and not best[0][0] and cost >= best[0][1]:
-                break                       # dearer than a cube already good enough
-        else:
-            width = room[0] + room[1]
-            key = (width < interval, cost if width >= interval else -width)
-            if best is None or key < best[0]:
-                best = (key, corners)
-    return set(best[1]) if best else set()
+def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int) -> set:
+    """Cheap first pass, without LPs: while some total relation holds a withheld cell whose
+    fellow withheld cells leave it less room than the interval (a lone withheld cell in a
+    line is recovered by subtraction), withhold one more cell of that relation."""
+    withheld = set(withheld)
+    todo = sorted({i for c in withheld for i in index[c]})
+    while todo:
+        nxt: set[int] = set()
+        for i in todo:
+            r = m.relations[i]
+            if r.distinct:
+                continue
+            members = (r.parent, *r.children)
+            hidden = [c for c in members if c in withheld and c not in known]
+            if not hidden:
+                continue
+            slack = sum(m.value[c] - 1 for c in hidden)
+            if len(hidden) > 1 and min(slack - (m.value[c] - 1) for c in hidden) >= interval:
+                continue
+            best = None
+            for c in members:
+                v = m.value[c]
+                if c in withheld or c in known or not v:
+                    continue
+                open_ = sum(1 for j in index[c] if j != i and
+                            _hidden_in(m.relations[j], withheld) == 0)
+                key = (open_, m.level[c], (0, v) if v > interval else (1, -v), c)
+                if best is None or key < best[0]:
+                    best = (key, c)
+            if best is None:
+                continue
+            withheld.add(best[1])
+            nxt.update(index[best[1]])
+        todo = sorted(nxt)
+    return withheld
 
 
 def _neighbours(m: CellModel, index, c: int) -> set[int]:
@@ -204,14 +180,20 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
                 interval: int) -> int | None:
     """The cell to withhold next for an unsafe ``cell``.
 
-    The relation that binds it most is the one whose other withheld cells leave it the least
-    room (the sum of their counts above 1). From it, the published non-zero cell that costs
+    The relations that bind it are those with a non-zero dual in its LPs; failing that, the
+    one whose other withheld cells leave it the least room (the sum of their counts above 1). From it, the published non-zero cell that costs
     least: inner cells before totals (the whole-library figures are what readers need), then
     the smallest count that gives the room still missing, else the largest. Failing any, a
     relation of a withheld cell next to it."""
     def room(r) -> int:
         return sum(m.value[c] - 1 for c in (r.parent, *r.children)
                    if c != cell and c in withheld and m.value[c] is not None)
+
+    def exposed(c: int, via: int) -> int:
+        """How many of the candidate's other relations would hold it as their only withheld
+        cell: each would need a complement of its own (so reusing a line already withheld
+        elsewhere is cheaper than starting a new one)."""
+        return sum(1 for j in index[c] if j != via and _hidden_in(m.relations[j], withheld) == 0)
 
     def candidates(rel_ids):
         for i in sorted(rel_ids, key=lambda i: (room(m.relations[i]), i)):
@@ -222,14 +204,16 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
                 v = m.value[c]
                 if c in withheld or c in known or not v:
                     continue
-                key = (m.level[c], (0, v) if v - 1 >= need else (1, -v), c)
+                key = (exposed(c, i), m.level[c], (0, v) if v - 1 >= need else (1, -v), c)
                 if best is None or key < best[0]:
                     best = (key, c)
             if best is not None:
                 return best[1]
         return None
 
-    pick = candidates(index[cell])
+    pick = candidates(ranges[cell].binding) if cell in ranges else None
+    if pick is None:
+        pick = candidates(index[cell])
     if pick is None:
         near = {c for c in _neighbours(m, index, cell) if c in withheld}
         pick = candidates({i for c in near for i in index[c]})
@@ -250,7 +234,3 @@ def apply(frames: dict[str, pd.DataFrame], m: CellModel, withheld: set) -> dict:
         f["suppressed"] = hidden
         out[name] = f
     return out
-
-
-def narrowest(ranges: dict[int, Range]) -> float:
-    return min((r.width for r in ranges.values()), default=math.inf)
