@@ -4,7 +4,9 @@ What can be checked without the raw exports: every file against SHA256SUMS (chan
 or added files), identifier patterns in the text of every file, every table's hash against
 the manifest, CSV and
 Parquet holding the same table, the GX suite of each table (schema, types, small cells,
-suppression flags, identifier patterns) and the DuckDB pattern scan. The exact-match scan needs
+suppression flags, identifier patterns), the DuckDB pattern scan, and the disclosure audit
+(no withheld cell can be narrowed below the protection interval from the release's figures;
+the run also counts the earlier releases of the fiscal year). The exact-match scan needs
 the raw identifiers, so it only runs inside ``libstats run``; its recorded result is in the
 manifest.
 """
@@ -121,6 +123,13 @@ def check_release(folder: Path) -> tuple[list[str], int]:
                                       f"SELECT * FROM read_parquet({lit(str(path))})"))
         results += scan_patterns(con, targets)
         con.close()
+        # The disclosure audit needs only what is published: can a withheld cell be narrowed?
+        from expectations.audit import audit_published
+        interval = int(manifest.get("disclosure", {}).get("protection_interval", threshold))
+        try:
+            results += audit_published(frames, interval).checks()
+        except ValueError as exc:
+            failures.append(f"disclosure audit: {exc}")
         total += len(results)
         failures += [r.describe() for r in results if not r.passed]
     return failures, total

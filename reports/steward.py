@@ -50,7 +50,7 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
                      f"<code>{e(data_docs)}</code></a></p>")
 
     parts.append("<h2>Published tables</h2><table>")
-    parts.append(_row(["table", "grain", "rows", "cells withheld (1 to threshold)",
+    parts.append(_row(["table", "grain", "rows", "cells withheld",
                        "legal basis"], "th"))
     for t in manifest.get("tables", []):
         parts.append(_row([f"<code>{e(t['name'])}</code>", e(t["grain"]), e(t["rows"]),
@@ -59,6 +59,7 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     parts.append("</table>")
     sup = manifest.get("suppression", {})
     parts.append(f"<p>Suppression: {e(sup.get('rule', ''))}</p>")
+    parts += _disclosure_section(manifest.get("disclosure"))
 
     parts.append("<h2>Checks</h2><table>")
     parts.append(_row(["zone", "table", "checks", "passed", "failed", "kinds of check"], "th"))
@@ -239,3 +240,36 @@ def write(path: Path, manifest: dict, **kwargs) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(manifest, **kwargs), encoding="utf-8")
     return path
+
+
+def _disclosure_section(d: dict | None) -> list[str]:
+    """Complementary suppression and its audit, per table: counts and ranges, no values."""
+    if not d:
+        return []
+    e = escape
+    out = ["<h2>Disclosure control</h2>",
+           f"<p>Every count from 1 to {e(d['threshold'])} is withheld for its size; further "
+           f"cells are withheld so that no withheld cell can be narrowed, from the totals, the "
+           f"linked tables and the earlier releases of the fiscal year, to a range narrower "
+           f"than {e(d['protection_interval'])} (audited by linear programming, HiGHS). "
+           f"Method: {e(d['method'])}.</p>"]
+    earlier = d.get("earlier_releases") or []
+    out.append("<p>Earlier releases of this fiscal year taken into account: "
+               + (", ".join(f"<code>{e(r['label'])}</code>" for r in earlier) or "none")
+               + (f"; {e(d['revised_figures'])} figure(s) differ from an earlier release "
+                  f"(revised data)" if d.get("revised_figures") else "") + ".</p>")
+    out.append("<table>" + _row(["table", "cells", "withheld for size",
+                                 "withheld to protect them", "withheld as before",
+                                 "narrowest range of a withheld cell", "linked with"], "th"))
+    for name, t in d["tables"].items():
+        rng = "no cell withheld" if t["narrowest_range"] is None and not (
+            t["withheld_for_size"] or t["withheld_for_protection"] or t["withheld_as_before"]
+        ) else ("unbounded" if t["narrowest_range"] is None else e(t["narrowest_range"]))
+        out.append(_row([f"<code>{e(name)}</code>", e(t["cells"]), e(t["withheld_for_size"]),
+                         e(t["withheld_for_protection"]), e(t["withheld_as_before"]),
+                         rng + (f" <span class=fail>({e(t['unsafe'])} too narrow)</span>"
+                                if t["unsafe"] else ""),
+                         ", ".join(f"<code>{e(n)}</code>" for n in t["linked_with"]) or "—"]))
+    out.append("</table>")
+    return out
+
