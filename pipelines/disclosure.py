@@ -108,13 +108,14 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period, pub_ro
     if bad:
         raise RuntimeError(f"libstats bug: {len(bad)} total(s) of the published tables do not "
                            f"add up before suppression")
-    sticky, known_ids, known, revised = set(), set(), {}, 0
+    sticky, again, known_ids, known, revised = set(), set(), set(), {}, 0
     earlier = earlier_releases(pub_root, period)
     for rel in earlier:
+        same = rel.label == period.label
         for name, frame in rel.frames.items():
             if name not in frames:
                 continue
-            rows = _comparable(frame, name, rel.label == period.label)
+            rows = _comparable(frame, name, same)
             if rows is None or rows.empty:
                 continue
             for key, value, hidden in zip(cell_keys(rows, specs[name]), rows["value"],
@@ -123,7 +124,7 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period, pub_ro
                 if cid is None:
                     continue
                 if hidden:
-                    sticky.add(cid)
+                    (again if same else sticky).add(cid)
                 elif int(value) == model.value[cid]:
                     known_ids.add(cid)
                     known[key] = int(value)
@@ -131,7 +132,7 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period, pub_ro
                     revised += 1
     result = suppression.protect(model, threshold=config.threshold,
                                  interval=config.protection_interval, sticky=sticky,
-                                 known=known_ids, progress=progress)
+                                 again=again - sticky, known=known_ids, progress=progress)
     published = {name: as_published_frame(f, specs[name]) for name, f in
                  suppression.apply(frames, model, result.withheld).items()}
     # The audit again, from the published frames alone (and the earlier releases' figures).
@@ -143,8 +144,10 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period, pub_ro
         "method": "primary: counts 1..threshold; complementary: hypercubes, then single "
                   "cells, until the LP audit (scipy HiGHS) passes; then every complementary "
                   "cell not needed is given back",
+        # The release this run replaces is read too, but not listed: a re-run with the same
+        # inputs must give the same bytes.
         "earlier_releases": [{"label": e.label, "manifest_sha256": e.manifest_sha256}
-                             for e in earlier],
+                             for e in earlier if e.label != period.label],
         "revised_figures": revised,
         "tables": {},
     }

@@ -59,7 +59,7 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     parts.append("</table>")
     sup = manifest.get("suppression", {})
     parts.append(f"<p>Suppression: {e(sup.get('rule', ''))}</p>")
-    parts += _disclosure_section(manifest.get("disclosure"))
+    parts += _disclosure_section(manifest.get("disclosure"), e)
 
     parts.append("<h2>Checks</h2><table>")
     parts.append(_row(["zone", "table", "checks", "passed", "failed", "kinds of check"], "th"))
@@ -242,11 +242,10 @@ def write(path: Path, manifest: dict, **kwargs) -> Path:
     return path
 
 
-def _disclosure_section(d: dict | None) -> list[str]:
+def _disclosure_section(d: dict | None, e) -> list[str]:
     """Complementary suppression and its audit, per table: counts and ranges, no values."""
     if not d:
         return []
-    e = escape
     out = ["<h2>Disclosure control</h2>",
            f"<p>Every count from 1 to {e(d['threshold'])} is withheld for its size; further "
            f"cells are withheld so that no withheld cell can be narrowed, from the totals, the "

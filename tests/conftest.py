@@ -128,3 +128,23 @@ def mini_library_files(folder: Path, config_text: str = CONFIG) -> Path:
 def mini_library(tmp_path: Path, test_key) -> Path:
     """A folder with library.toml and raw/ exports; returns the config path."""
     return mini_library_files(tmp_path)
+
+
+def is_total(row: dict) -> bool:
+    """A published row at the total level of some dimension (docs/disclosure.md §1)."""
+    return "all" in row.values()
+
+
+def shown_as(row: dict, n: int, threshold: int) -> str:
+    """How a published cell with true count ``n`` appears: "shown" (its count), "size"
+    (withheld, 1..threshold) or "protection" (withheld to protect another cell). Fails on
+    anything else: a zero withheld, a small count shown, a wrong count."""
+    cell = (row["value"], row["suppressed"])
+    if n == 0:
+        assert cell == ("0", "false"), row
+        return "shown"
+    if n <= threshold:
+        assert cell == ("", "true"), row
+        return "size"
+    assert cell in ((str(n), "false"), ("", "true")), row
+    return "shown" if cell[1] == "false" else "protection"

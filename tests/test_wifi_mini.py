@@ -10,6 +10,7 @@ import datetime as dt
 import gzip
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,7 @@ import pytest
 
 from libstats.cli import main
 from tests import wifi_fixtures as wf
+from tests.conftest import shown_as
 
 
 def run(config: Path, capsys, *extra: str) -> tuple[int, str]:
@@ -66,12 +68,14 @@ def _manifest(config: Path) -> dict:
 def test_wifi_sessions_match_the_hand_count(wifi_published):
     rows = _table(wifi_published, "pub_wifi_sessions__branch_month")
     got = {(r["month"], r["branch_code"]): r for r in rows}
-    for key, n in wf.EXPECTED.items():
-        r = got[key]
-        assert (r["value"], r["suppressed"]) == ((str(n), "false") if n == 0 or n > 10
-                                                 else ("", "true")), key
-    # One row per month and Wi-Fi branch: 12 × 2.
-    assert len(rows) == 24
+    how = Counter(shown_as(got[key], n, 10) for key, n in wf.EXPECTED.items())
+    assert how["size"] == sum(1 for n in wf.EXPECTED.values() if 1 <= n <= 10)
+    counts = _manifest(wifi_published)["disclosure"]["tables"]["pub_wifi_sessions__branch_month"]
+    assert how["protection"] <= counts["withheld_for_protection"]
+    # One row per month and Wi-Fi branch, with totals: 13 × 3.
+    assert len(rows) == 39
+    # WIFISESS of the year (30 sessions: withheld itself to protect the small months here)
+    assert shown_as(got[("all", "all")], sum(wf.EXPECTED.values()), 10) != "size"
 
 
 def test_wifi_tables_agree_with_each_other(wifi_published):
@@ -86,9 +90,20 @@ def test_wifi_tables_agree_with_each_other(wifi_published):
             if r["value"]:
                 assert int(r["value"]) <= total.get((r["month"], r["branch_code"]), 0)
     hours = _table(wifi_published, "pub_wifi_sessions__branch_weekday_hour")
-    assert len(hours) == 2 * 7 * 24
+    assert len(hours) == 3 * 8 * 25
+    # Linked tables: one figure, shown or withheld alike in each.
+    sessions = {(r["month"], r["branch_code"]): (r["value"], r["suppressed"])
+                for r in _table(wifi_published, "pub_wifi_sessions__branch_month")}
+    for name, band in (("pub_wifi_session_duration__branch_month", "duration_band"),
+                       ("pub_wifi_data_volume__branch_month", "volume_band")):
+        for r in _table(wifi_published, name):
+            if r[band] == "all":
+                assert (r["value"], r["suppressed"]) == sessions[(r["month"], r["branch_code"])]
+    by_branch = {r["branch_code"]: (r["value"], r["suppressed"]) for r in hours
+                 if r["weekday"] == "all" and r["hour"] == "all"}
+    assert by_branch == {b: v for (m, b), v in sessions.items() if m == "all"}
     assert {r["weekday"] for r in hours} == {"Monday", "Tuesday", "Wednesday", "Thursday",
-                                             "Friday", "Saturday", "Sunday"}
+                                             "Friday", "Saturday", "Sunday", "all"}
     devices = {(r["day"], r["branch_code"]): r for r in
                _table(wifi_published, "pub_wifi_devices__branch_day")}
     assert devices[("2024-10-10", "MAIN")]["value"] == "12"     # library PCs excluded

@@ -528,11 +528,15 @@ def reference_tables(sessions: list[Session], duration_bands_minutes=(5, 30, 60,
         by_wd_hour[(s.branch, s.local_start.isoweekday(), s.local_start.hour)] += 1
         durations[(s.branch, month, duration_band(s.duration_s, duration_bands_minutes))] += 1
         volumes[(s.branch, month, volume_band(s.bytes, volume_bands_mb))] += 1
-        devices.setdefault((s.branch, day), set()).add(s.device)
+        # Distinct devices per branch and day, with the distinct totals ("all") the
+        # published table carries (kept apart: "devices_by_branch_day" is inner cells only).
+        for key in ((s.branch, day), ("all", day), (s.branch, "all"), ("all", "all")):
+            devices.setdefault(key, set()).add(s.device)
     return {
         "sessions_by_branch_month": dict(by_month),
         "sessions_by_branch_weekday_hour": dict(by_wd_hour),
         "duration_bands": dict(durations),
         "volume_bands": dict(volumes),
-        "devices_by_branch_day": {k: len(v) for k, v in devices.items()},
+        "devices_by_branch_day": {k: len(v) for k, v in devices.items() if "all" not in k},
+        "devices_with_totals": {k: len(v) for k, v in devices.items()},
     }

@@ -92,12 +92,15 @@ def safe(r: Range, interval: int) -> bool:
 
 
 def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None = None,
-            known: set | None = None, progress=None) -> Protection:
+            again: set | None = None, known: set | None = None,
+            progress=None) -> Protection:
     """Choose the cells to withhold.
 
-    ``sticky``: cells an earlier release of the fiscal year withheld (withheld again unless
-    zero). ``known``: cells an earlier release published with the same value (no protection
-    can come from them).
+    ``sticky``: cells an earlier release of the fiscal year (another period) withheld:
+    withheld again unless zero. ``again``: cells the release this run replaces withheld to
+    protect others: withheld again, after the first pass, so that a re-run with the same
+    inputs reaches the same cells (and counts them the same way). ``known``: cells an earlier
+    release published with the same value (no protection can come from them).
     """
     known = known or set()
     index = m.by_cell()
@@ -107,6 +110,7 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     withheld = p.primary | p.sticky
     cache: dict = {}            # attacker LPs of connected groups a round did not change
     withheld = _close_locally(m, index, withheld, known, interval)
+    withheld |= {c for c in (again or set()) if m.value[c]}
     rounds = 0
     while True:
         ranges = attack(m, withheld - known, index=index, interval=interval, cache=cache)

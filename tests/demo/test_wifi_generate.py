@@ -468,7 +468,7 @@ def test_reference_anomalies_on_the_demo(anomalies, sessions):
 def test_reference_tables_are_consistent(sessions):
     t = ref.reference_tables(sessions)
     assert set(t) == {"sessions_by_branch_month", "sessions_by_branch_weekday_hour",
-                      "duration_bands", "volume_bands", "devices_by_branch_day"}
+                      "duration_bands", "volume_bands", "devices_by_branch_day", "devices_with_totals"}
     assert sum(t["sessions_by_branch_month"].values()) == len(sessions)
     assert sum(t["sessions_by_branch_weekday_hour"].values()) == len(sessions)
     assert sum(t["duration_bands"].values()) == len(sessions)
