@@ -220,3 +220,75 @@ def test_property_any_table_is_protected(rows, cols, data):
     assert not shown.between(1, 5).any()
     assert (shown == 0).sum() == (frames["t_grid"]["value"] == 0).sum()
     reaudit(out, {"t_grid": GRID}, 5)
+
+
+# --- in the run: earlier releases, fail closed, libstats check ---------------------------------
+
+def _run(config, period, capsys) -> tuple[int, str]:
+    from libstats.cli import main
+    code = main(["run", str(config), "--period", period, "-q"])
+    cap = capsys.readouterr()
+    return code, cap.out + cap.err
+
+
+def _pub(config, period):
+    import json
+    folder = config.parent / "out" / "published" / "testville" / period
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    frames = {t["name"]: pd.read_parquet(folder / "tables" / f"{t['name']}.parquet")
+              for t in manifest["tables"]}
+    return manifest, frames
+
+
+def test_the_annual_release_keeps_what_a_monthly_release_withheld(mini_library, capsys):
+    """A monthly release, then the annual one: every cell of the month the monthly release
+    withheld stays withheld, and the annual manifest names the monthly release."""
+    assert _run(mini_library, "2024-10", capsys)[0] == 0
+    month_manifest, month = _pub(mini_library, "2024-10")
+    assert _run(mini_library, "FY2025", capsys)[0] == 0
+    year_manifest, year = _pub(mini_library, "FY2025")
+    assert [r["label"] for r in year_manifest["disclosure"]["earlier_releases"]] == ["2024-10"]
+    for name, frame in month.items():
+        spec = PUBLISHED_TABLES[name]
+        if "month" not in spec.dims:
+            continue
+        keys = [*spec.by, *spec.dims]
+        was = frame[(frame["month"] == "2024-10") & frame["suppressed"]][keys]
+        now = year[name].merge(was, on=keys)
+        assert len(now) == len(was) and now["suppressed"].all(), name
+        shown = frame[(frame["month"] == "2024-10") & ~frame["suppressed"]][[*keys, "value"]]
+        again = year[name].merge(shown, on=keys, suffixes=("", "_month"))
+        # a figure both releases show is the same figure
+        same = again[~again["suppressed"]]
+        assert (same["value"] == same["value_month"]).all(), name
+
+
+def test_a_failing_audit_publishes_nothing(mini_library, capsys, monkeypatch):
+    """If the cells chosen did not protect (here: complementary suppression switched off),
+    the audit fails the run, names table and check, and nothing is published."""
+    import transforms.suppression as sup
+    real = sup.protect
+
+    def primary_only(m, **kw):
+        p = real(m, **kw)
+        p.secondary = set()
+        return p
+    monkeypatch.setattr(sup, "protect", primary_only)
+    code, out = _run(mini_library, "FY2025", capsys)
+    assert code == 1
+    assert "complementary_suppression" in out and "pub_circulation__branch_month_material" in out
+    assert not (mini_library.parent / "out" / "published" / "testville" / "FY2025").exists()
+
+
+def test_check_reruns_the_audit_on_a_release_folder(mini_library, capsys):
+    from reports.check import check_release
+    assert _run(mini_library, "FY2025", capsys)[0] == 0
+    folder = mini_library.parent / "out" / "published" / "testville" / "FY2025"
+    failures, _ = check_release(folder)
+    assert failures == []
+    manifest, frames = _pub(mini_library, "FY2025")
+    checks = [c for c in manifest["checks"] if c["check"] == "complementary_suppression"]
+    assert len(checks) == len(frames) and all(c["passed"] for c in checks)
+    name = "pub_circulation__branch_month_material"
+    assert manifest["disclosure"]["tables"][name]["withheld_for_protection"] > 0
+    assert audit_published(frames, manifest["disclosure"]["protection_interval"]).unsafe[name] == 0

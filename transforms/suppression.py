@@ -115,6 +115,13 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     while True:
         ranges = attack(m, withheld - known, index=index, interval=interval, cache=cache)
         unsafe = {c: r for c, r in ranges.items() if not safe(r, interval)}
+        # A cell above the threshold that the published figures already pin down protects
+        # nothing and hides nothing: it is shown (the attacker's LP does not change).
+        pinned = {c for c, r in unsafe.items() if r.width == 0 and m.value[c] > threshold}
+        if pinned:
+            withheld -= pinned
+            ranges = {c: r for c, r in ranges.items() if c not in pinned}
+            unsafe = {c: r for c, r in unsafe.items() if c not in pinned}
         if not unsafe:
             break
         added: set = set()
