@@ -60,8 +60,12 @@ def _pz_use(config: Path, measure: str, month: str, database: str) -> int:
     import duckdb
     files = config.parent / "out" / "pseudonymized" / "testville" / "FY2025" / \
         "eresource_use" / "*" / "*.parquet"
-    return duckdb.execute(f"SELECT sum({measure}) FROM read_parquet('{files}') WHERE month = ? "
-                          f"AND database = ?", [month, database]).fetchone()[0]
+    con = duckdb.connect()      # not the module's default connection, which other tests use
+    try:
+        return con.execute(f"SELECT sum({measure}) FROM read_parquet('{files}') WHERE "
+                           f"month = ? AND database = ?", [month, database]).fetchone()[0]
+    finally:
+        con.close()
 
 
 def _check(config: Path, name: str, rows: list[dict], expected: dict, key) -> None:
