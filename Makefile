@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/libstats demo --out demo-output
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --doctest-modules libstats transforms reports tests
+	$(BIN)/python -m pytest -q -n 2 --doctest-modules libstats transforms reports tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py --rows 10000000
