@@ -17,7 +17,7 @@ import pandas as pd
 
 from libstats.checks import CheckResult
 from libstats.schema import PUBLISHED_TABLES
-from libstats.tabular import Range, attack, build_model, cell_keys
+from libstats.tabular import Range, attack, build_model
 
 CHECK = "complementary_suppression"
 
@@ -65,5 +65,3 @@ def audit_published(frames: dict[str, pd.DataFrame], interval: int, *,
         audit.narrowest[name] = min((r.width for r in mine), default=math.inf)
     return audit
 
-
-__all__ = ["Audit", "audit_published", "cell_keys", "CHECK"]

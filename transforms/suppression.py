@@ -165,9 +165,8 @@ def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int
                 v = m.value[c]
                 if c in withheld or c in known or not v:
                     continue
-                open_ = sum(1 for j in index[c] if j != i and
-                            _hidden_in(m.relations[j], withheld) == 0)
-                key = (open_, m.level[c], (0, v) if v > interval else (1, -v), c)
+                key = (_exposed(m, index, c, i, withheld), m.level[c],
+                       (0, v) if v > interval else (1, -v), c)
                 if best is None or key < best[0]:
                     best = (key, c)
             if best is None:
@@ -191,20 +190,16 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
                 interval: int) -> int | None:
     """The cell to withhold next for an unsafe ``cell``.
 
-    The relations that bind it are those with a non-zero dual in its LPs; failing that, the
-    one whose other withheld cells leave it the least room (the sum of their counts above 1). From it, the published non-zero cell that costs
-    least: inner cells before totals (the whole-library figures are what readers need), then
-    the smallest count that gives the room still missing, else the largest. Failing any, a
-    relation of a withheld cell next to it."""
+    The relations that bind it are those with a non-zero dual in its LPs; failing that, all
+    of its relations, the one whose other withheld cells leave it the least room (the sum of
+    their counts above 1) first. From a relation, the published non-zero cell that costs
+    least: the fewest relations it would be alone in (:func:`_exposed`), then inner cells
+    before totals (the whole-library figures are what readers need), then the smallest count
+    that gives the room still missing, else the largest. Failing any, a relation of a
+    withheld cell next to it."""
     def room(r) -> int:
         return sum(m.value[c] - 1 for c in (r.parent, *r.children)
                    if c != cell and c in withheld and m.value[c] is not None)
-
-    def exposed(c: int, via: int) -> int:
-        """How many of the candidate's other relations would hold it as their only withheld
-        cell: each would need a complement of its own (so reusing a line already withheld
-        elsewhere is cheaper than starting a new one)."""
-        return sum(1 for j in index[c] if j != via and _hidden_in(m.relations[j], withheld) == 0)
 
     def candidates(rel_ids):
         for i in sorted(rel_ids, key=lambda i: (room(m.relations[i]), i)):
@@ -215,7 +210,8 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
                 v = m.value[c]
                 if c in withheld or c in known or not v:
                     continue
-                key = (exposed(c, i), m.level[c], (0, v) if v - 1 >= need else (1, -v), c)
+                key = (_exposed(m, index, c, i, withheld), m.level[c],
+                       (0, v) if v - 1 >= need else (1, -v), c)
                 if best is None or key < best[0]:
                     best = (key, c)
             if best is not None:
@@ -229,6 +225,13 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
         near = {c for c in _neighbours(m, index, cell) if c in withheld}
         pick = candidates({i for c in near for i in index[c]})
     return pick
+
+
+def _exposed(m: CellModel, index, c: int, via: int, withheld: set) -> int:
+    """How many of a candidate's relations other than ``via`` would hold it as their only
+    withheld cell: each would need a complement of its own, so reusing a line already
+    withheld elsewhere is cheaper than starting a new one."""
+    return sum(1 for j in index[c] if j != via and _hidden_in(m.relations[j], withheld) == 0)
 
 
 def _hidden_in(r, withheld: set) -> int:
