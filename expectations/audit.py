@@ -36,7 +36,7 @@ class Audit:
             check=CHECK, zone="published", table=name, column="value",
             passed=self.unsafe[name] == 0, failing_count=self.unsafe[name],
             threshold=f"every withheld cell's feasible range at least {self.interval} wide",
-            engine="scipy-highs",
+            engine="highs",
             detail=(f"{self.unsafe[name]} withheld cell(s) can be narrowed to a range under "
                     f"{self.interval} from the published figures")
             if self.unsafe[name] else "") for name in self.withheld]
