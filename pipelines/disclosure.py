@@ -141,9 +141,10 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period, pub_ro
     report = {
         "threshold": config.threshold,
         "protection_interval": config.protection_interval,
-        "method": "primary: counts 1..threshold; complementary: hypercubes, then single "
-                  "cells, until the LP audit (scipy HiGHS) passes; then every complementary "
-                  "cell not needed is given back",
+        "method": "primary: counts 1..threshold; complementary: one more cell in every "
+                  "total whose withheld cells leave too little room, then cells from the "
+                  "relations that bind the attacker's LP (HiGHS) until every withheld cell's "
+                  "range is at least the protection interval (docs/disclosure.md)",
         # The release this run replaces is read too, but not listed: a re-run with the same
         # inputs must give the same bytes.
         "earlier_releases": [{"label": e.label, "manifest_sha256": e.manifest_sha256}
