@@ -8,7 +8,7 @@ counts (people, devices) at most their sum and at least each part.
 
 :func:`attack` is what anyone holding the release can do: for every withheld cell, the smallest
 and largest value consistent with every published figure and relation (linear programming with
-HiGHS, through scipy). Withheld cells are at least 1, because libstats never withholds a zero;
+HiGHS, through highspy). Withheld cells are at least 1, because libstats never withholds a zero;
 an attacker who knows that learns it, so the audit assumes it too. The LP bounds are rounded
 inwards to integers (counts are whole numbers). docs/disclosure.md has the reasoning.
 """
@@ -25,14 +25,6 @@ import pandas as pd
 from libstats.schema import TOTAL, TableSpec
 
 
-def _cap(m: "CellModel") -> int:
-    """An upper bound no withheld cell can reach unless nothing bounds it: four times every
-    known count together (small enough to keep HiGHS' numerics sound)."""
-    if m._cap is None:
-        m._cap = max(10 ** 6, 4 * sum(v for v in m.value if v))
-    return m._cap
-
-
 @dataclass(frozen=True)
 class Relation:
     """``parent`` is the total of ``children`` along one dimension."""
@@ -40,17 +32,6 @@ class Relation:
     parent: int
     children: tuple[int, ...]
     distinct: bool          # distinct counts: parent <= sum(children), each child <= parent
-
-
-@dataclass
-class TableIndex:
-    """A table's coordinates: ``columns`` (the ``by`` columns, then the dimensions), each row's
-    values of them, the cell at each coordinate, and each dimension's values below the total."""
-
-    columns: tuple
-    coords: list
-    cell_at: dict
-    inner: dict
 
 
 @dataclass
@@ -63,7 +44,6 @@ class CellModel:
         level: how many of its dimensions are at the total level (0 = an inner cell).
         rows: per table, the cell id of each row, in row order.
         relations: every total relation, deduplicated.
-        tables: per table, its :class:`TableIndex`.
     """
 
     value: list = field(default_factory=list)
@@ -72,8 +52,6 @@ class CellModel:
     rows: dict = field(default_factory=dict)
     relations: list = field(default_factory=list)
     ids: dict = field(default_factory=dict)
-    tables: dict = field(default_factory=dict)
-    _cap: int | None = None
 
     @property
     def size(self) -> int:
@@ -129,11 +107,6 @@ def build_model(frames: dict[str, pd.DataFrame], specs: dict[str, TableSpec]) ->
                                  f"the same figure with different counts")
             ids[i] = cid
         m.rows[name] = ids
-        columns = (*spec.by, *spec.dims)
-        coords = list(frame[list(columns)].astype(str).itertuples(index=False, name=None))
-        inner = {d: list(dict.fromkeys(v for v in frame[d].astype(str) if v != TOTAL))
-                 for d in spec.dims}
-        m.tables[name] = TableIndex(columns, coords, dict(zip(coords, ids.tolist())), inner)
         _add_relations(m, frame, spec, ids, seen)
     return m
 
@@ -213,11 +186,10 @@ def _components(cells: list[int], rows: list[list[int]]) -> list[list[int]]:
     return [sorted(g) for _, g in sorted(groups.items())]
 
 
-def attack(m: CellModel, hidden: set[int], *, only: set[int] | None = None,
-           index: list[list[int]] | None = None, interval: int | None = None,
-           cache: dict | None = None) -> dict[int, Range]:
-    """The feasible range of every hidden cell (or of those connected to ``only``), given
-    every other cell's value and every relation.
+def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = None,
+           interval: int | None = None, cache: dict | None = None) -> dict[int, Range]:
+    """The feasible range of every hidden cell, given every other cell's value and every
+    relation.
 
     ``hidden`` are the cells the attacker does not know; every other cell must have a known
     value. Each connected group of hidden cells is one LP, solved twice per cell (minimum and
@@ -227,8 +199,7 @@ def attack(m: CellModel, hidden: set[int], *, only: set[int] | None = None,
     when the maximum alone is at least v + interval the minimum is not computed, and the range
     is reported as (v, maximum): wide enough, which is all the caller asks.
 
-    ``only``: solve just for these cells (in their connected groups). ``cache``: results of
-    earlier calls by connected group, reused while a group is unchanged.
+    ``cache``: results of earlier calls by connected group, reused while a group is unchanged.
     """
     index = index if index is not None else m.by_cell()
     # Each relation becomes rows over the hidden cells: equalities (sums) and
@@ -246,9 +217,8 @@ def attack(m: CellModel, hidden: set[int], *, only: set[int] | None = None,
                 ub_rows.append((*_row(m, hidden, [(c, 1.0), (r.parent, -1.0)]), i))
     links = [row[0] for row in eq_rows + ub_rows if len(row[0]) > 1]
     comps = _components(sorted(hidden), links + [[c] for c in hidden])
-    if only is not None:
-        comps = [g for g in comps if only.intersection(g)]
-    if cache is not None and only is None:
+    done = []
+    if cache is not None:
         done = [g for g in comps if tuple(g) in cache]
         comps = [g for g in comps if tuple(g) not in cache]
     which = {c: k for k, g in enumerate(comps) for c in g}
@@ -257,30 +227,29 @@ def attack(m: CellModel, hidden: set[int], *, only: set[int] | None = None,
         for cells, coefs, rhs, rel in rows:
             if cells and cells[0] in which:
                 rows_by[which[cells[0]]].append((cells, coefs, rhs, is_eq, rel))
+    # A finite cap keeps every LP bounded (HiGHS' presolve can call an unbounded LP
+    # infeasible): four times every known count together, which no cell reaches unless
+    # nothing bounds it, and small enough for sound numerics.
+    cap = max(10 ** 6, 4 * sum(v for v in m.value if v))
     result: dict[int, Range] = {}
     for k, comp in enumerate(comps):
-        part = _solve(m, comp, rows_by[k], interval,
-                      None if only is None else only.intersection(comp))
+        part = _solve(m, comp, rows_by[k], interval, cap)
         result.update(part)
-        if cache is not None and only is None:
+        if cache is not None:
             cache[tuple(comp)] = part
-    if cache is not None and only is None:
-        for g in done:
-            result.update(cache[tuple(g)])
+    for g in done:
+        result.update(cache[tuple(g)])
     return result
 
 
 def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
-           targets: set[int] | None = None) -> dict[int, Range]:
+           cap: int) -> dict[int, Range]:
     import highspy
 
     n = len(comp)
     pos = {c: j for j, c in enumerate(comp)}
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    # A finite cap keeps every LP bounded (HiGHS' presolve can call an unbounded LP
-    # infeasible); a cell that reaches it has no upper bound worth the name.
-    cap = _cap(m)
     h.addVars(n, np.ones(n), np.full(n, float(cap)))
     for cells, coefs, rhs, is_eq, _ in rows:
         h.addRow(rhs if is_eq else -highspy.kHighsInf, rhs, len(cells),
@@ -309,8 +278,6 @@ def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
         return {rows[k][4] for k, d in enumerate(duals) if abs(d) > 1e-9}
 
     for j, c in enumerate(comp):
-        if targets is not None and c not in targets:
-            continue
         high = math.floor(extreme(j, -1.0) + 1e-6)
         high = math.inf if high >= cap else high
         v = m.value[c]

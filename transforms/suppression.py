@@ -72,14 +72,12 @@ class Protection:
         primary: cells withheld for their size (1..threshold).
         secondary: cells withheld to protect them.
         sticky: cells withheld because an earlier release of the fiscal year withheld them.
-        ranges: the attacker's range of every withheld cell.
         unsafe: withheld cells whose range is narrower than the interval (empty on success).
     """
 
     primary: set = field(default_factory=set)
     secondary: set = field(default_factory=set)
     sticky: set = field(default_factory=set)
-    ranges: dict = field(default_factory=dict)
     unsafe: dict = field(default_factory=dict)
 
     @property
@@ -136,8 +134,9 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
         if progress:
             progress(f"  complementary suppression: round {rounds}, "
                      f"{len(withheld - p.primary - p.sticky)} cell(s) so far")
+    p.sticky &= withheld            # a pinned one is shown again, like any pinned cell
     p.secondary = withheld - p.primary - p.sticky
-    p.ranges, p.unsafe = ranges, unsafe
+    p.unsafe = unsafe
     return p
 
 
