@@ -155,6 +155,10 @@ class Config:
     # [suppression]: a withheld cell must not be narrowed, from everything published, to a
     # range narrower than this (docs/disclosure.md); defaults to the threshold.
     protection_interval: int = 10
+    # [k_anonymity]: every class of the zone's patron records on these columns has >= k.
+    k_anonymity: int = 5
+    quasi_identifiers: tuple[str, ...] = ("home_branch_code", "patron_category", "age_band",
+                                          "area")
 
     @property
     def base_dir(self) -> Path:
@@ -305,6 +309,8 @@ def load_config(path: Path | str) -> Config:
         raise sup.fail("protection_interval", "must be at least 1")
     sup.finish()
 
+    k, qis = _k_anonymity(root)
+
     out = root.sub("output", {})
     output_dir = (path.parent / out.get("folder", str, "out")).resolve()
     out.finish()
@@ -364,7 +370,24 @@ def load_config(path: Path | str) -> Config:
         ill_lending_categories=ill_cats, registered_window_years=window,
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
         memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources,
-        require_approval=require_approval)
+        require_approval=require_approval, k_anonymity=k, quasi_identifiers=qis)
+
+
+def _k_anonymity(root: _Reader) -> tuple[int, tuple[str, ...]]:
+    from transforms.kanonymity import DEFAULT_QUASI_IDENTIFIERS, OPTIONAL_QUASI_IDENTIFIERS
+    ka = root.sub("k_anonymity", {})
+    k = ka.get("k", int, 5)
+    if k < 2:
+        raise ka.fail("k", "must be at least 2 (k = 1 protects nobody)")
+    extra = ka.str_list("extra_quasi_identifiers", ())
+    for name in extra:
+        if name not in OPTIONAL_QUASI_IDENTIFIERS:
+            raise ka.fail("extra_quasi_identifiers",
+                          f"'{name}' is not a column that can be declared; choose from "
+                          f"{', '.join(OPTIONAL_QUASI_IDENTIFIERS)} (home branch, patron "
+                          f"category, age band and area are always checked)")
+    ka.finish()
+    return k, DEFAULT_QUASI_IDENTIFIERS + tuple(dict.fromkeys(extra))
 
 
 def valid_memory_limit(text: str) -> bool:

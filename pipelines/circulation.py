@@ -32,7 +32,7 @@ from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
 from libstats.schema import PUBLISHED_TABLES
 from expectations.suites import data_docs_index
-from pipelines import checks, disclosure, eresources, outputs, wifi
+from pipelines import checks, disclosure, eresources, kanonymity, outputs, wifi
 from reports import manifest as manifest_mod
 from reports import approval, release, steward
 from transforms import circulation as circ
@@ -199,9 +199,9 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             eres_stage = eresources.stage(con, config, period, pkey, eres_loaded, progress)
 
         pz_stage = release.staging_dir(pz_root, period.label)
-        rows, coverage, pz_tables, pub_sql = {}, {}, [], {}
+        rows, coverage, pz_tables, pub_sql, k_report = {}, {}, [], {}, None
         if has_circ:
-            rows, coverage, pz_tables, pub_sql = _circulation(
+            rows, coverage, pz_tables, pub_sql, k_report = _circulation(
                 con, config, period, pkey, resolved, circ_loaded, circ_sources, patron_sources,
                 item_sources, stg_tables, pz_stage, on_disk, progress)
         if wifi_stage is not None:
@@ -228,11 +228,15 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage,
                                      progress)
         results += disclosed.audit.checks()
+        if k_report is not None:
+            results += kanonymity.check(con, config, pz_stage)
         failures = [c for c in results if not c.passed]
 
         manifest = manifest_mod.build_manifest(config, period, pkey, loaded, rows, frames, pz_tables,
                                               results)
         manifest["disclosure"] = disclosed.report
+        if k_report is not None:
+            manifest["k_anonymity"] = k_report
         if coverage:
             manifest["coverage"] = coverage
         if wifi_stage is not None:
@@ -287,7 +291,8 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
                  patron_sources, item_sources, stg_tables, pz_stage: Path, on_disk: bool,
                  progress):
     """Steps 5-8 for circulation: tokens, int_* tables, the pseudonymized events and patrons,
-    and the published tables' SQL. Returns (rows, coverage, pz tables, pub SQL)."""
+    and the published tables' SQL. Returns (rows, coverage, pz tables, pub SQL, k-anonymity
+    report or None)."""
     # 5: int_tokens (with each patron's reading-history consent)
     if patron_sources:
         con.execute("CREATE TABLE stg_patrons AS " + " UNION ALL ".join(
@@ -319,6 +324,7 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
         "int_patron_opt_in" if patron_sources else None), key_params(pkey))
 
     # 6: int_* tables
+    k_report = None
     ref = period.end.isoformat()
     fy_end = config.fiscal_year_bounds(period.fiscal_year)[1].isoformat()
     if patron_sources:
@@ -328,6 +334,8 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
             area_default=config.area_default, opt_in_values=config.reading_history_opt_in,
             window_years=config.registered_window_years,
             ill_lending_categories=config.ill_lending_categories))
+        _say(progress, "k-anonymity of the patron records")
+        k_report = kanonymity.apply(con, config)
     stg_items = _items_needed(con, stg_tables, item_sources)
     _say(progress, "classifying events")
     for fld, table, extra in (("patron_id", "int_written_patron_tokens", "AND opt_in"),
@@ -378,7 +386,8 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
                 age_band_labels=age_band_labels(config.age_bands))
         pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
             "int_patrons", fiscal_year=fy, start=s, end=e)
-    return rows, coverage, pz_tables, pub_sql
+    return rows, coverage, pz_tables, pub_sql, k_report
+
 
 def _bytes(size: str) -> int:
     """'1200MB' -> bytes (DuckDB's units: KB/MB/GB/TB are powers of 1000, KiB... of 1024)."""

@@ -16,11 +16,16 @@ from transforms.sqlutil import lit
 def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
                         workers: int = 1) -> list[dict]:
     """events by month (patron tokens only for patrons who opted in to reading history) and
-    patrons, as Parquet, each file sorted by source and record (deterministic bytes).
+    patrons (``int_patrons_k``: k-anonymous), as Parquet, each file sorted by source and record (deterministic bytes).
 
     ``workers`` months are written at once (each sort and file write is largely serial);
     keep 1 when memory is tight."""
     tables = []
+    # the category of a patron whose record k-anonymity recoded is recoded in the events too
+    recoded = ("LEFT JOIN int_patron_category_k AS k ON k.patron_token = e.patron_token"
+               if has_patrons else "")
+    category = ("CASE WHEN k.patron_token IS NULL THEN e.patron_category "
+                "ELSE k.patron_category END" if has_patrons else "e.patron_category")
     months = [m for (m,) in con.execute(
         "SELECT DISTINCT month FROM int_circ_events ORDER BY month").fetchall()]
 
@@ -32,8 +37,9 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
             cur.execute(
                 f"COPY (SELECT event_date, month, branch_code, event_type, material_type, "
                 f"audience, is_ill_borrowed, item_type_code, collection_code, location_code, "
-                f"patron_category, patron_token, item_token, {lit(key_id)} AS key_id, source "
-                f"FROM int_circ_events WHERE month = ? ORDER BY source, _rec) "
+                f"{category} AS patron_category, e.patron_token, item_token, "
+                f"{lit(key_id)} AS key_id, source "
+                f"FROM int_circ_events AS e {recoded} WHERE month = ? ORDER BY source, _rec) "
                 f"TO {lit(str(folder / 'data_0.parquet'))} "
                 f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
         finally:
@@ -50,13 +56,14 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
         con.execute(
             f"COPY (SELECT patron_token, {lit(key_id)} AS key_id, home_branch_code, "
             f"patron_category, age_band, area, enrolled_month, last_activity_month, "
-            f"is_registered_user, reading_history_opt_in FROM int_patrons "
-            f"WHERE patron_token IS NOT NULL ORDER BY patron_token) "
+            f"is_registered_user, reading_history_opt_in FROM int_patrons_k "
+            f"ORDER BY patron_token, home_branch_code NULLS FIRST, patron_category NULLS FIRST, "
+            f"age_band NULLS FIRST, area NULLS FIRST, enrolled_month NULLS FIRST) "
             f"TO {lit(str(stage / 'patrons.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
-        n = con.execute("SELECT count(*) FROM int_patrons WHERE patron_token IS NOT NULL"
-                        ).fetchone()[0]
+        n = con.execute("SELECT count(*) FROM int_patrons_k").fetchone()[0]
         tables.append({"table": "patrons", "rows": int(n),
-                       "note": "one row per patron record; quasi-identifiers generalized"})
+                       "note": "one row per patron record; quasi-identifiers generalized, "
+                               "then recoded to k-anonymity (see k_anonymity)"})
     return tables
 
 

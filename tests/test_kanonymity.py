@@ -1,0 +1,223 @@
+"""k-anonymity of the pseudonymized zone's patron records: the plan on class counts, the
+pipeline on a hand-written library, pyCANON as an independent oracle, and fail-closed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pycanon import anonymity, metrics
+
+from libstats.cli import main
+from libstats.config import load_config
+from libstats.errors import ConfigError
+from transforms import kanonymity as ka
+from tests.conftest import (BORROWER_HEADER, CONFIG, borrower_rows, csv_text,
+                            mini_library_files)
+
+PUB = "out/published/testville/FY2025"
+PZ = "out/pseudonymized/testville/FY2025"
+QIS = ["home_branch_code", "patron_category", "age_band", "area"]
+RULES = ka.steps((0, 5, 12, 18, 25, 35, 45, 55, 65, 75), {"Area North", "Area South"})
+
+
+def _borrower(n: int, branch: str, category: str, born: str) -> list[str]:
+    return [str(n), f"2999900000{n:04d}", f"Testperson{n}", "Pat", f"pat{n}@example.com",
+            f"(555) 555-01{n % 100:02d}", "06100", born, branch, category, "2015-03-01",
+            "2027-03-01", "2025-01-10 10:00:00", "1", ""]
+
+
+def _library(folder: Path, config_text: str = CONFIG) -> Path:
+    """The mini library plus 26 more patrons: 20 alike (a class kept as it is), five who
+    are alike once their age bands are widened, one child alone at West."""
+    config = mini_library_files(folder, config_text)
+    rows = borrower_rows()
+    rows += [_borrower(n, "MAIN", "PT", "1990-05-01") for n in range(6, 26)]
+    rows += [_borrower(n, "WEST", "PT", "1998-01-15") for n in range(26, 29)]
+    rows += [_borrower(n, "WEST", "PT", "1988-01-15") for n in range(29, 31)]
+    rows += [_borrower(31, "WEST", "J", "2015-01-15")]
+    (folder / "raw" / "borrowers.csv").write_text(csv_text(BORROWER_HEADER, rows),
+                                                  encoding="utf-8")
+    return config
+
+
+def _run(config: Path, capsys) -> tuple[int, str]:
+    code = main(["run", str(config), "--period", "FY2025", "-q"])
+    cap = capsys.readouterr()
+    return code, cap.out + cap.err
+
+
+@pytest.fixture
+def released(tmp_path, test_key, capsys) -> Path:
+    config = _library(tmp_path)
+    code, out = _run(config, capsys)
+    assert code == 0, out
+    return tmp_path
+
+
+def _zone_patrons(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / PZ / "patrons.parquet")
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+def _classes(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=[*QIS, "n"])
+
+
+def test_widening_the_age_band_is_tried_before_withholding():
+    classes = _classes(("MAIN", "PT", "35-44", "Area North", 20),
+                       ("WEST", "PT", "25-34", "Area North", 3),
+                       ("WEST", "PT", "35-44", "Area North", 2),
+                       ("WEST", "J", "5-11", "Area North", 1),
+                       ("MAIN", "J", "55-64", "Area South", 4))
+    p = ka.plan(classes, tuple(QIS), 5, RULES)
+    got = p.mapping.set_index("n")
+    assert got.loc[20, "outcome"] == "kept" and got.loc[20, "final_age_band"] == "35-44"
+    assert list(got.loc[[3, 2], "outcome"]) == ["generalized"] * 2
+    assert list(got.loc[[3, 2], "final_age_band"]) == ["25-44", "25-44"]
+    assert list(got.loc[[3, 2], "final_area"]) == [ka.SERVICE_AREA] * 2
+    assert list(got.loc[[3, 2], "final_home_branch_code"]) == ["WEST", "WEST"]
+    # alone even at 0-11 and 45-64: every quasi-identifier withheld
+    assert list(got.loc[[1, 4], "outcome"]) == ["withheld"] * 2
+    assert got.loc[[1, 4], [f"final_{c}" for c in QIS]].isna().all().all()
+    assert p.report == {
+        "k": 5, "quasi_identifiers": QIS, "records": 30, "classes": 3, "smallest_class": 5,
+        "largest_class": 20, "records_kept": 20, "records_generalized": 5,
+        "records_withheld": 5, "records_dropped": 0, "classes_below_k_before": 4}
+
+
+def test_too_few_withheld_records_take_the_smallest_class_with_them():
+    # The child alone is withheld; one record with nothing left would still be one person,
+    # so the smallest class (the five generalized) is withheld with it.
+    classes = _classes(("MAIN", "PT", "35-44", "Area North", 20),
+                       ("WEST", "PT", "25-34", "Area North", 3),
+                       ("WEST", "PT", "35-44", "Area North", 2),
+                       ("WEST", "J", "5-11", "Area North", 1))
+    p = ka.plan(classes, tuple(QIS), 5, RULES)
+    assert list(p.mapping["outcome"]) == ["kept", "withheld", "withheld", "withheld"]
+    assert (p.report["classes"], p.report["smallest_class"], p.report["records_withheld"]) \
+        == (2, 6, 6)
+
+
+def test_named_areas_widen_to_the_service_area_and_prefixes_lose_a_digit():
+    step = RULES["area"]
+    assert step("Area North") == ka.SERVICE_AREA
+    assert step("064xx") == "06xxx" and step("0641x") == "064xx"
+    assert step("Outside the county") == "Outside the county"
+    assert RULES["enrolled_month"]("2024-03") == "2024"
+
+
+def test_fewer_records_than_k_are_dropped_from_the_zone():
+    classes = pd.DataFrame({"b": ["X", "Y"], "n": [2, 1]})
+    p = ka.plan(classes, ("b",), 5, {})
+    assert set(p.mapping["outcome"]) == {"dropped"}
+    assert p.report["records_dropped"] == 3 and p.report["classes"] == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", None]),
+                          st.sampled_from(["0-4", "5-11", "12-17", "75+", "unknown"]),
+                          st.integers(1, 12)), min_size=1, max_size=15,
+                unique_by=lambda t: (t[0], t[1])),
+       st.integers(2, 8))
+def test_every_class_reaches_k_and_no_record_is_lost(rows, k):
+    classes = pd.DataFrame(rows, columns=["b", "age_band", "n"])
+    p = ka.plan(classes, ("b", "age_band"), k, RULES)
+    m = p.mapping
+    total = int(classes["n"].sum())
+    assert int(m["n"].sum()) == total
+    assert (m["outcome"] == "dropped").any() == (total < k)
+    if total >= k:
+        sizes = m.groupby(["final_b", "final_age_band"], dropna=False)["n"].sum()
+        assert sizes.min() >= k and p.report["smallest_class"] == sizes.min()
+    kept = m[m["outcome"] == "kept"]
+    assert (kept["final_b"].fillna("?") == kept["b"].fillna("?")).all()
+    assert (kept["final_age_band"] == kept["age_band"]).all()
+    assert sum(p.report[f"records_{o}"] for o in
+               ("kept", "generalized", "withheld", "dropped")) == total
+
+
+# --- the pipeline -----------------------------------------------------------------------------
+
+def test_the_zone_is_k_anonymous_as_pycanon_counts_it(released):
+    manifest = json.loads((released / PUB / "manifest.json").read_text())
+    report = manifest["k_anonymity"]
+    assert report == {
+        "k": 5, "quasi_identifiers": QIS, "records": 31, "classes": 3, "smallest_class": 5,
+        "largest_class": 20, "records_kept": 20, "records_generalized": 5,
+        "records_withheld": 6, "records_dropped": 0, "classes_below_k_before": 5}
+    patrons = _zone_patrons(released)
+    assert len(patrons) == report["records"] - report["records_dropped"]
+    data = patrons[QIS].astype(object).where(patrons[QIS].notna(), "*")
+    assert anonymity.k_anonymity(data, QIS) == report["smallest_class"] >= report["k"]
+    stats = metrics.sizes_ec(data, QIS)
+    assert (stats["n_ec"], stats["min_ec"], stats["max_ec"]) == (
+        report["classes"], report["smallest_class"], report["largest_class"])
+    check = next(c for c in manifest["checks"] if c["check"] == "k_anonymity")
+    assert check["passed"] and check["zone"] == "pseudonymized"
+
+
+def test_generalized_records_carry_the_wider_band_and_withheld_ones_nothing(released):
+    patrons = _zone_patrons(released)
+    west = patrons[patrons["home_branch_code"] == "WEST"]
+    assert len(west) == 5 and set(west["age_band"]) == {"25-44"}
+    withheld = patrons[patrons["home_branch_code"].isna()]
+    assert len(withheld) == 6 and withheld[QIS].isna().all().all()
+
+
+def test_events_do_not_give_back_a_withheld_category(released):
+    # Patron 1 kept its reading history; its record's category is withheld, so its events
+    # cannot carry it next to the same token.
+    with duckdb.connect() as con:
+        events = con.execute(f"SELECT * FROM read_parquet('{released / PZ}/events/*/*.parquet')").df()
+    mine = events[events["patron_token"].notna()]
+    assert len(mine) == 6 and mine["patron_category"].isna().all()
+    assert (events.loc[events["patron_token"].isna(), "patron_category"] == "PT").any()
+
+
+def test_a_zone_that_is_not_k_anonymous_publishes_nothing(tmp_path, test_key, capsys,
+                                                          monkeypatch):
+    plan = ka.plan
+    monkeypatch.setattr(ka, "plan", lambda classes, qis, k, rules: plan(classes, qis, 1, rules))
+    config = _library(tmp_path)
+    code, out = _run(config, capsys)
+    assert code == 1
+    assert "'k_anonymity' FAILED (5 offending" in out and "11 record(s)" in out
+    assert "Testperson" not in out and "MAIN" not in out
+    assert not (tmp_path / PUB).exists() and not (tmp_path / PZ).exists()
+
+
+def test_a_library_can_add_quasi_identifiers_but_not_unknown_ones(tmp_path):
+    base = CONFIG + '\n[k_anonymity]\nk = 3\nextra_quasi_identifiers = ["enrolled_month"]\n'
+    (tmp_path / "a.toml").write_text(base)
+    cfg = load_config(tmp_path / "a.toml")
+    assert cfg.k_anonymity == 3 and cfg.quasi_identifiers == (*QIS, "enrolled_month")
+    for bad, key in (('k = 1', "k_anonymity.k"),
+                     ('extra_quasi_identifiers = ["zipcode"]',
+                      "k_anonymity.extra_quasi_identifiers")):
+        (tmp_path / "b.toml").write_text(CONFIG + f"\n[k_anonymity]\n{bad}\n")
+        with pytest.raises(ConfigError) as err:
+            load_config(tmp_path / "b.toml")
+        assert key in str(err.value) and "b.toml" in str(err.value)
+
+
+def test_an_added_quasi_identifier_is_checked_with_the_others(tmp_path, test_key, capsys):
+    config = _library(tmp_path, CONFIG + '\n[k_anonymity]\nextra_quasi_identifiers = '
+                                         '["enrolled_month"]\n')
+    code, out = _run(config, capsys)
+    assert code == 0, out
+    report = json.loads((tmp_path / PUB / "manifest.json").read_text())["k_anonymity"]
+    assert report["quasi_identifiers"][-1] == "enrolled_month"
+    patrons = _zone_patrons(tmp_path)
+    qis = report["quasi_identifiers"]
+    data = patrons[qis].astype(object).where(patrons[qis].notna(), "*")
+    assert anonymity.k_anonymity(data, qis) == report["smallest_class"] >= 5
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT count(*) FROM read_parquet('{tmp_path / PZ}/patrons.parquet')"
+                           f" WHERE enrolled_month IS NULL").fetchone()[0] == 6

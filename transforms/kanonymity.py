@@ -1,0 +1,201 @@
+"""k-anonymity of the pseudonymized zone's patron records (docs/disclosure.md §6).
+
+The quasi-identifiers (home branch, patron category, age band, area, and any a library adds)
+split the patron records into equivalence classes. A class smaller than ``k`` singles people
+out, so its records are recoded, one step at a time, until every class has at least ``k``:
+
+1. **generalized**: each quasi-identifier with a coarser level moves one level up (age band →
+   a band twice as wide, a named area → the service area, a month → its year); the others
+   keep their value;
+2. **withheld**: records still in a class smaller than ``k`` lose every quasi-identifier;
+3. if the records with every quasi-identifier withheld are fewer than ``k``, whole classes
+   (the smallest first) are withheld with them until they are ``k``; only when the zone
+   holds fewer than ``k`` records in all are they **dropped** from it.
+
+The decisions are taken on the class counts (a few thousand rows at most), never per record;
+:func:`k_patrons_sql` applies them to the records in DuckDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from transforms.generalize import age_band_labels
+from transforms.sqlutil import lit, q
+
+#: Always checked; a library can add to them, never take away.
+DEFAULT_QUASI_IDENTIFIERS = ("home_branch_code", "patron_category", "age_band", "area")
+#: Columns of the zone's patrons table a library may declare as further quasi-identifiers.
+OPTIONAL_QUASI_IDENTIFIERS = ("enrolled_month", "last_activity_month")
+#: The label a named area is generalized to.
+SERVICE_AREA = "service area"
+
+KEPT, GENERALIZED, WITHHELD, DROPPED = "kept", "generalized", "withheld", "dropped"
+
+Step = Callable[[object], object]
+
+
+def coarser_age_bands(bands: tuple[int, ...]) -> dict[str, str]:
+    """Each band label → the label of a band twice as wide (neighbours merged in pairs from
+    the youngest; the top band stays top-coded).
+
+    >>> coarser_age_bands((0, 5, 12, 18, 75))
+    {'0-4': '0-11', '5-11': '0-11', '12-17': '12-74', '18-74': '12-74', '75+': '75+'}
+    >>> coarser_age_bands((0, 18, 65))
+    {'0-17': '0-64', '18-64': '0-64', '65+': '65+'}
+    """
+    labels = age_band_labels(bands)
+    out = {}
+    for i in range(0, len(bands), 2):
+        lo = bands[i]
+        if i + 1 >= len(bands):                       # an unpaired top band
+            out[labels[i]] = labels[i]
+            continue
+        top = i + 1 == len(bands) - 1
+        merged = f"{lo}+" if top else f"{lo}-{bands[i + 2] - 1}"
+        out[labels[i]] = out[labels[i + 1]] = merged
+    return out
+
+
+def _area_step(area_names: set[str]) -> Step:
+    def step(value):
+        if value in area_names:
+            return SERVICE_AREA
+        # a postcode-prefix area ('064xx') loses one more character
+        if isinstance(value, str) and value.endswith("x") and len(value) == 5:
+            kept = value.rstrip("x")
+            return kept[:-1] + "x" * (6 - len(kept)) if len(kept) > 1 else value
+        return value
+    return step
+
+
+def _age_step(bands: tuple[int, ...]) -> Step:
+    coarse = coarser_age_bands(bands)
+    return lambda value: coarse.get(value, value)
+
+
+def _year_step(value):
+    return value[:4] if isinstance(value, str) and len(value) == 7 else value
+
+
+def steps(age_bands: tuple[int, ...], area_names: set[str]) -> dict[str, Step]:
+    """The one-level-up rule of each quasi-identifier that has a coarser level than its
+    own; the others (branch, category) go straight to withheld."""
+    return {"age_band": _age_step(age_bands), "area": _area_step(area_names),
+            "enrolled_month": _year_step, "last_activity_month": _year_step}
+
+
+@dataclass(frozen=True)
+class KPlan:
+    """Per class of original values: its final values and what happened to its records."""
+
+    mapping: pd.DataFrame        # qi columns, then final_<qi> columns, n, outcome
+    report: dict
+
+
+def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
+         rules: dict[str, Step]) -> KPlan:
+    """Choose every class's final values so that each final class has at least ``k`` records.
+
+    ``classes`` has one row per distinct combination of ``qis`` (None for a missing value)
+    and its record count ``n``.
+
+    >>> c = pd.DataFrame({"b": ["X", "Y", "Z"], "n": [6, 3, 2]})
+    >>> p = plan(c, ("b",), 5, {})
+    >>> p.mapping[["b", "final_b", "outcome"]].values.tolist()
+    [['X', 'X', 'kept'], ['Y', None, 'withheld'], ['Z', None, 'withheld']]
+    >>> p.report["smallest_class"], p.report["records_withheld"]
+    (5, 5)
+    """
+    m = classes[list(qis) + ["n"]].copy()
+    m = m.astype({c: object for c in qis}).where(m.notna(), None)
+    final = [f"final_{c}" for c in qis]
+    for c, f in zip(qis, final):
+        m[f] = m[c]
+    m["outcome"] = KEPT
+
+    def sizes():
+        return m.groupby(final, dropna=False)["n"].transform("sum")
+
+    small = sizes() < k
+    for c, f in zip(qis, final):
+        rule = rules.get(c)
+        if rule is not None:
+            m.loc[small, f] = m.loc[small, c].map(rule).astype(object)
+    m.loc[small, "outcome"] = GENERALIZED
+    small = sizes() < k
+    m.loc[small, final] = None
+    m.loc[small, "outcome"] = WITHHELD
+
+    star = m[final].isna().all(axis=1)
+    if 0 < m.loc[star, "n"].sum() < k:
+        # too few records with nothing left: withhold whole classes, smallest first
+        size = sizes()
+        keys = {i: tuple("" if v is None else str(v) for v in row)
+                for i, row in zip(m.index[~star], m.loc[~star, final].itertuples(index=False))}
+        order = sorted(keys, key=lambda i: (size[i], keys[i]))
+        need, last = k - m.loc[star, "n"].sum(), None
+        for i in order:          # whole classes: every member of a final class moves together
+            if need <= 0 and keys[i] != last:
+                break
+            last = keys[i]
+            m.loc[i, final] = None
+            m.loc[i, "outcome"] = WITHHELD
+            need -= m.loc[i, "n"]
+        star = m[final].isna().all(axis=1)
+        if m.loc[star, "n"].sum() < k:
+            m.loc[star, "outcome"] = DROPPED
+    kept = m[m["outcome"] != DROPPED]
+    final_sizes = kept.groupby(final, dropna=False)["n"].sum()
+    count = {o: int(m.loc[m["outcome"] == o, "n"].sum())
+             for o in (KEPT, GENERALIZED, WITHHELD, DROPPED)}
+    report = {
+        "k": k, "quasi_identifiers": list(qis), "records": int(m["n"].sum()),
+        "classes": int(len(final_sizes)),
+        "smallest_class": int(final_sizes.min()) if len(final_sizes) else None,
+        "largest_class": int(final_sizes.max()) if len(final_sizes) else None,
+        "records_kept": count[KEPT], "records_generalized": count[GENERALIZED],
+        "records_withheld": count[WITHHELD], "records_dropped": count[DROPPED],
+        "classes_below_k_before": int((classes["n"] < k).sum()),
+    }
+    return KPlan(m.reset_index(drop=True), report)
+
+
+def classes_sql(relation: str, qis: tuple[str, ...]) -> str:
+    """The equivalence classes of ``relation`` and their sizes, in a fixed order."""
+    cols = ", ".join(q(c) for c in qis)
+    return (f"SELECT {cols}, count(*) AS n FROM {relation} GROUP BY ALL "
+            f"ORDER BY {', '.join(f'{q(c)} NULLS FIRST' for c in qis)}")
+
+
+def k_patrons_sql(int_patrons: str, k_map: str, qis: tuple[str, ...]) -> str:
+    """int_patrons_k: the zone's patron records with each class's final quasi-identifiers
+    and its outcome; dropped records left out."""
+    on = " AND ".join(f"p.{q(c)} IS NOT DISTINCT FROM m.{q(c)}" for c in qis)
+    replace = ", ".join(f"m.{q('final_' + c)} AS {q(c)}" for c in qis)
+    return f"""
+        SELECT p.* REPLACE ({replace}), m.outcome AS k_outcome
+        FROM {int_patrons} AS p JOIN {k_map} AS m ON {on}
+        WHERE p.patron_token IS NOT NULL AND m.outcome <> {lit(DROPPED)}
+    """
+
+
+def recoded_category_sql(int_patrons: str, k_map: str, qis: tuple[str, ...]) -> str:
+    """Tokens whose patron category was recoded (or whose record was dropped): the events
+    of the zone carry the same value, so the category cannot be joined back from them."""
+    on = " AND ".join(f"p.{q(c)} IS NOT DISTINCT FROM m.{q(c)}" for c in qis)
+    return f"""
+        SELECT p.patron_token,
+               -- one value per token; a token with records recoded differently gets none
+               CASE WHEN count(DISTINCT m.outcome) = 1 AND any_value(m.outcome) <> {lit(DROPPED)}
+                         AND count(DISTINCT coalesce(m.final_patron_category, chr(0))) = 1
+                    THEN any_value(m.final_patron_category) END AS patron_category
+        FROM {int_patrons} AS p JOIN {k_map} AS m ON {on}
+        WHERE p.patron_token IS NOT NULL
+        GROUP BY p.patron_token
+        HAVING bool_or(m.outcome = {lit(DROPPED)}
+                       OR m.final_patron_category IS DISTINCT FROM m.patron_category)
+    """
