@@ -60,6 +60,7 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     sup = manifest.get("suppression", {})
     parts.append(f"<p>Suppression: {e(sup.get('rule', ''))}</p>")
     parts += _disclosure_section(manifest.get("disclosure"), e)
+    parts += _k_anonymity_section(manifest.get("k_anonymity"), e)
 
     parts.append("<h2>Checks</h2><table>")
     parts.append(_row(["zone", "table", "checks", "passed", "failed", "kinds of check"], "th"))
@@ -272,3 +273,23 @@ def _disclosure_section(d: dict | None, e) -> list[str]:
     out.append("</table>")
     return out
 
+
+
+def _k_anonymity_section(k: dict | None, e) -> list[str]:
+    """The pseudonymized zone's patron records: how many were recoded to reach k."""
+    if not k:
+        return []
+    qis = ", ".join(f"<code>{e(c)}</code>" for c in k["quasi_identifiers"])
+    return [
+        "<h2>k-anonymity of the pseudonymized zone</h2>",
+        f"<p>Patron records are checked on {qis}: every combination of their values is shared "
+        f"by at least k = {e(k['k'])} records. Records in smaller classes are widened one step "
+        f"(age band, area, month), then their quasi-identifiers are withheld.</p>",
+        "<table>" + _row(["records", "kept as they were", "widened one step",
+                          "quasi-identifiers withheld", "left out of the zone",
+                          "classes below k before", "classes after", "smallest class"], "th"),
+        _row([e(k["records"]), e(k["records_kept"]), e(k["records_generalized"]),
+              e(k["records_withheld"]), e(k["records_dropped"]),
+              e(k["classes_below_k_before"]), e(k["classes"]),
+              e(k["smallest_class"] if k["smallest_class"] is not None else "—")]),
+        "</table>"]

@@ -551,3 +551,21 @@ def test_no_withheld_cell_can_be_narrowed_independent_audit(demo):
         reported = manifest["disclosure"]["tables"][name]["narrowest_range"]
         # integer bounds are at least as tight as the run's LP bounds
         assert min(w) <= (np.inf if reported is None else reported)
+
+
+def test_patron_records_are_k_anonymous_as_pycanon_counts_them(demo):
+    """The zone's patron records: k and the equivalence classes as pyCANON (an independent
+    checker) counts them equal the run's report (so the demo's 97-year-old, alone in a
+    postcode area, shares a class with at least four others)."""
+    from pycanon import anonymity, metrics
+    report = json.loads((release(demo) / "manifest.json").read_text())["k_anonymity"]
+    qis = report["quasi_identifiers"]
+    zone = demo / "out" / "pseudonymized" / "riverbend" / PERIOD
+    patrons = pd.read_parquet(zone / "patrons.parquet")
+    assert len(patrons) == report["records"] - report["records_dropped"] == 5000
+    data = patrons[qis].astype(object).where(patrons[qis].notna(), "*")
+    assert anonymity.k_anonymity(data, qis) == report["smallest_class"] >= report["k"] == 5
+    stats = metrics.sizes_ec(data, qis)
+    assert (stats["n_ec"], stats["min_ec"], stats["max_ec"]) == (
+        report["classes"], report["smallest_class"], report["largest_class"])
+    assert report["classes_below_k_before"] > 0 and report["records_withheld"] > 0
