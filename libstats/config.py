@@ -122,6 +122,13 @@ class AudienceRule:
 
 
 @dataclass(frozen=True)
+class DpSettings:
+    """[tables.NAME] privacy = "dp": the table's ε and contribution bound."""
+    epsilon: float
+    max_contributions: int = 1
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     library_name: str
@@ -159,6 +166,9 @@ class Config:
     k_anonymity: int = 5
     quasi_identifiers: tuple[str, ...] = ("home_branch_code", "patron_category", "age_band",
                                           "area")
+    # [tables.NAME] privacy = "dp" and [privacy] epsilon_per_fiscal_year (docs/disclosure.md §7)
+    dp_tables: dict[str, DpSettings] = field(default_factory=dict)
+    dp_budget: float | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -310,6 +320,7 @@ def load_config(path: Path | str) -> Config:
     sup.finish()
 
     k, qis = _k_anonymity(root)
+    dp_tables, dp_budget = _privacy(root)
 
     out = root.sub("output", {})
     output_dir = (path.parent / out.get("folder", str, "out")).resolve()
@@ -370,7 +381,8 @@ def load_config(path: Path | str) -> Config:
         ill_lending_categories=ill_cats, registered_window_years=window,
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
         memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources,
-        require_approval=require_approval, k_anonymity=k, quasi_identifiers=qis)
+        require_approval=require_approval, k_anonymity=k, quasi_identifiers=qis,
+        dp_tables=dp_tables, dp_budget=dp_budget)
 
 
 def _k_anonymity(root: _Reader) -> tuple[int, tuple[str, ...]]:
@@ -388,6 +400,45 @@ def _k_anonymity(root: _Reader) -> tuple[int, tuple[str, ...]]:
                           f"category, age band and area are always checked)")
     ka.finish()
     return k, DEFAULT_QUASI_IDENTIFIERS + tuple(dict.fromkeys(extra))
+
+
+def _privacy(root: _Reader) -> tuple[dict[str, DpSettings], float | None]:
+    """[tables.NAME] privacy = "suppression" (the default) or "dp", and the fiscal year's ε."""
+    from libstats.schema import PUBLISHED_TABLES
+    from transforms.dp import DP_TABLES
+    tables = root.sub("tables", {})
+    dp_tables = {}
+    for name in list(tables.table):
+        t = tables.sub(name)
+        if name not in PUBLISHED_TABLES:
+            raise tables.fail(name, "is not a published table (see the README's table list)")
+        mode = t.get("privacy", str, "suppression")
+        if mode not in ("suppression", "dp"):
+            raise t.fail("privacy", 'must be "suppression" or "dp"')
+        if mode == "dp":
+            if name not in DP_TABLES:
+                raise t.fail("privacy", f'"dp" is available for {", ".join(DP_TABLES)}')
+            eps = t.get("epsilon", (int, float), what="a number")
+            if not 0 < eps <= 10:
+                raise t.fail("epsilon", "must be more than 0 and at most 10")
+            if DP_TABLES[name].bounded:
+                bound = t.get("max_contributions", int, what="an integer")
+                if bound < 1:
+                    raise t.fail("max_contributions", "must be at least 1")
+            else:
+                bound = 1
+            dp_tables[name] = DpSettings(float(eps), bound)
+        t.finish()
+    tables.finish()
+    priv = root.sub("privacy", {})
+    budget = priv.get("epsilon_per_fiscal_year", (int, float), None, what="a number")
+    if budget is not None and budget <= 0:
+        raise priv.fail("epsilon_per_fiscal_year", "must be more than 0")
+    if dp_tables and budget is None:
+        raise priv.fail("epsilon_per_fiscal_year", 'is required when a table has privacy = '
+                                                   '"dp": the fiscal year\'s privacy budget')
+    priv.finish()
+    return dp_tables, None if budget is None else float(budget)
 
 
 def valid_memory_limit(text: str) -> bool:

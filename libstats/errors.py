@@ -75,3 +75,19 @@ class CheckFailed(LibstatsError):
         lines = [f"  - {f.describe()}" for f in failures]
         super().__init__(
             f"{len(failures)} check(s) failed; nothing was published:\n" + "\n".join(lines))
+
+
+class BudgetExceeded(LibstatsError):
+    """New differential-privacy draws would take the fiscal year past its ε budget; nothing
+    was published (exit 1)."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+    def __init__(self, fiscal_year: str, budget: float, spent: float, needed: float,
+                 tables: list[str]):
+        super().__init__(
+            f"the differential-privacy budget of {fiscal_year} is ε = {budget:g}; earlier "
+            f"releases of the year spent {spent:g} and this run needs {needed:g} more for "
+            f"{', '.join(tables)}; nothing was published. A figure already drawn is shown "
+            f"again at no cost when its counts are unchanged; otherwise wait for the next fiscal "
+            f"year, lower the tables' epsilon, or publish them with suppression instead")

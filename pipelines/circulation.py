@@ -32,7 +32,7 @@ from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
 from libstats.schema import PUBLISHED_TABLES
 from expectations.suites import data_docs_index
-from pipelines import checks, disclosure, eresources, kanonymity, outputs, wifi
+from pipelines import checks, disclosure, dp, eresources, kanonymity, outputs, wifi
 from reports import manifest as manifest_mod
 from reports import approval, release, steward
 from transforms import circulation as circ
@@ -215,8 +215,16 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         # 8b: totals, primary and complementary suppression, audit
         _say(progress, "disclosure control (totals, suppression, audit)")
         raw = {name: con.execute(sql).df() for name, sql in pub_sql.items()}
-        disclosed = disclosure.protect(raw, config, period, pub_root, progress)
-        frames = disclosed.frames
+        earlier = disclosure.earlier_releases(pub_root, period)
+        dp_names = [n for n in raw if n in config.dp_tables]
+        noisy = None
+        if dp_names:
+            _say(progress, f"differential privacy ({', '.join(dp_names)})")
+            noisy = dp.release(con, config, period, pkey, {n: raw[n] for n in dp_names},
+                               earlier, progress)
+        disclosed = disclosure.protect({n: f for n, f in raw.items() if n not in dp_names},
+                                       config, period, earlier, progress)
+        frames = {n: noisy.frames[n] if n in dp_names else disclosed.frames[n] for n in raw}
         for name, frame in frames.items():
             con.register("_frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
@@ -226,7 +234,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         _say(progress, "running leak checks")
         release.sweep_stale(review_dir.parent, ".staging-")
         results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage,
-                                     progress)
+                                     progress, dp_tables=set(dp_names))
         results += disclosed.audit.checks()
         if k_report is not None:
             results += kanonymity.check(con, config, pz_stage)
@@ -237,6 +245,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         manifest["disclosure"] = disclosed.report
         if k_report is not None:
             manifest["k_anonymity"] = k_report
+        if noisy is not None:
+            manifest["differential_privacy"] = noisy.report
         if coverage:
             manifest["coverage"] = coverage
         if wifi_stage is not None:

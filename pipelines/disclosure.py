@@ -41,6 +41,7 @@ class Earlier:
     label: str
     manifest_sha256: str
     frames: dict
+    manifest: dict
 
 
 def earlier_releases(pub_root: Path, period: Period) -> list[Earlier]:
@@ -66,7 +67,7 @@ def earlier_releases(pub_root: Path, period: Period) -> list[Earlier]:
             raise InputError(manifest_path, "an earlier release of this fiscal year cannot be "
                                             f"read ({type(exc).__name__}); disclosure control "
                                             f"needs what it published") from None
-        found.append(Earlier(entry.name, sha256_path(manifest_path), frames))
+        found.append(Earlier(entry.name, sha256_path(manifest_path), frames, manifest))
     return found
 
 
@@ -98,9 +99,10 @@ def with_totals(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period, pub_root: Path,
-            progress=None) -> Disclosed:
-    """Totals, primary and complementary suppression, and the audit of the result."""
+def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
+            earlier: list[Earlier], progress=None) -> Disclosed:
+    """Totals, primary and complementary suppression, and the audit of the result.
+    ``earlier``: the releases of the same fiscal year (:func:`earlier_releases`)."""
     frames = with_totals(raw)
     specs = {n: PUBLISHED_TABLES[n] for n in frames}
     model = build_model(frames, specs)
@@ -109,7 +111,6 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period, pub_ro
         raise RuntimeError(f"libstats bug: {len(bad)} total(s) of the published tables do not "
                            f"add up before suppression")
     sticky, again, known_ids, known, revised = set(), set(), set(), {}, 0
-    earlier = earlier_releases(pub_root, period)
     for rel in earlier:
         same = rel.label == period.label
         for name, frame in rel.frames.items():

@@ -60,6 +60,7 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     sup = manifest.get("suppression", {})
     parts.append(f"<p>Suppression: {e(sup.get('rule', ''))}</p>")
     parts += _disclosure_section(manifest.get("disclosure"), e)
+    parts += _dp_section(manifest.get("differential_privacy"), e)
     parts += _k_anonymity_section(manifest.get("k_anonymity"), e)
 
     parts.append("<h2>Checks</h2><table>")
@@ -293,3 +294,29 @@ def _k_anonymity_section(k: dict | None, e) -> list[str]:
               e(k["classes_below_k_before"]), e(k["classes"]),
               e(k["smallest_class"] if k["smallest_class"] is not None else "—")]),
         "</table>"]
+
+
+def _dp_section(d: dict | None, e) -> list[str]:
+    """Tables published with differential privacy: ε, bounds, expected error, the ledger."""
+    if not d:
+        return []
+    out = ["<h2>Differential privacy</h2>",
+           f"<p>These tables are published with noise instead of suppression: "
+           f"{e(d['mechanism'])}. Each figure is an estimate; negative noisy figures are shown "
+           f"as 0, so parts need not add up to their totals exactly. Budget of "
+           f"{e(d['fiscal_year'])}: ε = {e(d['budget'])}; spent {e(d['spent'])}, remaining "
+           f"{e(d['remaining'])}.</p>",
+           "<table>" + _row(["table", "ε", "privacy unit", "rows per unit at most",
+                             "cells", "a cell within ± (95 %)", "the total within ± (95 %)",
+                             "drawn in"], "th")]
+    for name, t in d["tables"].items():
+        out.append(_row([f"<code>{e(name)}</code>", e(t["epsilon"]), e(t["privacy_unit"]),
+                         e(t["max_contributions"]), e(t["cells"]), e(t["cell_accuracy_95"]),
+                         e(t["total_accuracy_95"]), e(t["drawn_in"])]))
+    out.append("</table><p>Ledger of the fiscal year (every draw published, once each):</p>"
+               "<table>" + _row(["drawn in", "table", "ε"], "th"))
+    for entry in d["ledger"]:
+        out.append(_row([e(entry["drawn_in"]), f"<code>{e(entry['table'])}</code>",
+                         e(entry["epsilon"])]))
+    out.append("</table>")
+    return out

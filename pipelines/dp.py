@@ -1,0 +1,126 @@
+"""Step 8b for tables marked ``privacy = "dp"`` (docs/disclosure.md §7): bounded counts on the
+configured key space, OpenDP noise, totals by post-processing, and the fiscal year's ε ledger.
+
+The ledger is the union of what every release of the fiscal year in the published folder drew
+(the release this run replaces included: its figures were public). A table whose bounded counts
+and settings are those of a draw already published is **replayed**: the same noisy figures
+again, no new ε (a fresh draw of the same counts would let anyone average the noise away, and
+the run would not be byte-identical). A run whose new draws would take the year past its budget
+stops before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from libstats.config import Config
+from libstats.errors import BudgetExceeded
+from libstats.keys import PeriodKey, token_python
+from libstats.period import Period
+from libstats.schema import PUBLISHED_TABLES, as_published_frame
+from transforms import dp, suppression
+from transforms.circulation import MEASURES
+
+TOLERANCE = 1e-9
+
+
+@dataclass
+class DpRelease:
+    frames: dict            # published frames of the DP tables
+    report: dict            # the manifest's "differential_privacy" section
+
+
+def rows_sql(name: str, period: Period) -> str:
+    """One row per contribution to a DP table, from the run's int_* tables."""
+    if name == "pub_circulation__branch_month_material":
+        return dp.circulation_rows_sql("int_circ_events", MEASURES)
+    if name == "pub_new_registrations__month":
+        return dp.registrations_rows_sql("int_patrons", period.start.isoformat(),
+                                         period.end.isoformat())
+    raise ValueError(f"no differential-privacy rows for table '{name}'")
+
+
+def _digest(pkey: PeriodKey, name: str, period: Period, settings, bounded: pd.DataFrame) -> str:
+    """A keyed digest of what the noise is added to (the bounded counts and the settings):
+    equal digests mean the same draw may be shown again. Keyed, so the digest cannot be used
+    to test guesses of the counts."""
+    text = json.dumps({"table": name, "period": period.label, "epsilon": settings.epsilon,
+                       "max_contributions": settings.max_contributions,
+                       "cells": bounded.astype(str).values.tolist()}, separators=(",", ":"))
+    return token_python(pkey, "libstats/dp-input", text).hex()[:32]
+
+
+def ledger_of(earlier) -> list[dict]:
+    """Every draw the earlier releases of the fiscal year published, once each."""
+    seen = {}
+    for rel in earlier:
+        for entry in rel.manifest.get("differential_privacy", {}).get("ledger", []):
+            seen.setdefault((entry["table"], entry["input_digest"]), entry)
+    return sorted(seen.values(), key=lambda e: (e["drawn_in"], e["table"], e["input_digest"]))
+
+
+def _replay(earlier, name: str, digest: str):
+    """The published frame and settings of an earlier draw with this digest, if any."""
+    for rel in earlier:
+        info = rel.manifest.get("differential_privacy", {}).get("tables", {}).get(name)
+        if info and info.get("input_digest") == digest and name in rel.frames:
+            return rel.frames[name], info
+    return None
+
+
+def release(con, config: Config, period: Period, pkey: PeriodKey, raw: dict, earlier,
+            progress=None) -> DpRelease:
+    """The DP tables among ``raw`` (name → the pub_* grid with exact counts)."""
+    frames, tables, new = {}, {}, []
+    for name, grid in raw.items():
+        settings = config.dp_tables[name]
+        spec = PUBLISHED_TABLES[name]
+        keys = [c for c in spec.key if c != "fiscal_year"]
+        counts = con.execute(dp.bounded_counts_sql(rows_sql(name, period), keys,
+                                                   settings.max_contributions)).df()
+        bounded = dp.bounded_grid(grid, counts, keys)
+        digest = _digest(pkey, name, period, settings, bounded)
+        found = _replay(earlier, name, digest)
+        if found is not None:
+            frame, info = found
+            frames[name] = as_published_frame(frame, spec)
+            tables[name] = info
+            if progress:
+                progress(f"  {name}: the same counts as a published draw; its figures again")
+            continue
+        # sensitivity: one contributor changes at most max_contributions cells by one each
+        noisy, info = dp.noisy_frame(bounded, settings.max_contributions, settings.epsilon,
+                                     spec.by)
+        published = suppression.add_totals(noisy, spec)
+        published["value"] = published["value"].clip(lower=0)
+        published["suppressed"] = False
+        frames[name] = as_published_frame(published, spec)
+        tables[name] = {
+            "epsilon": info["epsilon"], "max_contributions": settings.max_contributions,
+            "sensitivity": settings.max_contributions, "scale": info["scale"],
+            "cells": info["cells"], "cell_accuracy_95": info["cell_accuracy_95"],
+            "total_accuracy_95": info["total_accuracy_95"],
+            "privacy_unit": dp.DP_TABLES[name].unit,
+            "key_space": "every combination of " + ", ".join(keys) + " from the config and "
+                         "the period, never from the data",
+            "input_digest": digest, "drawn_in": period.label}
+        new.append({"table": name, "epsilon": info["epsilon"], "input_digest": digest,
+                    "drawn_in": period.label})
+    ledger = ledger_of(earlier)
+    before = float(np.sum([e["epsilon"] for e in ledger]))
+    needed = float(np.sum([e["epsilon"] for e in new]))
+    budget = config.dp_budget
+    if before + needed > budget + TOLERANCE:
+        raise BudgetExceeded(period.fiscal_year_label, budget, before, needed,
+                             sorted(e["table"] for e in new))
+    ledger = sorted(ledger + new, key=lambda e: (e["drawn_in"], e["table"], e["input_digest"]))
+    spent = float(np.sum([e["epsilon"] for e in ledger]))
+    report = {"fiscal_year": period.fiscal_year_label, "budget": budget,
+              "mechanism": dp.MECHANISM, "tables": tables, "ledger": ledger,
+              "spent": round(spent, 9), "remaining": round(budget - spent, 9),
+              "rules": "docs/disclosure.md §7"}
+    return DpRelease(frames, report)
