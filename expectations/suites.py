@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any
 from expectations.patterns import PATTERNS, ci_pattern
 from libstats.checks import CheckResult
 from libstats.errors import LibstatsError
-from libstats.schema import PUBLISHED_TABLES, TableSpec
+from libstats.schema import PUBLISHED_TABLES, TOTAL, TableSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     import great_expectations as gx
@@ -160,9 +160,16 @@ def build_suite(spec: TableSpec, threshold: int) -> "gx.ExpectationSuite":
         add(gxe.ExpectColumnValuesToBeBetween, "non_negative", _WHY["non_negative"],
             column=column, min_value=0)
         if threshold >= 1:
+            # whole-library, whole-period figures of transactions are published whatever
+            # their size (TableSpec.open_totals): the rule holds on every other row
+            inner = None
+            for d in spec.open_totals:
+                cond = Column(d) != TOTAL
+                inner = cond if inner is None else inner | cond
             add(gxe.ExpectColumnValuesToNotBeInSet, "small_cells",
                 _WHY["small_cells"].format(threshold=threshold), column=column,
-                value_set=list(range(1, threshold + 1)))
+                value_set=list(range(1, threshold + 1)),
+                **({"row_condition": inner} if inner is not None else {}))
         if has_flag:
             why = _WHY["suppression_flag"]
             add(gxe.ExpectColumnValuesToBeNull, "suppression_flag", why, column=column,

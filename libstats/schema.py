@@ -41,6 +41,11 @@ class TableSpec:
         universe: tables of one universe count the same things (the same Wi-Fi sessions), so
             their cells with the same coordinates are one figure (linked tables). Defaults
             to the table's own name.
+        open_totals: the time and place dimensions of a table of transactions (loans,
+            sessions, uses). A row with all of them at the total level is a whole-library,
+            whole-period figure, the kind the state and PLS forms ask for: it counts
+            transactions, not people, and is published whatever its size
+            (docs/disclosure.md §3).
 
     Every key column other than ``fiscal_year`` and ``by`` is a dimension with a total level,
     :data:`TOTAL` (docs/disclosure.md).
@@ -55,6 +60,13 @@ class TableSpec:
     by: tuple[str, ...] = ()
     distinct: bool = False
     universe: str | None = None
+    open_totals: tuple[str, ...] = ()
+
+    def open_rows(self, frame) -> "list[bool]":
+        """Which rows are whole-library, whole-period figures (see ``open_totals``)."""
+        if not self.open_totals:
+            return [False] * len(frame)
+        return frame[list(self.open_totals)].astype(str).eq(TOTAL).all(axis=1).tolist()
 
     @property
     def dims(self) -> tuple[str, ...]:
@@ -96,6 +108,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code", "material_type", "audience", "measure"),
             by=("measure",),
+            open_totals=('month', 'branch_code'),
         ),
         TableSpec(
             name="pub_active_borrowers__branch_month",
@@ -128,6 +141,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code"),
             universe="wifi_sessions",
+            open_totals=('month', 'branch_code'),
         ),
         TableSpec(
             name="pub_wifi_sessions__branch_weekday_hour",
@@ -174,6 +188,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "measure:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "database", "measure"),
             by=("measure",),
+            open_totals=('month', 'database'),
         ),
         TableSpec(
             name="pub_eres_spu__database_month",
@@ -182,6 +197,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "database:string",
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "database"),
+            open_totals=('month', 'database'),
         ),
         TableSpec(
             name="pub_eres_counter__database_month",
@@ -192,6 +208,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "report:string", "measure:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "database", "report", "measure"),
             by=("report", "measure"),
+            open_totals=('month', 'database'),
         ),
         TableSpec(
             name="pub_ecirc_checkouts__vendor_format_month",
@@ -201,6 +218,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "month:string", "vendor:string",
                           "format:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "vendor", "format"),
+            open_totals=('month', 'vendor'),
         ),
     ]
 }

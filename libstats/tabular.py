@@ -44,6 +44,8 @@ class CellModel:
         level: how many of its dimensions are at the total level (0 = an inner cell).
         rows: per table, the cell id of each row, in row order.
         relations: every total relation, deduplicated.
+        open: cells published whatever their size (whole-library, whole-period figures of
+            transactions: ``TableSpec.open_totals``).
     """
 
     value: list = field(default_factory=list)
@@ -52,6 +54,7 @@ class CellModel:
     rows: dict = field(default_factory=dict)
     relations: list = field(default_factory=list)
     ids: dict = field(default_factory=dict)
+    open: set = field(default_factory=set)
 
     @property
     def size(self) -> int:
@@ -89,8 +92,9 @@ def build_model(frames: dict[str, pd.DataFrame], specs: dict[str, TableSpec]) ->
         keys = cell_keys(frame, spec)
         values = frame["value"].tolist()
         hidden = frame["suppressed"].tolist() if "suppressed" in frame else [False] * len(frame)
+        is_open = spec.open_rows(frame)
         ids = np.empty(len(frame), dtype=np.int64)
-        for i, (key, v, h) in enumerate(zip(keys, values, hidden)):
+        for i, (key, v, h, o) in enumerate(zip(keys, values, hidden, is_open)):
             known = None if (h or v is None or v is pd.NA or
                              (isinstance(v, float) and math.isnan(v))) else int(v)
             cid = m.ids.get(key)
@@ -106,6 +110,8 @@ def build_model(frames: dict[str, pd.DataFrame], specs: dict[str, TableSpec]) ->
                                  f"table '{m.where[cid][0]}' row {m.where[cid][1] + 1} are "
                                  f"the same figure with different counts")
             ids[i] = cid
+            if o:
+                m.open.add(cid)
         m.rows[name] = ids
         _add_relations(m, frame, spec, ids, seen)
     return m
@@ -187,7 +193,8 @@ def _components(cells: list[int], rows: list[list[int]]) -> list[list[int]]:
 
 
 def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = None,
-           interval: int | None = None, cache: dict | None = None) -> dict[int, Range]:
+           interval: int | None = None, cache: dict | None = None,
+           targets: set[int] | None = None) -> dict[int, Range]:
     """The feasible range of every hidden cell, given every other cell's value and every
     relation.
 
@@ -200,6 +207,7 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
     is reported as (v, maximum): wide enough, which is all the caller asks.
 
     ``cache``: results of earlier calls by connected group, reused while a group is unchanged.
+    ``targets``: compute the ranges of these hidden cells only (and only their groups).
     """
     index = index if index is not None else m.by_cell()
     # Each relation becomes rows over the hidden cells: equalities (sums) and
@@ -217,6 +225,8 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
                 ub_rows.append((*_row(m, hidden, [(c, 1.0), (r.parent, -1.0)]), i))
     links = [row[0] for row in eq_rows + ub_rows if len(row[0]) > 1]
     comps = _components(sorted(hidden), links + [[c] for c in hidden])
+    if targets is not None:
+        comps = [g for g in comps if targets.intersection(g)]
     done = []
     if cache is not None:
         done = [g for g in comps if tuple(g) in cache]
@@ -233,7 +243,7 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
     cap = max(10 ** 6, 4 * sum(v for v in m.value if v))
     result: dict[int, Range] = {}
     for k, comp in enumerate(comps):
-        part = _solve(m, comp, rows_by[k], interval, cap)
+        part = _solve(m, comp, rows_by[k], interval, cap, targets)
         result.update(part)
         if cache is not None:
             cache[tuple(comp)] = part
@@ -243,7 +253,7 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
 
 
 def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
-           cap: int) -> dict[int, Range]:
+           cap: int, targets: set[int] | None = None) -> dict[int, Range]:
     import highspy
 
     n = len(comp)
@@ -278,6 +288,8 @@ def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
         return {rows[k][4] for k, d in enumerate(duals) if abs(d) > 1e-9}
 
     for j, c in enumerate(comp):
+        if targets is not None and c not in targets:
+            continue
         high = math.floor(extreme(j, -1.0) + 1e-6)
         high = math.inf if high >= cap else high
         v = m.value[c]
@@ -301,3 +313,27 @@ def _row(m: CellModel, hidden: set[int], terms) -> tuple[list[int], list[float],
         else:
             rhs -= a * m.value[c]
     return cells, coefs, rhs
+
+
+def limits(m: CellModel, cells: set[int], index: list[list[int]] | None = None) -> dict:
+    """The widest range each of ``cells`` could have in any release that publishes the open
+    cells and the zeros: every other cell withheld. Where an open figure is small, no choice
+    of complements gives its parts a range as wide as the protection interval; this is the
+    most they can get (docs/disclosure.md §3)."""
+    if not cells:
+        return {}
+    hidden = {c for c, v in enumerate(m.value) if v is None or (c not in m.open and v != 0)}
+    return {c: r.width for c, r in attack(m, hidden, index=index,
+                                          targets=set(cells) & hidden).items()}
+
+
+def under_open(m: CellModel, opens: set[int]) -> set[int]:
+    """The cells below (or equal to) any of the open cells ``opens``: same table group, and
+    every coordinate of the open cell shared."""
+    keys = {cid: key for key, cid in m.ids.items()}
+    tops = defaultdict(list)
+    for e in opens:
+        u, b, pairs = keys[e]
+        tops[(u, b)].append(set(pairs))
+    return {cid for cid, (u, b, pairs) in keys.items()
+            if any(t <= set(pairs) for t in tops.get((u, b), ()))}

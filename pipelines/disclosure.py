@@ -142,10 +142,13 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
     report = {
         "threshold": config.threshold,
         "protection_interval": config.protection_interval,
-        "method": "primary: counts 1..threshold; complementary: one more cell in every "
-                  "total whose withheld cells leave too little room, then cells from the "
-                  "relations that bind the attacker's LP (HiGHS) until every withheld cell's "
-                  "range is at least the protection interval (docs/disclosure.md)",
+        "method": "primary: counts 1..threshold, except whole-library, whole-period figures "
+                  "of transactions (published whatever their size); complementary: one more "
+                  "cell in every total whose withheld cells leave too little room, then cells "
+                  "from the relations that bind the attacker's LP (HiGHS) until every withheld "
+                  "cell's range is at least the protection interval, or under a small "
+                  "whole-library figure as wide as any release could make it "
+                  "(docs/disclosure.md)",
         # The release this run replaces is read too, but not listed: a re-run with the same
         # inputs must give the same bytes.
         "earlier_releases": [{"label": e.label, "manifest_sha256": e.manifest_sha256}
@@ -161,6 +164,7 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
             "withheld_for_protection": int(sum(c in result.secondary for c in ids)),
             "withheld_as_before": int(sum(c in result.sticky for c in ids)),
             "narrowest_range": _finite(audit.narrowest[name]),
+            "limited_by_open_figures": audit.limited[name],
             "unsafe": audit.unsafe[name],
             "linked_with": sorted(n for n, other in model.rows.items()
                                   if n != name and cells.intersection(other.tolist())),

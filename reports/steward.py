@@ -269,7 +269,10 @@ def _disclosure_section(d: dict | None, e) -> list[str]:
         out.append(_row([f"<code>{e(name)}</code>", e(t["cells"]), e(t["withheld_for_size"]),
                          e(t["withheld_for_protection"]), e(t["withheld_as_before"]),
                          rng + (f" <span class=fail>({e(t['unsafe'])} too narrow)</span>"
-                                if t["unsafe"] else ""),
+                                if t["unsafe"] else "")
+                         + (f" ({e(t['limited_by_open_figures'])} under a small whole-library "
+                            f"figure: as wide as it can be)"
+                            if t.get("limited_by_open_figures") else ""),
                          ", ".join(f"<code>{e(n)}</code>" for n in t["linked_with"]) or "—"]))
     out.append("</table>")
     return out

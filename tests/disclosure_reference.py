@@ -23,8 +23,18 @@ def _coordinates(row: dict, spec) -> tuple:
             tuple(sorted(dims.items())))
 
 
-def integer_ranges(frames: dict[str, pd.DataFrame], specs: dict) -> dict[tuple, tuple]:
-    """{(table, row number): (min, max)} of every withheld cell; max is None if unbounded."""
+def _open(row: dict, spec) -> bool:
+    """A whole-library, whole-period row of a table of transactions (published whatever its
+    size)."""
+    return bool(spec.open_totals) and all(row[d] == "all" for d in spec.open_totals)
+
+
+def integer_ranges(frames: dict[str, pd.DataFrame], specs: dict, *,
+                   most: set | None = None) -> dict[tuple, tuple]:
+    """{(table, row number): (min, max)} of every withheld cell; max is None if unbounded.
+
+    ``most``: (table, row number) of withheld cells whose widest possible range is asked
+    for instead: every cell but the open ones and the zeros is taken as withheld."""
     var: dict[tuple, int] = {}
     value: dict[int, int | None] = {}
     where: dict[int, list] = {}
@@ -33,6 +43,9 @@ def integer_ranges(frames: dict[str, pd.DataFrame], specs: dict) -> dict[tuple, 
             key = _coordinates({k: str(v) for k, v in row.items()}, specs[name])
             v = var.setdefault(key, len(var))
             known = None if row["suppressed"] else int(row["value"])
+            if most is not None and known != 0 and not _open(
+                    {k: str(x) for k, x in row.items()}, specs[name]):
+                known = None
             if value.get(v) is None:
                 value[v] = known
             where.setdefault(v, []).append((name, i))
@@ -72,8 +85,10 @@ def integer_ranges(frames: dict[str, pd.DataFrame], specs: dict) -> dict[tuple, 
                     a[k, v] = c
             constraints.append(LinearConstraint(a.tocsr(), lo, 0.0))
     out = {}
+    wanted = None if most is None else {var_ for var_, ws in where.items()
+                                        if any(w in most for w in ws)}
     for v in range(n):
-        if value[v] is not None:
+        if value[v] is not None or (wanted is not None and v not in wanted):
             continue
         ends = []
         for sign in (1, -1):

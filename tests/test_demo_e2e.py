@@ -541,8 +541,10 @@ def test_no_ip_username_session_id_or_query_value_reaches_any_output(demo):
 def test_no_withheld_cell_can_be_narrowed_independent_audit(demo):
     """docs/disclosure.md §4, re-run independently: every withheld cell of every table, as an
     integer program over the published figures (linked Wi-Fi tables together), keeps a range
-    at least the protection interval wide; and the run's own audit reported no narrower."""
-    from tests.disclosure_reference import integer_ranges, narrowest
+    at least the protection interval wide, or, under a small whole-library figure (published
+    whatever its size), as wide as any release could give it; and the run's own audit
+    reported no narrower."""
+    from tests.disclosure_reference import integer_ranges
     manifest = json.loads((release(demo) / "manifest.json").read_text())
     interval = manifest["disclosure"]["protection_interval"]
     frames = {t["name"]: pd.read_parquet(release(demo) / "tables" / f"{t['name']}.parquet")
@@ -554,13 +556,27 @@ def test_no_withheld_cell_can_be_narrowed_independent_audit(demo):
         for by, part in parts:
             groups.setdefault((spec.universe_name, by), {})[name] = part.reset_index(drop=True)
     widths: dict[str, list] = {}
+    limited = 0
     for group in groups.values():
-        ranges = integer_ranges(group, {n: PUBLISHED_TABLES[n] for n in group})
-        assert narrowest(ranges) >= interval
+        specs = {n: PUBLISHED_TABLES[n] for n in group}
+        ranges = integer_ranges(group, specs)
+        width = {w: (np.inf if hi is None else hi - lo) for w, (lo, hi) in ranges.items()}
+        narrow = {w for w, x in width.items() if x < interval}
+        if narrow:
+            # only under a small whole-library figure, and then as wide as any release
+            # publishing those figures and the zeros could make it
+            most = integer_ranges(group, specs, most=narrow)
+            for w in narrow:
+                lo, hi = most[w]
+                assert width[w] >= (np.inf if hi is None else hi - lo), w
+            limited += len(narrow)
         for (name, _), (lo, hi) in ranges.items():
             widths.setdefault(name, []).append(np.inf if hi is None else hi - lo)
     assert {n: len(w) for n, w in widths.items()} == {
         n: int(f["suppressed"].sum()) for n, f in frames.items() if f["suppressed"].any()}
+    # the run's LP ranges are never narrower than these integer ones
+    assert limited >= sum(t["limited_by_open_figures"]
+                          for t in manifest["disclosure"]["tables"].values())
     for name, w in widths.items():
         reported = manifest["disclosure"]["tables"][name]["narrowest_range"]
         # integer bounds are at least as tight as the run's LP bounds

@@ -13,6 +13,7 @@ from expectations.audit import audit_published
 from libstats.schema import PUBLISHED_TABLES, TableSpec, _cols
 from libstats.tabular import attack, build_model, check_consistent
 from tests.disclosure_reference import integer_ranges, narrowest
+from tests.conftest import STAT_HEADER, csv_text, stat_rows
 from transforms import suppression
 
 GRID = TableSpec(name="t_grid", grain="test", key=("fiscal_year", "row", "col"),
@@ -274,6 +275,12 @@ def test_a_failing_audit_publishes_nothing(mini_library, capsys, monkeypatch):
         p.secondary = set()
         return p
     monkeypatch.setattr(sup, "protect", primary_only)
+    # 20 more DVD loans at MAIN in October: the whole library's video checkouts (23, published
+    # whatever its size) minus MAIN's October would give WEST's three November ones away
+    rows = stat_rows() + [[f"2024-10-{1 + i:02d} 16:00:00", "MAIN", "0.0000", "issue", "",
+                           str(400 + i), "DVD", "AV", "4", "MEDIA", "PT", "sip"]
+                          for i in range(20)]
+    (mini_library.parent / "raw" / "statistics.csv").write_text(csv_text(STAT_HEADER, rows))
     code, out = _run(mini_library, "FY2025", capsys)
     assert code == 1
     assert "complementary_suppression" in out and "pub_circulation__branch_month_material" in out
@@ -292,3 +299,32 @@ def test_check_reruns_the_audit_on_a_release_folder(mini_library, capsys):
     name = "pub_circulation__branch_month_material"
     assert manifest["disclosure"]["tables"][name]["withheld_for_protection"] > 0
     assert audit_published(frames, manifest["disclosure"]["protection_interval"]).unsafe[name] == 0
+
+
+def test_whole_library_figures_of_transactions_are_published_whatever_their_size(
+        mini_library, capsys):
+    """The state and PLS forms ask for whole-library, whole-year transaction counts (three DVD
+    loans in the year, say); they count loans, not people, and are published as they are. The
+    cells below them stay withheld and are as protected as such a figure allows."""
+    from reports.check import check_release
+    assert _run(mini_library, "FY2025", capsys)[0] == 0
+    manifest, frames = _pub(mini_library, "FY2025")
+    circ = frames["pub_circulation__branch_month_material"]
+    video = circ[(circ["material_type"] == "video") & (circ["audience"] == "adult")
+                 & (circ["measure"] == "checkouts")].set_index(["month", "branch_code"])
+    assert video.loc[("all", "all"), "value"] == 3 and not video.loc[("all", "all"),
+                                                                      "suppressed"]
+    # WEST's three November loans are that same figure: withheld, and nothing could widen it
+    assert video.loc[("2024-11", "WEST"), "suppressed"]
+    table = manifest["disclosure"]["tables"]["pub_circulation__branch_month_material"]
+    assert table["limited_by_open_figures"] > 0 and table["unsafe"] == 0
+    assert all(c["passed"] for c in manifest["checks"])
+    small = [c for c in manifest["checks"] if c["check"] == "small_cells"
+             and c["table"] == "pub_circulation__branch_month_material"]
+    assert small and small[0]["passed"]
+    # by branch or by month, a small count is withheld as before
+    inner = circ[(circ["month"] != "all") | (circ["branch_code"] != "all")]
+    shown = inner.loc[~inner["suppressed"], "value"]
+    assert not shown.between(1, 10).any()
+    folder = mini_library.parent / "out" / "published" / "testville" / "FY2025"
+    assert check_release(folder)[0] == []

@@ -80,6 +80,9 @@ def test_wifi_sessions_match_the_hand_count(wifi_published):
 
 def test_wifi_tables_agree_with_each_other(wifi_published):
     total = {k: int(v) for k, v in wf.EXPECTED.items()}
+    for (month, branch), v in list(total.items()):     # and the totals of months, branches
+        for key in ((month, "all"), ("all", branch), ("all", "all")):
+            total[key] = total.get(key, 0) + v
     for name, band in (("pub_wifi_session_duration__branch_month", "duration_band"),
                        ("pub_wifi_data_volume__branch_month", "volume_band")):
         rows = _table(wifi_published, name)

@@ -19,11 +19,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from libstats.errors import InputError
 from libstats.schema import TOTAL, TableSpec
-from libstats.tabular import CellModel, Range, attack
+from libstats.tabular import CellModel, Range, attack, limits, under_open
 
 
 def check_reserved(frame: pd.DataFrame, spec: TableSpec) -> None:
@@ -73,12 +74,15 @@ class Protection:
         secondary: cells withheld to protect them.
         sticky: cells withheld because an earlier release of the fiscal year withheld them.
         unsafe: withheld cells whose range is narrower than the interval (empty on success).
+        limits: withheld cells under a small open figure, with the widest range any release
+            could give them when it is narrower than the interval (what they need instead).
     """
 
     primary: set = field(default_factory=set)
     secondary: set = field(default_factory=set)
     sticky: set = field(default_factory=set)
     unsafe: dict = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)
 
     @property
     def withheld(self) -> set:
@@ -100,24 +104,34 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     inputs reaches the same cells (and counts them the same way). ``known``: cells an earlier
     release published with the same value (no protection can come from them).
     """
-    known = known or set()
+    # open cells (whole-library figures of transactions) are published: never withheld, never
+    # complements, like the figures an earlier release published
+    known = (known or set()) | m.open
     index = m.by_cell()
     p = Protection()
-    p.primary = {c for c, v in enumerate(m.value) if v is not None and 1 <= v <= threshold}
+    p.primary = {c for c, v in enumerate(m.value)
+                 if v is not None and 1 <= v <= threshold and c not in m.open}
     p.sticky = {c for c in (sticky or set()) if m.value[c] and c not in p.primary}
     withheld = p.primary | p.sticky
     cache: dict = {}            # attacker LPs of connected groups a round did not change
     withheld = _close_locally(m, index, withheld, known, interval)
     withheld |= {c for c in (again or set()) if m.value[c]}
     rounds = 0
+    below = _under_small_open(m, interval)
     while True:
         ranges = attack(m, withheld - known, index=index, interval=interval, cache=cache)
         unsafe = {c: r for c, r in ranges.items() if not safe(r, interval)}
+        # Under a small open figure no complement can give a cell the full interval: it
+        # needs the widest range any release could give it (tabular.limits), no more.
+        new = {c for c in unsafe if c in below and c not in p.limits}
+        p.limits.update(limits(m, new, index))
+        unsafe = {c: r for c, r in unsafe.items() if r.width < p.limits.get(c, interval)}
         # A cell above the threshold that the published figures already pin down protects
         # nothing and hides nothing: it is shown (the attacker's LP does not change).
         pinned = {c for c, r in unsafe.items() if r.width == 0 and m.value[c] > threshold}
         if pinned:
             withheld -= pinned
+            known = known | pinned      # shown: never a complement again (it would loop)
             ranges = {c: r for c, r in ranges.items() if c not in pinned}
             unsafe = {c: r for c, r in unsafe.items() if c not in pinned}
         if not unsafe:
@@ -135,9 +149,18 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
             progress(f"  complementary suppression: round {rounds}, "
                      f"{len(withheld - p.primary - p.sticky)} cell(s) so far")
     p.sticky &= withheld            # a pinned one is shown again, like any pinned cell
+    p.limits = {c: w for c, w in p.limits.items() if c in withheld and w < interval}
     p.secondary = withheld - p.primary - p.sticky
     p.unsafe = unsafe
     return p
+
+
+def _under_small_open(m: CellModel, interval: int) -> set[int]:
+    """Cells below an open figure small enough to limit their range (under four protection
+    intervals: above that, the parts of a total keep room enough). Only a shortcut: the
+    other cells are held to the full interval."""
+    small = {c for c in m.open if m.value[c] is not None and m.value[c] < 4 * interval}
+    return under_open(m, small)
 
 
 def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int) -> set:
@@ -241,7 +264,7 @@ def apply(frames: dict[str, pd.DataFrame], m: CellModel, withheld: set) -> dict:
     """The frames with withheld cells' ``value`` empty and ``suppressed`` set."""
     out = {}
     for name, frame in frames.items():
-        hidden = [int(c) in withheld for c in m.rows[name]]
+        hidden = np.array([int(c) in withheld for c in m.rows[name]], dtype=bool)
         f = frame.copy()
         f["value"] = f["value"].astype("Int64").mask(hidden)
         f["suppressed"] = hidden
