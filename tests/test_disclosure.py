@@ -328,3 +328,11 @@ def test_whole_library_figures_of_transactions_are_published_whatever_their_size
     assert not shown.between(1, 10).any()
     folder = mini_library.parent / "out" / "published" / "testville" / "FY2025"
     assert check_release(folder)[0] == []
+
+
+def test_an_empty_table_is_applied_without_error():
+    spec = PUBLISHED_TABLES["pub_eres_counter__database_month"]
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in spec.column_names})
+    m = build_model({spec.name: empty}, {spec.name: spec})
+    out = suppression.apply({spec.name: empty}, m, set())[spec.name]
+    assert out.empty and list(out.columns) == spec.column_names
