@@ -107,6 +107,25 @@ def _cmd_check(args) -> int:
     return 0 if not failures else 1
 
 
+def _cmd_report_annual(args) -> int:
+    """Write the state annual report (PLS, CT or MO) into a fiscal year's release."""
+    from libstats.config import load_config
+    from libstats.period import default_fiscal_year
+    from reports.annual import produce
+
+    config = load_config(args.config)
+    fy = args.fiscal_year if args.fiscal_year is not None else default_fiscal_year(config)
+    if not 1900 < fy < 3000:
+        from libstats.errors import ConfigError
+        raise ConfigError("--fiscal-year", None, "must be a year like 2025")
+    folder = produce(config, fy, args.form, progress=Progress(not args.quiet),
+                     if_withheld=args.if_withheld)
+    print(f"annual report ({args.form}, FY{fy}): {folder}")
+    for name in sorted(p.name for p in folder.iterdir()):
+        print(f"  {name}")
+    return 0
+
+
 def _cmd_approve(args) -> int:
     """Publish a pending release (a library that requires approval)."""
     from reports.approval import approve
@@ -152,6 +171,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help=_cmd_check.__doc__, description=_cmd_check.__doc__)
     p.add_argument("release", help="a release folder (published/<library>/<period>)")
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("report", help="reports built from a published release",
+                       description="Reports built from a published release.")
+    rsub = p.add_subparsers(dest="report", required=True, metavar="REPORT")
+    p = rsub.add_parser("annual", help=_cmd_report_annual.__doc__,
+                        description=_cmd_report_annual.__doc__)
+    p.add_argument("config", help="the library's TOML config file")
+    p.add_argument("--fiscal-year", type=int, metavar="YYYY",
+                   help="the fiscal year, named by the year it ends (default: the one that "
+                        "ended in the previous calendar year, the PLS reporting period)")
+    p.add_argument("--form", default="pls",
+                   help="the form's layout (reports/forms/layouts/FORM.toml; default pls)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--if-withheld", choices=["stop", "missing"], default="stop",
+                   help="a cell a whole-library figure needs is withheld: stop (default; "
+                        "nothing is written) or report the element as missing (-1), naming "
+                        "the cell")
+    p.set_defaults(func=_cmd_report_annual)
 
     for name, func in (("approve", _cmd_approve), ("reject", _cmd_reject)):
         p = sub.add_parser(name, help=func.__doc__, description=func.__doc__)

@@ -134,4 +134,78 @@ def check_release(folder: Path) -> tuple[list[str], int]:
             failures.append(f"disclosure audit: {exc}")
         total += len(results)
         failures += [r.describe() for r in results if not r.passed]
+    if manifest.get("annual_reports"):
+        total += 1
+        failures += _check_annual(folder, manifest, frames)
     return failures, total
+
+
+def _check_annual(folder: Path, manifest: dict, frames: dict) -> list[str]:
+    """Every figure of every annual report equals the published cells the manifest says it
+    came from (each present once and not withheld) or the sum its formula names, and the
+    report's ae.csv holds the same figures. Names elements and cells, never values."""
+    problems = []
+    for form, rep in sorted(manifest["annual_reports"].items()):
+        by_code = {e["code"]: e for e in rep["elements"]}
+        for e in rep["elements"]:
+            levels = ([("ae", e["ae"])] if "ae" in e else []) + sorted(
+                e.get("outlets", {}).items())
+            for level, fig in levels:
+                where = f"annual report '{form}', element {e['code']} ({level})"
+                cells = [c for c in fig.get("sources", []) if c.get("withheld")]
+                if fig["status"] == "withheld" or cells:
+                    if fig["status"] == "withheld" and (level == "ae"
+                                                        or fig["value"] is not None):
+                        problems.append(f"{where}: withheld figures are for outlets only "
+                                        "and carry no value")
+                    for s in cells:
+                        frame = frames.get(s["table"])
+                        hit = None if frame is None else frame[
+                            (frame[list(s["where"])].astype(str)
+                             == pd.Series(s["where"])).all(axis=1)]
+                        if hit is None or len(hit) != 1 or not bool(hit["suppressed"].iloc[0]):
+                            problems.append(f"{where}: reported withheld, but its cell in "
+                                            f"{s['table']} is not withheld")
+                    if fig["status"] == "missing" and fig["value"] != -1:
+                        problems.append(f"{where}: missing but not reported as -1")
+                    continue
+                if fig["status"] == "missing":
+                    if fig["value"] != -1:
+                        problems.append(f"{where}: missing but not reported as -1")
+                    continue
+                if "formula" in fig:
+                    parts = [by_code.get(t, {}) for t in fig["formula"].split(" + ")]
+                    vals = [(p.get("ae") if level == "ae" else p.get("outlets", {}).get(level))
+                            for p in parts]
+                    if any(v is None for v in vals) or sum(v["value"] for v in vals) != \
+                            fig["value"]:
+                        problems.append(f"{where}: does not equal its formula")
+                    continue
+                total = 0
+                for s in fig.get("sources", []):
+                    frame = frames.get(s["table"])
+                    if frame is None:
+                        problems.append(f"{where}: table {s['table']} is not in the release")
+                        continue
+                    mask = pd.Series(True, index=frame.index)
+                    for col, v in s["where"].items():
+                        mask &= frame[col].astype(str) == v
+                    rows = frame[mask]
+                    if len(rows) != 1 or bool(rows["suppressed"].iloc[0]) or \
+                            int(rows["value"].iloc[0]) != s["value"]:
+                        problems.append(f"{where}: its cell in {s['table']} is not a "
+                                        "published cell with the recorded figure")
+                    total += s["value"]
+                if total != fig["value"] or not fig.get("sources"):
+                    problems.append(f"{where}: does not equal the sum of its cells")
+        ae_csv = folder / "annual" / form / "ae.csv"
+        if ae_csv.is_file():
+            table = pd.read_csv(ae_csv, dtype=str, keep_default_na=False)
+            for e in rep["elements"]:
+                if "ae" in e and (e["code"] not in table.columns
+                                  or table[e["code"]].tolist() != [str(e["ae"]["value"])]):
+                    problems.append(f"annual report '{form}': ae.csv differs from the "
+                                    f"manifest for element {e['code']}")
+        else:
+            problems.append(f"annual report '{form}': ae.csv is missing")
+    return problems

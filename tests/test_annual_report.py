@@ -1,0 +1,192 @@
+"""The annual report on hand-made releases: fail closed on a withheld cell, -1 for missing
+sources, data-file validation, the survey-year mapping."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from libstats.cli import main
+from libstats.config import load_config
+from libstats.errors import ConfigError
+from libstats.schema import PUBLISHED_TABLES
+from reports import release
+from reports.annual.definitions import (all_versions, definitions_for, load_definitions,
+                                        load_layout)
+from tests.conftest import CONFIG
+
+CIRC = "pub_circulation__branch_month_material"
+
+
+def _circulation(value_of) -> pd.DataFrame:
+    """A full grid with totals: 1 month, branches MAIN and WEST, book/video, three
+    audiences, three measures; leaf values from ``value_of``, totals summed."""
+    leaves = [dict(month="2024-10", branch_code=b, material_type=m, audience=a, measure=s,
+                   value=value_of(b, m, a, s))
+              for b, m, a, s in itertools.product(["MAIN", "WEST"], ["book", "video"],
+                                                  ["children", "young_adult", "adult"],
+                                                  ["checkouts", "renewals",
+                                                   "in_library_uses"])]
+    frame = pd.DataFrame(leaves)
+    dims = ["month", "branch_code", "material_type", "audience"]
+    parts = [frame]
+    for k in range(1, len(dims) + 1):
+        for totalled in itertools.combinations(dims, k):
+            keep = [d for d in dims if d not in totalled] + ["measure"]
+            g = frame.groupby(keep)["value"].sum().reset_index()
+            for d in totalled:
+                g[d] = "all"
+            parts.append(g)
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "fiscal_year", "FY2025")
+    out["suppressed"] = False
+    return out
+
+
+def make_release(folder: Path, frame: pd.DataFrame, withheld: dict | None = None) -> Path:
+    """A release of one table under ``out/published/testville/FY2025`` (the mini config)."""
+    config = folder / "library.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    if withheld:
+        mask = pd.Series(True, index=frame.index)
+        for c, v in withheld.items():
+            mask &= frame[c] == v
+        frame.loc[mask, "suppressed"] = True
+        frame["value"] = frame["value"].astype("Int64").mask(frame["suppressed"])
+    root = folder / "out" / "published" / "testville"
+    stage = release.staging_dir(root, "FY2025")
+    files = release.write_table_files(frame, PUBLISHED_TABLES[CIRC], stage / "tables")
+    release.write_json(stage / "manifest.json", {
+        "library": {"name": "Testville Public Library", "slug": "testville"},
+        "period": {"label": "FY2025", "fiscal_year": "FY2025", "start": "2024-07-01",
+                   "end": "2025-06-30"},
+        "suppression": {"threshold": 10}, "disclosure": {"protection_interval": 10},
+        "checks": [], "tables": [{"name": CIRC, "rows": len(frame), "files": files}]})
+    release.write_sums(stage)
+    release.switch_in(stage, root, "FY2025")
+    return config
+
+
+def test_a_withheld_cell_the_form_needs_stops_the_report_naming_it(tmp_path, test_key,
+                                                                    capsys):
+    # renewals of children's material, whole library: withheld (an analyst-made release)
+    frame = _circulation(lambda b, m, a, s: 40 + len(b + m + a + s))
+    config = make_release(tmp_path, frame, withheld={
+        "month": "all", "branch_code": "all", "material_type": "all", "audience": "children",
+        "measure": "renewals"})
+    link = tmp_path / "out" / "published" / "testville" / "FY2025"
+    before = link.resolve()
+    code = main(["report", "annual", str(config), "--fiscal-year", "2025", "--form", "pls"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "element KIDPHYSCIR" in err and CIRC in err
+    assert "audience = 'children'" in err and "measure = 'renewals'" in err
+    assert "withheld" in err and "nothing was written" in err
+    hidden = int(_circulation(lambda b, m, a, s: 40 + len(b + m + a + s)).query(
+        "month == 'all' and branch_code == 'all' and material_type == 'all' "
+        "and audience == 'children' and measure == 'renewals'")["value"].iloc[0])
+    assert str(hidden) not in err                         # never a value
+    assert link.resolve() == before and not (link / "annual").exists()
+    assert not [p for p in link.parent.joinpath(".versions").iterdir()
+                if p.name.startswith(".staging")]
+
+
+def test_report_on_a_release_without_wifi_or_eresources_reports_minus_one(tmp_path,
+                                                                          test_key):
+    frame = _circulation(lambda b, m, a, s: 0 if m == "video" else 20 + len(a) * (b == "MAIN"))
+    config = make_release(tmp_path, frame)
+    assert main(["report", "annual", str(config), "--fiscal-year", "2025", "--form", "mo",
+                 "-q"]) == 0
+    folder = tmp_path / "out" / "published" / "testville" / "FY2025" / "annual" / "mo"
+    ae = pd.read_csv(folder / "ae.csv")
+    book = frame[(frame["month"] == "all") & (frame["branch_code"] == "all")
+                 & (frame["material_type"] == "all") & (frame["audience"] == "all")]
+    phys = int(book[book["measure"].isin(["checkouts", "renewals"])]["value"].sum())
+    assert ae["PHYSCIR"].iloc[0] == phys
+    for code in ("WIFISESS", "EBOOK_CIR", "ELMATCIR", "TOTCIR", "REGBOR", "PITUSR"):
+        assert ae[code].iloc[0] == -1, code            # no source: -1, never 0
+    manifest = json.loads((folder.parent.parent / "manifest.json").read_text())
+    els = {e["code"]: e for e in manifest["annual_reports"]["mo"]["elements"]}
+    assert "no table pub_wifi_sessions__branch_month" in els["WIFISESS"]["ae"]["reason"]
+    assert "needs ELMATCIR" in els["TOTCIR"]["ae"]["reason"]
+    assert main(["check", str(folder.parent.parent)]) == 0
+    # the check catches a figure edited after the fact
+    copy = tmp_path / "copy"
+    shutil.copytree(folder.parent.parent, copy)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["annual_reports"]["mo"]["elements"][0]["ae"]["value"] += 1
+    release.write_json(copy / "manifest.json", m)
+    (copy / "SHA256SUMS").unlink()
+    release.write_sums(copy)
+    assert main(["check", str(copy)]) == 1
+
+
+def test_no_release_for_the_year_is_a_clear_input_error(tmp_path, test_key, capsys):
+    config = tmp_path / "library.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    assert main(["report", "annual", str(config), "--fiscal-year", "2024"]) == 2
+    assert "no published release for FY2024" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fy, version", [(2016, "pls_fy2023"), (2023, "pls_fy2023"),
+                                         (2024, "pls_fy2024"), (2025, "pls_fy2024"),
+                                         (2031, "pls_fy2024")])
+def test_survey_year_mapping(fy, version):
+    defs, chosen = definitions_for(fy)
+    assert defs.version == version and chosen["file"].endswith("survey_years.toml")
+
+
+def test_a_year_without_definitions_is_a_config_error():
+    with pytest.raises(ConfigError, match="no PLS definitions apply to FY2015"):
+        definitions_for(2015)
+
+
+def test_every_layout_item_names_an_element_of_some_definitions():
+    known = set().union(*(load_definitions(v).elements for v in all_versions()))
+    for form in ("pls", "ct", "mo"):
+        layout = load_layout(form)
+        assert {i.element for i in layout.items} <= known, form
+    fy23, fy24 = load_definitions("pls_fy2023"), load_definitions("pls_fy2024")
+    assert fy24.elements["ELMATCIR"].formula == ("EBOOK_CIR", "ESERIAL_CIR", "EAUDIO_CIR",
+                                                 "EVIDEO_CIR")
+    assert fy24.elements["TOTCIR"].formula == fy23.elements["TOTCIR"].formula == (
+        "ELMATCIR", "PHYSCIR")
+    assert fy23.elements["WEBVISIT"].missing and fy24.elements["PITUSR"].missing
+
+
+@pytest.mark.parametrize("edit, key", [
+    (('where = { month = "all", branch_code = "{outlet}" }',
+      'where = { month = "all" }'), "elements[11].cells[0].where"),
+    (('where = { month = "all", branch_code = "{outlet}" }',
+      'where = { month = "all", branch_code = "{outlet}", colour = "red" }'),
+     "elements[11].cells[0].where.colour"),
+    (('formula = "ELMATCIR + PHYSCIR"', 'formula = "ELMATCIR + NOPE"'),
+     "elements[6].formula"),
+    (('method = "CT"\ncells = [{ table = "pub_wifi', 'method = "XX"\ncells = [{ table = "pub_wifi'),
+     "elements[11].method"),
+])
+def test_bad_definitions_name_the_file_and_key(tmp_path, edit, key):
+    src = Path(load_definitions("pls_fy2024").path)
+    root = Path(__file__).parent.parent
+    (tmp_path / "definitions").mkdir()
+    text = (root / src).read_text(encoding="utf-8")
+    assert edit[0] in text
+    (tmp_path / "definitions" / "pls_fy2024.toml").write_text(text.replace(edit[0], edit[1]),
+                                                             encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_definitions("pls_fy2024", tmp_path)
+    assert f"key '{key}'" in str(exc.value) and "pls_fy2024.toml" in str(exc.value)
+
+
+def test_unknown_form_is_a_config_error(tmp_path, test_key, capsys):
+    config = tmp_path / "library.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    load_config(config)
+    assert main(["report", "annual", str(config), "--fiscal-year", "2025", "--form",
+                 "tx"]) == 2
+    assert "no layout file for form 'tx'" in capsys.readouterr().err
