@@ -48,8 +48,10 @@ def _circulation(value_of) -> pd.DataFrame:
     return out
 
 
-def make_release(folder: Path, frame: pd.DataFrame, withheld: dict | None = None) -> Path:
-    """A release of one table under ``out/published/testville/FY2025`` (the mini config)."""
+def make_release(folder: Path, frame: pd.DataFrame, withheld: dict | None = None,
+                 extra: dict | None = None) -> Path:
+    """A release of one table under ``out/published/testville/FY2025`` (the mini config);
+    ``extra``: more manifest sections."""
     config = folder / "library.toml"
     config.write_text(CONFIG, encoding="utf-8")
     if withheld:
@@ -66,7 +68,8 @@ def make_release(folder: Path, frame: pd.DataFrame, withheld: dict | None = None
         "period": {"label": "FY2025", "fiscal_year": "FY2025", "start": "2024-07-01",
                    "end": "2025-06-30"},
         "suppression": {"threshold": 10}, "disclosure": {"protection_interval": 10},
-        "checks": [], "tables": [{"name": CIRC, "rows": len(frame), "files": files}]})
+        "checks": [], "tables": [{"name": CIRC, "rows": len(frame), "files": files}],
+        **(extra or {})})
     release.write_sums(stage)
     release.switch_in(stage, root, "FY2025")
     return config
@@ -190,3 +193,21 @@ def test_unknown_form_is_a_config_error(tmp_path, test_key, capsys):
     assert main(["report", "annual", str(config), "--fiscal-year", "2025", "--form",
                  "tx"]) == 2
     assert "no layout file for form 'tx'" in capsys.readouterr().err
+
+
+def test_figures_from_a_table_published_with_differential_privacy_are_estimates(
+        tmp_path, test_key, capsys):
+    frame = _circulation(lambda b, m, a, s: 40 + len(b + m + a + s))
+    config = make_release(tmp_path, frame, extra={"differential_privacy": {
+        "tables": {CIRC: {"epsilon": 1.0}}}})
+    assert main(["report", "annual", str(config), "--fiscal-year", "2025", "-q"]) == 0, \
+        capsys.readouterr().err
+    folder = tmp_path / "out" / "published" / "testville" / "FY2025"
+    elements = pd.read_csv(folder / "annual" / "pls" / "elements.csv", dtype=str,
+                           keep_default_na=False).set_index("element")
+    assert elements.loc["PHYSCIR", "method"] == "ES"
+    assert elements.loc["TOTCIR", "method"] in ("ES", "")      # a sum with an estimate
+    manifest = json.loads((folder / "manifest.json").read_text())
+    phys = next(e for e in manifest["annual_reports"]["pls"]["elements"]
+                if e["code"] == "PHYSCIR")
+    assert phys["method"] == "ES" and "differential privacy" in phys["ae"]["estimate"]

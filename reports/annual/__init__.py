@@ -54,7 +54,8 @@ def _manifest_section(results, layout, defs, chosen, head, manifest, files) -> d
         tables = sorted({s["table"] for f in [r.ae, *r.outlets.values()] if f
                          for s in f.sources})
         entry = {"item": r.item, "code": r.element.code, "number": r.element.number,
-                 "name": r.element.name, "method": r.element.method,
+                 "name": r.element.name,
+                 "method": "ES" if r.ae is not None and r.ae.estimated else r.element.method,
                  "checks": [{"table": t, "passed": checks.get(t, [])} for t in tables]
                  + [{"check": "cells published, not withheld", "passed": True}]}
         if r.ae is not None:
@@ -95,7 +96,8 @@ def produce(config, fiscal_year: int, form: str, progress=None,
                                                  "(key 'period.label')")
     frames = frames_from_release(link, manifest)
     outlets = [(b.code, b.name) for b in config.branches]
-    results = compute(layout, defs, frames, label, [c for c, _ in outlets], if_withheld)
+    noisy = frozenset(manifest.get("differential_privacy", {}).get("tables", {}))
+    results = compute(layout, defs, frames, label, [c for c, _ in outlets], if_withheld, noisy)
     period = manifest["period"]
     head = {"library": manifest["library"]["name"], "fiscal_year": label,
             "start": period["start"], "end": period["end"],

@@ -31,9 +31,12 @@ class Figure:
     reason: str | None = None
     sources: list[dict] = field(default_factory=list)    # table, where, value
     terms: list[str] = field(default_factory=list)       # formula elements
+    estimated: bool = False     # from a table published with differential privacy (noisy)
 
     def to_dict(self) -> dict:
         out = {"value": self.value, "status": self.status}
+        if self.estimated:
+            out["estimate"] = "from a table published with differential privacy"
         if self.reason:
             out["reason"] = self.reason
         if self.sources:
@@ -57,7 +60,8 @@ def _coords(where: dict) -> str:
 
 
 def _cell_figure(el: Element, outlet: str, frames: dict[str, pd.DataFrame],
-                 fiscal_year: str, if_withheld: str = "stop") -> Figure:
+                 fiscal_year: str, if_withheld: str = "stop",
+                 noisy: frozenset = frozenset()) -> Figure:
     """The sum of the element's cells. A withheld cell stops the report for the
     administrative entity (the form needs it); an outlet figure is a breakdown beyond what
     the form requires, so it follows the release's suppression: withheld."""
@@ -100,21 +104,22 @@ def _cell_figure(el: Element, outlet: str, frames: dict[str, pd.DataFrame],
         value = int(row["value"])
         sources.append({"table": cell.table, "where": where, "value": value})
         total += value
-    return Figure(total, "reported", sources=sources)
+    return Figure(total, "reported", sources=sources,
+                  estimated=any(c.table in noisy for c in el.cells))
 
 
 def _figure(el: Element, outlet: str, defs: Definitions, frames, fiscal_year: str,
-            memo: dict, if_withheld: str) -> Figure:
+            memo: dict, if_withheld: str, noisy: frozenset = frozenset()) -> Figure:
     key = (el.code, outlet)
     if key in memo:
         return memo[key]
     if el.kind == "missing":
         fig = Figure(MISSING, "missing", el.missing)
     elif el.kind == "cells":
-        fig = _cell_figure(el, outlet, frames, fiscal_year, if_withheld)
+        fig = _cell_figure(el, outlet, frames, fiscal_year, if_withheld, noisy)
     else:
         parts = [_figure(defs.elements[t], outlet, defs, frames, fiscal_year, memo,
-                         if_withheld)
+                         if_withheld, noisy)
                  for t in el.formula]
         gone = [t for t, p in zip(el.formula, parts) if p.status == "missing"]
         hidden = [t for t, p in zip(el.formula, parts) if p.status == "withheld"]
@@ -125,15 +130,19 @@ def _figure(el: Element, outlet: str, defs: Definitions, frames, fiscal_year: st
             fig = Figure(MISSING, "missing", f"needs {', '.join(gone)}, which is missing",
                          terms=list(el.formula))
         else:
-            fig = Figure(sum(p.value for p in parts), "reported", terms=list(el.formula))
+            fig = Figure(sum(p.value for p in parts), "reported", terms=list(el.formula),
+                         estimated=any(p.estimated for p in parts))
     memo[key] = fig
     return fig
 
 
 def compute(layout: Layout, defs: Definitions, frames: dict[str, pd.DataFrame],
-            fiscal_year: str, outlets: list[str], if_withheld: str = "stop"
-            ) -> list[ElementResult]:
+            fiscal_year: str, outlets: list[str], if_withheld: str = "stop",
+            noisy: frozenset = frozenset()) -> list[ElementResult]:
     """The figures of every item of ``layout`` that ``defs`` defines, in form order.
+
+    ``noisy``: tables the release published with differential privacy; figures from them
+    are estimates (flag ES).
 
     ``if_withheld``: what a withheld cell does to an administrative-entity figure: "stop"
     (the default: :class:`WithheldCellError`) or "missing" (-1, with the cell named)."""
@@ -143,9 +152,9 @@ def compute(layout: Layout, defs: Definitions, frames: dict[str, pd.DataFrame],
         el = defs.elements.get(item.element)
         if el is None:
             continue            # not an element of this survey year
-        ae = (_figure(el, "all", defs, frames, fiscal_year, memo, if_withheld)
+        ae = (_figure(el, "all", defs, frames, fiscal_year, memo, if_withheld, noisy)
               if "ae" in el.levels else None)
-        per = ({o: _figure(el, o, defs, frames, fiscal_year, memo, if_withheld)
+        per = ({o: _figure(el, o, defs, frames, fiscal_year, memo, if_withheld, noisy)
                 for o in outlets}
                if "outlet" in el.levels else {})
         results.append(ElementResult(el, item.item, item.label or el.name, ae, per))

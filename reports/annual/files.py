@@ -61,7 +61,11 @@ def write_csvs(folder: Path, results: list[ElementResult], head: dict, outlets: 
 
 
 def _flag_of(res: ElementResult) -> str:
-    return "" if res.ae is None or res.ae.status == "missing" else (res.element.method or "")
+    """CT (count) or ES (estimate): the definition's, or ES for a figure from a table
+    published with differential privacy."""
+    if res.ae is None or res.ae.status == "missing":
+        return ""
+    return "ES" if res.ae.estimated else (res.element.method or "")
 
 
 def write_xlsx(path: Path, results: list[ElementResult], head: dict, outlets: list,
