@@ -116,6 +116,7 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     cache: dict = {}            # attacker LPs of connected groups a round did not change
     withheld = _close_locally(m, index, withheld, known, interval)
     withheld |= {c for c in (again or set()) if m.value[c]}
+    carried = set(p.sticky)     # (cells of the replaced release are treated as this run's)
     rounds = 0
     below = _under_small_open(m, interval)
     while True:
@@ -126,9 +127,13 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
         new = {c for c in unsafe if c in below and c not in p.limits}
         p.limits.update(limits(m, new, index))
         unsafe = {c: r for c, r in unsafe.items() if r.width < p.limits.get(c, interval)}
-        # A cell above the threshold that the published figures already pin down protects
-        # nothing and hides nothing: it is shown (the attacker's LP does not change).
-        pinned = {c for c, r in unsafe.items() if r.width == 0 and m.value[c] > threshold}
+        # A cell withheld because an earlier release of another period withheld it, above the
+        # threshold, that the published figures pin down protects nothing and hides nothing:
+        # it is shown (the attacker's LP does not change). A complement this run chose is protected like
+        # any other withheld cell instead: showing it and choosing it again could loop, and
+        # once a whole-library figure is fixed it is often the only cell that can protect.
+        pinned = {c for c, r in unsafe.items()
+                  if r.width == 0 and m.value[c] > threshold and c in carried}
         if pinned:
             withheld -= pinned
             known = known | pinned      # shown: never a complement again (it would loop)
