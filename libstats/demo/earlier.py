@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from libstats.demo.generate import SIERRA_CIRC_TRANS_COLUMNS
+
 FY_START = date(2022, 7, 1)
 FY_END = date(2023, 6, 30)
 LOCAL_TZ = ZoneInfo("America/New_York")
@@ -41,12 +43,7 @@ FILES = {
     "newsstand": "eresources/ecirc/newsstand_plus_fy2023.csv",
     "counter": "eresources/counter/EBSCOhost_DR_2022-07_2023-06.tsv",
 }
-SIERRA_COLUMNS = (
-    "id", "transaction_gmt", "application_name", "source_code", "op_code", "patron_record_id",
-    "item_record_id", "volume_record_id", "bib_record_id", "stat_group_code_num", "due_date_gmt",
-    "count_type_code_num", "itype_code_num", "item_location_code", "ptype_code",
-    "patron_home_library_code", "patron_agency_code_num", "pcode1", "pcode2", "pcode3", "pcode4",
-    "postal_code", "loanrule_code_num")
+SIERRA_COLUMNS = SIERRA_CIRC_TRANS_COLUMNS       # the same export layout as FY2025's
 
 N_CHECKOUTS = 30_000
 P_RENEW = 0.22
