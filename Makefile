@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test setup bench clean
+.PHONY: demo test setup bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,15 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/libstats demo --out demo-output
 
-test: $(STAMP)
+# The annual report's HTML is rendered in headless Chromium by the tests (Playwright drives
+# Debian's chromium; no browser is downloaded).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -n 2 --doctest-modules libstats transforms reports tests
 
 bench: $(STAMP)
