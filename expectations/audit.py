@@ -47,14 +47,14 @@ class Audit:
 
 
 def audit_published(frames: dict[str, pd.DataFrame], interval: int, *,
-                    known: dict[tuple, int] | None = None) -> Audit:
+                    known: dict[tuple, int] | None = None, open_totals: bool = True) -> Audit:
     """Audit published frames (``value`` empty where ``suppressed``).
 
     ``known``: figures an earlier release published, by cell coordinates
     (:func:`libstats.tabular.cell_keys`), that equal this release's withheld cells.
     """
     specs = {n: PUBLISHED_TABLES[n] for n in frames}
-    m = build_model(frames, specs)
+    m = build_model(frames, specs, open_totals=open_totals)
     for key, value in (known or {}).items():
         cid = m.ids.get(key)
         if cid is not None and m.value[cid] is None:

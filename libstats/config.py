@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -419,7 +420,7 @@ def _privacy(root: _Reader) -> tuple[dict[str, DpSettings], float | None]:
             if name not in DP_TABLES:
                 raise t.fail("privacy", f'"dp" is available for {", ".join(DP_TABLES)}')
             eps = t.get("epsilon", (int, float), what="a number")
-            if not 0 < eps <= 10:
+            if isinstance(eps, bool) or not math.isfinite(eps) or not 0 < eps <= 10:
                 raise t.fail("epsilon", "must be more than 0 and at most 10")
             if DP_TABLES[name].bounded:
                 bound = t.get("max_contributions", int, what="an integer")
@@ -432,8 +433,9 @@ def _privacy(root: _Reader) -> tuple[dict[str, DpSettings], float | None]:
     tables.finish()
     priv = root.sub("privacy", {})
     budget = priv.get("epsilon_per_fiscal_year", (int, float), None, what="a number")
-    if budget is not None and budget <= 0:
-        raise priv.fail("epsilon_per_fiscal_year", "must be more than 0")
+    if budget is not None and (isinstance(budget, bool) or not math.isfinite(budget)
+                               or budget <= 0):
+        raise priv.fail("epsilon_per_fiscal_year", "must be a finite number more than 0")
     if dp_tables and budget is None:
         raise priv.fail("epsilon_per_fiscal_year", 'is required when a table has privacy = '
                                                    '"dp": the fiscal year\'s privacy budget')

@@ -82,9 +82,11 @@ def cell_keys(frame: pd.DataFrame, spec: TableSpec) -> list[tuple]:
             for b, dv in zip(by_vals, dim_vals)]
 
 
-def build_model(frames: dict[str, pd.DataFrame], specs: dict[str, TableSpec]) -> CellModel:
+def build_model(frames: dict[str, pd.DataFrame], specs: dict[str, TableSpec], *,
+                open_totals: bool = True) -> CellModel:
     """The cells and relations of a release's tables (frames with ``value``, and
-    ``suppressed`` where values are withheld)."""
+    ``suppressed`` where values are withheld). ``open_totals``: whether the whole-library
+    rows are open (a fiscal-year release; a month's release has none)."""
     m = CellModel()
     seen: set[tuple] = set()
     for name, frame in frames.items():
@@ -92,7 +94,7 @@ def build_model(frames: dict[str, pd.DataFrame], specs: dict[str, TableSpec]) ->
         keys = cell_keys(frame, spec)
         values = frame["value"].tolist()
         hidden = frame["suppressed"].tolist() if "suppressed" in frame else [False] * len(frame)
-        is_open = spec.open_rows(frame)
+        is_open = spec.open_rows(frame) if open_totals else [False] * len(frame)
         ids = np.empty(len(frame), dtype=np.int64)
         for i, (key, v, h, o) in enumerate(zip(keys, values, hidden, is_open)):
             known = None if (h or v is None or v is pd.NA or

@@ -37,7 +37,8 @@ def _distinct_strings(con, name: str, relation: str) -> str:
 
 
 def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path,
-               progress=None, dp_tables: set[str] = frozenset()) -> list:
+               progress=None, dp_tables: set[str] = frozenset(),
+               open_totals: bool = True) -> list:
     from expectations.leakscan import ScanTarget, scan_exact, scan_patterns
     from expectations.suites import validate_published
 
@@ -68,5 +69,5 @@ def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path,
     say("  Great Expectations suites and Data Docs")
     review_dir.mkdir(parents=True)
     checks += validate_published(frames, config.threshold, docs_dir=review_dir,
-                                 noisy=dp_tables)
+                                 noisy=dp_tables, open_totals=open_totals)
     return checks

@@ -234,7 +234,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         _say(progress, "running leak checks")
         release.sweep_stale(review_dir.parent, ".staging-")
         results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage,
-                                     progress, dp_tables=set(dp_names))
+                                     progress, dp_tables=set(dp_names),
+                                     open_totals=period.label == period.fiscal_year_label)
         results += disclosed.audit.checks()
         if k_report is not None:
             results += kanonymity.check(con, config, pz_stage)
@@ -247,6 +248,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             manifest["k_anonymity"] = k_report
         if noisy is not None:
             manifest["differential_privacy"] = noisy.report
+        elif dp.carried(earlier, config.dp_budget) is not None:
+            manifest["differential_privacy"] = dp.carried(earlier, config.dp_budget)
         if coverage:
             manifest["coverage"] = coverage
         if wifi_stage is not None:
@@ -271,9 +274,10 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         for name, frame in frames.items():
             files = release.write_table_files(frame, PUBLISHED_TABLES[name], pub_stage / "tables")
             next(t for t in manifest["tables"] if t["name"] == name)["files"] = files
-        release.write_json(pub_stage / "manifest.json", manifest)
+        public = dp.public_manifest(manifest, config, dp_names)
+        release.write_json(pub_stage / "manifest.json", public)
         status = "pending approval" if config.require_approval else "published"
-        steward.write(pub_stage / "steward_report.html", manifest, status=status)
+        steward.write(pub_stage / "steward_report.html", public, status=status)
         release.write_sums(pub_stage)
         pub_link = pz_link = pending = None
         if config.require_approval:

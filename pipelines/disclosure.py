@@ -105,7 +105,9 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
     ``earlier``: the releases of the same fiscal year (:func:`earlier_releases`)."""
     frames = with_totals(raw)
     specs = {n: PUBLISHED_TABLES[n] for n in frames}
-    model = build_model(frames, specs)
+    # whole-library figures are open in a fiscal year's release only: a month's are small
+    open_totals = period.label == period.fiscal_year_label
+    model = build_model(frames, specs, open_totals=open_totals)
     bad = check_consistent(model)
     if bad:
         raise RuntimeError(f"libstats bug: {len(bad)} total(s) of the published tables do not "
@@ -138,7 +140,8 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
                  suppression.apply(frames, model, result.withheld).items()}
     # The audit again, from the published frames alone (and the earlier releases' figures).
     withheld_known = {k: v for k, v in known.items() if model.ids[k] in result.withheld}
-    audit = audit_published(published, config.protection_interval, known=withheld_known)
+    audit = audit_published(published, config.protection_interval, known=withheld_known,
+                            open_totals=open_totals)
     report = {
         "threshold": config.threshold,
         "protection_interval": config.protection_interval,

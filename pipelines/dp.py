@@ -54,13 +54,33 @@ def _digest(pkey: PeriodKey, name: str, period: Period, settings, bounded: pd.Da
     return token_python(pkey, "libstats/dp-input", text).hex()[:32]
 
 
+def _order(entry: dict) -> tuple:
+    return entry["drawn_in"], entry["table"], entry["input_digest"], entry.get("draw", 1)
+
+
 def ledger_of(earlier) -> list[dict]:
-    """Every draw the earlier releases of the fiscal year published, once each."""
+    """Every draw the earlier releases of the fiscal year published, once each. Two draws
+    of the same counts (the first one's release gone) are two entries: ``draw`` numbers them."""
     seen = {}
     for rel in earlier:
         for entry in rel.manifest.get("differential_privacy", {}).get("ledger", []):
-            seen.setdefault((entry["table"], entry["input_digest"]), entry)
-    return sorted(seen.values(), key=lambda e: (e["drawn_in"], e["table"], e["input_digest"]))
+            seen.setdefault((entry["table"], entry["input_digest"], entry.get("draw", 1)),
+                            entry)
+    return sorted(seen.values(), key=_order)
+
+
+def carried(earlier, budget: float | None) -> dict | None:
+    """The manifest section of a run that draws nothing: the year's ledger goes on (a release
+    that drops it would let the next DP run start from zero)."""
+    ledger = ledger_of(earlier)
+    if not ledger:
+        return None
+    spent = float(np.sum([e["epsilon"] for e in ledger]))
+    return {"fiscal_year": earlier[0].manifest["period"]["fiscal_year"], "budget": budget,
+            "mechanism": dp.MECHANISM, "tables": {}, "ledger": ledger,
+            "spent": round(spent, 9),
+            "remaining": None if budget is None else round(budget - spent, 9),
+            "rules": "docs/disclosure.md §7"}
 
 
 def _replay(earlier, name: str, digest: str):
@@ -111,16 +131,46 @@ def release(con, config: Config, period: Period, pkey: PeriodKey, raw: dict, ear
         new.append({"table": name, "epsilon": info["epsilon"], "input_digest": digest,
                     "drawn_in": period.label})
     ledger = ledger_of(earlier)
+    for entry in new:
+        entry["draw"] = 1 + sum(e["table"] == entry["table"] and
+                                e["input_digest"] == entry["input_digest"] for e in ledger)
+        tables[entry["table"]]["draw"] = entry["draw"]
     before = float(np.sum([e["epsilon"] for e in ledger]))
     needed = float(np.sum([e["epsilon"] for e in new]))
     budget = config.dp_budget
     if before + needed > budget + TOLERANCE:
         raise BudgetExceeded(period.fiscal_year_label, budget, before, needed,
                              sorted(e["table"] for e in new))
-    ledger = sorted(ledger + new, key=lambda e: (e["drawn_in"], e["table"], e["input_digest"]))
+    ledger = sorted(ledger + new, key=_order)
     spent = float(np.sum([e["epsilon"] for e in ledger]))
     report = {"fiscal_year": period.fiscal_year_label, "budget": budget,
               "mechanism": dp.MECHANISM, "tables": tables, "ledger": ledger,
               "spent": round(spent, 9), "remaining": round(budget - spent, 9),
               "rules": "docs/disclosure.md §7"}
     return DpRelease(frames, report)
+
+
+WITHHELD = "withheld (a table counting these events is published with differential privacy)"
+
+
+def public_manifest(manifest: dict, config: Config, dp_names) -> dict:
+    """The manifest as published. When the circulation table is published with differential
+    privacy, the exact event counts elsewhere in the manifest (rows read and in the period,
+    coverage, months without events, the zone's event rows) would undo its noise: they are
+    kept in the review copy only."""
+    if "pub_circulation__branch_month_material" not in dp_names:
+        return manifest
+    import copy
+    out = copy.deepcopy(manifest)
+    circ = {s.name for s in config.sources if s.kind == "circulation"}
+    for i in out.get("inputs", []):
+        if i["source"] in circ:
+            i["rows_in"] = WITHHELD
+    for name in circ & set(out.get("rows", {})):
+        out["rows"][name] = {"read": WITHHELD}
+    if "coverage" in out:
+        out["coverage"] = WITHHELD
+    for t in out.get("pseudonymized", []):
+        if t["table"] == "events":
+            t["rows"], t["note"] = WITHHELD, "see the review copy"
+    return out

@@ -104,7 +104,9 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
                                e(r.get("out_of_scope", "")), e(r.get("outside_period", ""))]))
         parts.append("</table>")
     cov = manifest.get("coverage")
-    if cov:
+    if isinstance(cov, str):
+        parts.append(f"<h2>Coverage</h2><p>{e(cov)}.</p>")
+    elif cov:
         parts.append("<h2>Coverage</h2><table>")
         parts.append(_row(["source", "first event", "last event", "events in the period"],
                           "th"))

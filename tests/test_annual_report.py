@@ -211,3 +211,18 @@ def test_figures_from_a_table_published_with_differential_privacy_are_estimates(
     phys = next(e for e in manifest["annual_reports"]["pls"]["elements"]
                 if e["code"] == "PHYSCIR")
     assert phys["method"] == "ES" and "differential privacy" in phys["ae"]["estimate"]
+
+
+def test_a_formula_cycle_through_other_elements_is_refused(tmp_path):
+    """TOTCIR = ELMATCIR + PHYSCIR; with PHYSCIR = TOTCIR the chain is a cycle of two
+    formulas and one more step, which a check of direct self-reference misses."""
+    from reports.annual.definitions import _data_dir
+    text = (_data_dir() / "definitions" / "pls_fy2024.toml").read_text()
+    start = text.index('code = "PHYSCIR"')
+    cells = text.index("cells = [", start)
+    end = text.index("]\n", cells) + 2
+    (tmp_path / "definitions").mkdir()
+    (tmp_path / "definitions" / "pls_fy2024.toml").write_text(
+        text[:cells] + 'formula = "TOTCIR"\n' + text[end:])
+    with pytest.raises(ConfigError, match="refers to itself"):
+        load_definitions("pls_fy2024", tmp_path)

@@ -336,3 +336,16 @@ def test_an_empty_table_is_applied_without_error():
     m = build_model({spec.name: empty}, {spec.name: spec})
     out = suppression.apply({spec.name: empty}, m, set())[spec.name]
     assert out.empty and list(out.columns) == spec.column_names
+
+
+def test_a_months_release_has_no_open_figures(mini_library, capsys):
+    """A month's whole-library figure is small by nature: in a monthly release it is
+    withheld for size like any other cell."""
+    assert _run(mini_library, "2024-11", capsys)[0] == 0
+    manifest, frames = _pub(mini_library, "2024-11")
+    circ = frames["pub_circulation__branch_month_material"]
+    video = circ[(circ["material_type"] == "video") & (circ["audience"] == "adult")
+                 & (circ["measure"] == "checkouts") & (circ["month"] == "all")
+                 & (circ["branch_code"] == "all")]
+    assert video["suppressed"].all()
+    assert all(c["passed"] for c in manifest["checks"])

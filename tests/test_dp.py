@@ -171,3 +171,58 @@ def test_only_countable_tables_can_be_dp_and_the_budget_is_required(tmp_path):
     path.write_text(DP_CONFIG)
     cfg = load_config(path)
     assert cfg.dp_budget == 2.0 and cfg.dp_tables[REG].max_contributions == 1
+
+
+def test_exact_event_counts_leave_the_published_manifest_of_a_dp_circulation_table(
+        dp_release):
+    """The manifest's row counts and coverage count the same events exactly: published next
+    to the noisy table they would undo its noise, so only the review copy keeps them."""
+    m = _manifest(dp_release)
+    assert set(m["rows"]["stats"]) == {"read"}
+    assert "differential privacy" in m["rows"]["stats"]["read"]
+    assert isinstance(m["coverage"], str)
+    assert next(t for t in m["pseudonymized"] if t["table"] == "events")["rows"] == \
+        m["rows"]["stats"]["read"]
+    review = json.loads((dp_release / "out" / "review" / "testville" / "FY2025" /
+                         "manifest.json").read_text())
+    assert review["rows"]["stats"]["in_period"] == 41
+
+
+def test_the_ledger_survives_a_release_without_dp_and_a_redraw_counts_again(
+        dp_release, capsys):
+    config = dp_release / "library.toml"
+    plain = config.read_text().replace('privacy = "dp"', 'privacy = "suppression"')
+    plain = plain.replace("epsilon = 1.0\nmax_contributions = 3\n", "").replace(
+        "epsilon = 0.5\n", "")
+    config.write_text(plain)
+    code, out = _run(config, capsys)
+    assert code == 0, out
+    d = _manifest(dp_release)["differential_privacy"]
+    assert d["tables"] == {} and d["spent"] == 1.5 and len(d["ledger"]) == 2
+    # DP again: the noisy figures are gone from the folder, so the same counts are drawn
+    # anew, and that costs again: 1.5 + 1.5 > 2.0
+    config.write_text(DP_CONFIG)
+    code, out = _run(config, capsys)
+    assert code == 1 and "spent 1.5" in out
+    config.write_text(DP_CONFIG.replace("epsilon_per_fiscal_year = 2.0",
+                                        "epsilon_per_fiscal_year = 5.0"))
+    code, out = _run(config, capsys)
+    assert code == 0, out
+    d = _manifest(dp_release)["differential_privacy"]
+    assert [(e["table"], e["draw"]) for e in d["ledger"]] == [
+        (CIRC, 1), (CIRC, 2), (REG, 1), (REG, 2)]
+    assert d["spent"] == 3.0
+
+
+def test_the_budget_and_epsilon_must_be_finite_numbers(tmp_path):
+    for bad, key in (("epsilon_per_fiscal_year = nan", "privacy.epsilon_per_fiscal_year"),
+                     ("epsilon_per_fiscal_year = inf", "privacy.epsilon_per_fiscal_year"),
+                     ("epsilon_per_fiscal_year = true", "privacy.epsilon_per_fiscal_year")):
+        path = tmp_path / "c.toml"
+        path.write_text(DP_CONFIG.replace("epsilon_per_fiscal_year = 2.0", bad))
+        with pytest.raises(ConfigError) as err:
+            load_config(path)
+        assert key in str(err.value)
+    path.write_text(DP_CONFIG.replace("epsilon = 0.5", "epsilon = nan"))
+    with pytest.raises(ConfigError, match=f"tables.{REG}.epsilon"):
+        load_config(path)

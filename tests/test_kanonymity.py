@@ -221,3 +221,17 @@ def test_an_added_quasi_identifier_is_checked_with_the_others(tmp_path, test_key
     with duckdb.connect() as con:
         assert con.execute(f"SELECT count(*) FROM read_parquet('{tmp_path / PZ}/patrons.parquet')"
                            f" WHERE enrolled_month IS NULL").fetchone()[0] == 6
+
+
+def test_a_class_counts_people_not_duplicate_records():
+    """Five records of one patron (a repeated export row) do not make a class of five."""
+    rows = ", ".join("('t1', 'MAIN', 'PT', '35-44', 'x')" for _ in range(5))
+    rows += ", " + ", ".join(f"('t{i}', 'WEST', 'PT', '35-44', 'x')" for i in range(2, 8))
+    with duckdb.connect() as con:
+        con.execute(f"CREATE TABLE p AS SELECT * FROM (VALUES {rows}) "
+                    f"AS t(patron_token, home_branch_code, patron_category, age_band, area)")
+        classes = con.execute(ka.classes_sql("p", tuple(QIS))).df()
+    assert sorted(classes["n"]) == [1, 6]
+    p = ka.plan(classes, tuple(QIS), 5, RULES)
+    assert p.report["records_withheld"] + p.report["records_dropped"] >= 1
+    assert "kept" not in set(p.mapping.loc[p.mapping["home_branch_code"] == "MAIN", "outcome"])

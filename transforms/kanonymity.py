@@ -165,9 +165,11 @@ def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
 
 
 def classes_sql(relation: str, qis: tuple[str, ...]) -> str:
-    """The equivalence classes of ``relation`` and their sizes, in a fixed order."""
+    """The equivalence classes of ``relation`` and their sizes, in a fixed order. A class's
+    size is the number of people in it (distinct tokens), not of records: one patron's
+    duplicate records must not fill a class."""
     cols = ", ".join(q(c) for c in qis)
-    return (f"SELECT {cols}, count(*) AS n FROM {relation} GROUP BY ALL "
+    return (f"SELECT {cols}, count(DISTINCT patron_token) AS n FROM {relation} GROUP BY ALL "
             f"ORDER BY {', '.join(f'{q(c)} NULLS FIRST' for c in qis)}")
 
 

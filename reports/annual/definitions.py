@@ -186,8 +186,9 @@ def load_definitions(version: str, folder: Path | None = None) -> Definitions:
             if term not in elements:
                 raise ConfigError(path, f"elements[{i}].formula",
                                   f"'{term}' is not an element of {version}")
-            if term == el.code or el.code in elements[term].formula:
-                raise ConfigError(path, f"elements[{i}].formula", "refers to itself")
+            if _reaches(elements, term, el.code):
+                raise ConfigError(path, f"elements[{i}].formula",
+                                  "refers to itself, directly or through other elements")
             if not set(el.levels) <= set(elements[term].levels):
                 raise ConfigError(path, f"elements[{i}].levels",
                                   f"'{term}' is not computed at every level of {el.code}")
@@ -242,3 +243,17 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
 
 def all_versions(folder: Path | None = None) -> list[str]:
     return sorted(p.stem for p in ((folder or _data_dir()) / "definitions").glob("*.toml"))
+
+
+def _reaches(elements: dict, start: str, target: str) -> bool:
+    """Whether ``start``'s formula leads, through any chain of formulas, to ``target``."""
+    todo, seen = [start], set()
+    while todo:
+        code = todo.pop()
+        if code == target:
+            return True
+        if code in seen or code not in elements:
+            continue
+        seen.add(code)
+        todo.extend(elements[code].formula)
+    return False
