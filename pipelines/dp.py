@@ -51,7 +51,9 @@ def _digest(pkey: PeriodKey, name: str, period: Period, settings, bounded: pd.Da
     text = json.dumps({"table": name, "period": period.label, "epsilon": settings.epsilon,
                        "max_contributions": settings.max_contributions,
                        "cells": bounded.astype(str).values.tolist()}, separators=(",", ":"))
-    return token_python(pkey, "libstats/dp-input", text).hex()[:32]
+    # labelled like the key ids: a bare hex string can hold ten digits in a row, which
+    # libstats check would take for a phone number
+    return "dpin-" + token_python(pkey, "libstats/dp-input", text).hex()[:32]
 
 
 def _order(entry: dict) -> tuple:

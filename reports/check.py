@@ -27,7 +27,7 @@ from reports.release import SUMS, sha256_path
 from transforms.sqlutil import lit
 
 
-_HASHES = re.compile(r"\b[0-9a-f]{64}\b|\bkid-[0-9a-f]{16}\b")
+_HASHES = re.compile(r"\b[0-9a-f]{64}\b|\bkid-[0-9a-f]{16}\b|\bdpin-[0-9a-f]{32}\b")
 
 
 def _check_sums(folder: Path) -> list[str]:

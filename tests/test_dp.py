@@ -226,3 +226,12 @@ def test_the_budget_and_epsilon_must_be_finite_numbers(tmp_path):
     path.write_text(DP_CONFIG.replace("epsilon = 0.5", "epsilon = nan"))
     with pytest.raises(ConfigError, match=f"tables.{REG}.epsilon"):
         load_config(path)
+
+
+def test_check_does_not_take_a_dp_digest_for_a_phone_number(dp_release):
+    """A digest is hex; ten digits in a row occur in one of a few dozen. libstats check
+    blanks digests like key ids (labelled 'dpin-')."""
+    from reports.check import _HASHES
+    digest = _manifest(dp_release)["differential_privacy"]["ledger"][0]["input_digest"]
+    assert digest.startswith("dpin-") and _HASHES.fullmatch(digest)
+    assert _HASHES.sub(" ", '"dpin-0123456789abcdef0123456789abcdef"').strip('" ') == ""
