@@ -27,6 +27,11 @@ class Period:
         return f"FY{self.fiscal_year}"
 
     @property
+    def is_fiscal_year(self) -> bool:
+        """A release of the whole fiscal year (not one month of it)."""
+        return self.label == self.fiscal_year_label
+
+    @property
     def key_period(self) -> str:
         """The period keys are derived for: always the fiscal year."""
         return self.fiscal_year_label

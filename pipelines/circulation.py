@@ -235,7 +235,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         release.sweep_stale(review_dir.parent, ".staging-")
         results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage,
                                      progress, dp_tables=set(dp_names),
-                                     open_totals=period.label == period.fiscal_year_label)
+                                     open_totals=period.is_fiscal_year)
         results += disclosed.audit.checks()
         if k_report is not None:
             results += kanonymity.check(con, config, pz_stage)
@@ -246,10 +246,9 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         manifest["disclosure"] = disclosed.report
         if k_report is not None:
             manifest["k_anonymity"] = k_report
-        if noisy is not None:
-            manifest["differential_privacy"] = noisy.report
-        elif dp.carried(earlier, config.dp_budget) is not None:
-            manifest["differential_privacy"] = dp.carried(earlier, config.dp_budget)
+        ledger = noisy.report if noisy is not None else dp.carried(earlier, config.dp_budget)
+        if ledger is not None:
+            manifest["differential_privacy"] = ledger
         if coverage:
             manifest["coverage"] = coverage
         if wifi_stage is not None:

@@ -106,7 +106,7 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
     frames = with_totals(raw)
     specs = {n: PUBLISHED_TABLES[n] for n in frames}
     # whole-library figures are open in a fiscal year's release only: a month's are small
-    open_totals = period.label == period.fiscal_year_label
+    open_totals = period.is_fiscal_year
     model = build_model(frames, specs, open_totals=open_totals)
     bad = check_consistent(model)
     if bad:

@@ -16,7 +16,8 @@ from transforms.sqlutil import lit
 def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
                         workers: int = 1) -> list[dict]:
     """events by month (patron tokens only for patrons who opted in to reading history) and
-    patrons (``int_patrons_k``: k-anonymous), as Parquet, each file sorted by source and record (deterministic bytes).
+    patrons (``int_patrons_k``: k-anonymous), as Parquet, each file sorted by source and record
+    (deterministic bytes).
 
     ``workers`` months are written at once (each sort and file write is largely serial);
     keep 1 when memory is tight."""
