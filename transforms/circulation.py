@@ -353,14 +353,20 @@ def pub_registered_users__branch_age_category(int_patrons: str, *, fiscal_year: 
     """
 
 
+def new_registrations_where(start: str, end: str) -> str:
+    """The patron records a new registration counts: enrolled in the period, ILL-lending
+    libraries excluded (the exact table and its differential-privacy rows share it)."""
+    return (f"enrolled_date BETWEEN DATE {lit(start)} AND DATE {lit(end)} "
+            f"AND coalesce(patron_category NOT IN (SELECT code FROM map_ill_category), true)")
+
+
 def pub_new_registrations__month(int_patrons: str, *, fiscal_year: str, start: str, end: str) -> str:
     """Patrons enrolled in each month of the period (ILL-lending libraries excluded)."""
     return f"""
         WITH counts AS (
             SELECT enrolled_month AS month, count(*) AS n
             FROM {int_patrons}
-            WHERE enrolled_date BETWEEN DATE {lit(start)} AND DATE {lit(end)}
-              AND coalesce(patron_category NOT IN (SELECT code FROM map_ill_category), true)
+            WHERE {new_registrations_where(start, end)}
             GROUP BY ALL
         )
         SELECT {lit(fiscal_year)} AS fiscal_year, m.month,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from transforms.circulation import new_registrations_where
 from transforms.sqlutil import lit
 
 MECHANISM = "discrete Laplace (OpenDP make_laplace on integer counts), pure ε-DP"
@@ -76,9 +77,7 @@ def registrations_rows_sql(int_patrons: str, start: str, end: str) -> str:
     return f"""
         SELECT source || chr(31) || _rec AS contributor, source || chr(31) || _rec AS row_id,
                enrolled_month AS month
-        FROM {int_patrons}
-        WHERE enrolled_date BETWEEN DATE {lit(start)} AND DATE {lit(end)}
-          AND coalesce(patron_category NOT IN (SELECT code FROM map_ill_category), true)
+        FROM {int_patrons} WHERE {new_registrations_where(start, end)}
     """
 
 
