@@ -173,10 +173,15 @@ def classes_sql(relation: str, qis: tuple[str, ...]) -> str:
             f"ORDER BY {', '.join(f'{q(c)} NULLS FIRST' for c in qis)}")
 
 
+def _same_class(qis: tuple[str, ...]) -> str:
+    """A patron record ``p`` and its class's row ``m`` of the plan (missing values match)."""
+    return " AND ".join(f"p.{q(c)} IS NOT DISTINCT FROM m.{q(c)}" for c in qis)
+
+
 def k_patrons_sql(int_patrons: str, k_map: str, qis: tuple[str, ...]) -> str:
     """int_patrons_k: the zone's patron records with each class's final quasi-identifiers
     and its outcome; dropped records left out."""
-    on = " AND ".join(f"p.{q(c)} IS NOT DISTINCT FROM m.{q(c)}" for c in qis)
+    on = _same_class(qis)
     replace = ", ".join(f"m.{q('final_' + c)} AS {q(c)}" for c in qis)
     return f"""
         SELECT p.* REPLACE ({replace}), m.outcome AS k_outcome
@@ -188,7 +193,7 @@ def k_patrons_sql(int_patrons: str, k_map: str, qis: tuple[str, ...]) -> str:
 def recoded_category_sql(int_patrons: str, k_map: str, qis: tuple[str, ...]) -> str:
     """Tokens whose patron category was recoded (or whose record was dropped): the events
     of the zone carry the same value, so the category cannot be joined back from them."""
-    on = " AND ".join(f"p.{q(c)} IS NOT DISTINCT FROM m.{q(c)}" for c in qis)
+    on = _same_class(qis)
     return f"""
         SELECT p.patron_token,
                -- one value per token; a token with records recoded differently gets none
