@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 import tomllib
@@ -551,10 +552,10 @@ def _eresources(root: _Reader) -> EresourceSettings:
     robots = ()
     for key, default in (("robots", DEFAULT_ROBOTS), ("extra_robots", ())):
         patterns = e.str_list(key, default)
-        for i, pat in enumerate(patterns):
-            if not _re2_ok(pat):
-                raise e.fail(key, f"pattern {i + 1} is not a regular expression DuckDB (RE2) "
-                                  f"accepts (no look-around or back-references)")
+        bad = _re2_rejected(tuple(patterns))
+        if bad is not None:
+            raise e.fail(key, f"pattern {bad + 1} is not a regular expression DuckDB (RE2) "
+                              f"accepts (no look-around or back-references)")
         robots += patterns
     seconds = e.get("double_click_seconds", int, 30)
     if not 0 <= seconds <= 3600:
@@ -596,14 +597,22 @@ def _eresources(root: _Reader) -> EresourceSettings:
                              double_click_seconds=seconds, max_bad_line_share=float(share))
 
 
-def _re2_ok(pattern: str) -> bool:
-    """Whether DuckDB's RE2 compiles ``pattern`` (Python's re accepts more)."""
+@functools.lru_cache(maxsize=64)
+def _re2_rejected(patterns: tuple[str, ...]) -> int | None:
+    """The index of the first pattern DuckDB's RE2 does not compile (Python's re accepts
+    more), or None. One connection for the whole list, cached: every config load checks the
+    default robot patterns, and a connection per pattern cost half a second at start-up."""
     import duckdb
+    con = duckdb.connect()
     try:
-        duckdb.connect().execute("SELECT regexp_matches('', ?)", [pattern]).fetchone()
-    except duckdb.Error:
-        return False
-    return True
+        for i, pattern in enumerate(patterns):
+            try:
+                con.execute("SELECT regexp_matches('', ?)", [pattern]).fetchone()
+            except duckdb.Error:
+                return i
+    finally:
+        con.close()
+    return None
 
 
 def _key(root: _Reader) -> tuple[str | None, Path | None]:

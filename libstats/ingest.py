@@ -22,6 +22,7 @@ import csv
 import glob
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,7 @@ _REJECT_WORDS = {
     "CAST": "a value could not be read",
 }
 _CHUNK = 16 * 1024 * 1024
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
 
 
 @dataclass
@@ -256,12 +258,10 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
         elif header != ingested.header:
             raise InputError(path, "the header differs from the first file of this source "
                                    f"({ingested.files[0].path.name})", line=1, source=src.name)
-        info = FileInfo(path=path, sha256=sha256_file(path), bytes=path.stat().st_size)
-        twin = next((f for f in ingested.files if f.sha256 == info.sha256), None)
-        if twin is not None:
-            raise InputError(path, f"this file has the same content as {twin.path.name}: its "
-                                   f"rows would be counted twice (remove one, or narrow 'path')",
-                             source=src.name)
+        # The content hash (for the manifest and the twin check) is computed while DuckDB
+        # reads the file: hashlib releases the GIL, so the two overlap.
+        hashing = _HASHER.submit(sha256_file, path)
+        info = FileInfo(path=path, sha256="", bytes=path.stat().st_size)
         read_path = path
         if not utf8:
             info.transcoded = _transcode(path, src.encoding, work_dir / f"{table}_{n}.utf8.csv",
@@ -281,6 +281,12 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
             raise InputError(bad.path, bad.problem, column=bad.column, source=bad.source,
                              line=_physical_line(con, ingested, info, bad.record_line)) from None
         info.rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - info.first_rowid
+        info.sha256 = hashing.result()
+        twin = next((f for f in ingested.files if f.sha256 == info.sha256), None)
+        if twin is not None:
+            raise InputError(path, f"this file has the same content as {twin.path.name}: its "
+                                   f"rows would be counted twice (remove one, or narrow 'path')",
+                             source=src.name)
         ingested.files.append(info)
         if not utf8:
             _check_replacement_chars(con, ingested, info, src.encoding)

@@ -31,6 +31,17 @@ class Period:
         """A release of the whole fiscal year (not one month of it)."""
         return self.label == self.fiscal_year_label
 
+    def months(self) -> list[tuple[str, str, str]]:
+        """Each calendar month the period touches: ('YYYY-MM', first day, last day), the days
+        clipped to the period (ISO dates)."""
+        out, first = [], self.start
+        while first <= self.end:
+            nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+            last = min(nxt - dt.timedelta(days=1), self.end)
+            out.append((first.strftime("%Y-%m"), first.isoformat(), last.isoformat()))
+            first = nxt
+        return out
+
     @property
     def key_period(self) -> str:
         """The period keys are derived for: always the fiscal year."""

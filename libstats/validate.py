@@ -80,7 +80,7 @@ def check_staged_events(con, ing: IngestedSource, stg_table: str, ts_column: str
     timestamps were parsed once, while staging)."""
     checks = [
         ("NOT _ts_given", ts_column, EMPTY),
-        ("_ts_given AND event_ts IS NULL", ts_column,
+        ("_ts_given AND event_date IS NULL", ts_column,
          "the timestamp cannot be parsed (expected an ISO date and time; set "
          "'timestamp_format' for this source if the export uses another format)"),
         ("NOT _branch_given", branch_column, EMPTY),

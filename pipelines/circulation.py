@@ -356,10 +356,8 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
         domains = ", ".join(lit(d) for d in token_domains[fld]) or "NULL"
         con.execute(f"CREATE TABLE {table} AS SELECT domain, value, token FROM int_tokens "
                     f"WHERE domain IN ({domains}) {extra}")
-    con.execute("CREATE TABLE int_circ_events AS " + circ.int_circ_events(
-        stg_tables, stg_items, patron_tokens="int_written_patron_tokens",
-        item_tokens="int_written_item_tokens",
-        start=period.start.isoformat(), end=period.end.isoformat(),
+    con.execute("CREATE VIEW int_circ_events AS " + circ.int_circ_events(
+        stg_tables, stg_items, start=period.start.isoformat(), end=period.end.isoformat(),
         ill_item_types=config.ill_item_types,
         ill_lending_categories=config.ill_lending_categories,
         material_type=mappings.material_sql(config, "c.item_type"),
@@ -378,7 +376,7 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
     # 7: pz_* written aside
     _say(progress, "writing the pseudonymized zone")
     pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id,
-                                            bool(patron_sources),
+                                            bool(patron_sources), period.months(),
                                             workers=1 if on_disk else 2)
 
     # 8: pub_*

@@ -10,46 +10,44 @@ from pathlib import Path
 import duckdb
 
 from reports import release
+from transforms import circulation as circ
 from transforms.sqlutil import lit
 
 
 def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
-                        workers: int = 1) -> list[dict]:
-    """events by month (patron tokens only for patrons who opted in to reading history) and
-    patrons (``int_patrons_k``: k-anonymous), as Parquet, each file sorted by source and record
-    (deterministic bytes).
+                        period_months: list[tuple[str, str, str]], workers: int = 1
+                        ) -> list[dict]:
+    """events by month (``transforms.circulation.pz_events``: tokens joined, each file in
+    source and record order) and patrons (``int_patrons_k``: k-anonymous), as Parquet.
 
-    ``workers`` months are written at once (each sort and file write is largely serial);
-    keep 1 when memory is tight."""
+    ``period_months`` are (month, first day, last day); a file is written for each month that
+    has events. ``workers`` months are written at once (each sort and file write is largely
+    serial); keep 1 when memory is tight."""
     tables = []
-    # the category of a patron whose record k-anonymity recoded is recoded in the events too
-    recoded = ("LEFT JOIN int_patron_category_k AS k ON k.patron_token = e.patron_token"
-               if has_patrons else "")
-    category = ("CASE WHEN k.patron_token IS NULL THEN e.patron_category "
-                "ELSE k.patron_category END" if has_patrons else "e.patron_category")
-    months = [m for (m,) in con.execute(
-        "SELECT DISTINCT month FROM int_circ_events ORDER BY month").fetchall()]
+    enums = _code_enums(con, has_patrons)
+    months = set(enums.pop("__months"))
 
-    def write_month(month: str) -> None:
+    def write_month(month: str, first: str, last: str) -> None:
         folder = stage / "events" / f"month={month}"
         folder.mkdir(parents=True)
+        sql = circ.pz_events("int_circ_events", first_day=first, last_day=last,
+                             patron_tokens="int_written_patron_tokens",
+                             item_tokens="int_written_item_tokens", key_id=key_id,
+                             int_patron_category_k="int_patron_category_k"
+                             if has_patrons else None, enums=enums)
         cur = con.cursor()
         try:
-            cur.execute(
-                f"COPY (SELECT event_date, month, branch_code, event_type, material_type, "
-                f"audience, is_ill_borrowed, item_type_code, collection_code, location_code, "
-                f"{category} AS patron_category, e.patron_token, item_token, "
-                f"{lit(key_id)} AS key_id, source "
-                f"FROM int_circ_events AS e {recoded} WHERE month = ? ORDER BY source, _rec) "
-                f"TO {lit(str(folder / 'data_0.parquet'))} "
-                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
+            cur.execute(f"COPY ({sql}) TO {lit(str(folder / 'data_0.parquet'))} "
+                        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)")
         finally:
             cur.close()
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(write_month, months))
+        list(pool.map(lambda m: write_month(*m), [m for m in period_months if m[0] in months]))
     total, opted = con.execute(
-        "SELECT count(*), count(patron_token) FROM int_circ_events").fetchone()
+        "SELECT count(*), count(pt.token) FROM int_circ_events AS e "
+        "LEFT JOIN int_written_patron_tokens AS pt "
+        "ON pt.domain = e.patron_domain AND pt.value = e.patron_id").fetchone()
     tables.append({"table": "events", "rows": int(total),
                    "note": f"{int(opted)} events carry a patron token (patrons who opted in to "
                            f"reading history); the others count in aggregates only"})
@@ -68,6 +66,26 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
     return tables
 
 
+
+
+def _code_enums(con, has_patrons: bool) -> dict:
+    """An ENUM type for each code column of the events, holding every value it takes (one
+    scan of the events for all of them); ``__months`` lists the months with events."""
+    cols = circ.PZ_CODE_COLUMNS
+    combos = con.execute(f"SELECT DISTINCT {', '.join(cols)} FROM int_circ_events").fetchall()
+    values = {c: {row[i] for row in combos} for i, c in enumerate(cols)}
+    if has_patrons:
+        values["patron_category"] |= {c for (c,) in con.execute(
+            "SELECT DISTINCT patron_category FROM int_patron_category_k").fetchall()}
+    enums = {"__months": sorted(values["month"])}
+    for col in cols:
+        found = sorted(v for v in values[col] if v is not None)
+        if found:
+            name = f"pz_enum_{col}"
+            con.execute(f"CREATE OR REPLACE TYPE {name} AS ENUM "
+                        f"({', '.join(lit(v) for v in found)})")
+            enums[col] = name
+    return enums
 
 
 def publish(pub_stage: Path, pz_stage: Path, pub_root: Path, pz_root: Path, label: str,

@@ -64,7 +64,7 @@ def local_timestamp_sql(src: StagedSource, library_tz: str) -> str:
     return f"timezone({lit(library_tz)}, timezone({lit(src.timezone)}, {ts}))"
 
 
-STG_EVENT_COLUMNS = ("event_ts", "_ts_given", "event_type", "branch_code", "_branch_given",
+STG_EVENT_COLUMNS = ("event_date", "_ts_given", "event_type", "branch_code", "_branch_given",
                      "patron_id", "item_id", "item_type", "collection_code", "location",
                      "patron_category")
 
@@ -75,7 +75,8 @@ def stg_circ_columns(src: StagedSource, library_tz: str, *,
 
     Evaluated while the CSV is read (one parse), each aliased ``__<name>``:
 
-    - timestamps parsed and moved to the library's local time (Sierra logs GMT);
+    - timestamps parsed, moved to the library's local time (Sierra logs GMT) and cut to the
+      day (only the day is ever used, and a DATE is half a TIMESTAMP's size);
     - event type and branch code mapped inline from the config (NULL when out of scope or
       unknown); identifiers and codes trimmed, empty as NULL;
     - ``_ts_given`` / ``_branch_given`` say whether the raw cell had a value, so bad values are
@@ -88,7 +89,7 @@ def stg_circ_columns(src: StagedSource, library_tz: str, *,
     ts = _col(src, "event_ts")
     code, branch = _col(src, "event_code"), _col(src, "branch")
     cols = {
-        "event_ts": local_timestamp_sql(src, library_tz),
+        "event_date": f"CAST({local_timestamp_sql(src, library_tz)} AS DATE)",
         "_ts_given": f"({ts} IS NOT NULL AND NOT starts_with({ts}, '0000-00-00'))",
         "event_type": event_type(code),
         "branch_code": branch_code(branch),
@@ -149,8 +150,8 @@ def stg_patrons(src: StagedSource) -> str:
 def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start: str,
                     end: str, ill_item_types: tuple[str, ...],
                     ill_lending_categories: tuple[str, ...], material_type: str,
-                    audience: str, patron_tokens: str, item_tokens: str) -> str:
-    """One row per in-scope circulation event of the period, classified (in-run table).
+                    audience: str) -> str:
+    """One row per in-scope circulation event of the period, classified (an in-run view).
 
     - rows with codes out of scope (holds, payments) and rows outside the period are left out
       (the pipeline counts them);
@@ -158,26 +159,27 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
       to other libraries are not our circulation);
     - item type / collection / location filled from the items export where the transaction
       lacks them (only when ``stg_items`` is given); material type and audience mapped inline;
-    - raw patron and item ids stay (in-run only, for distinct counts); ``patron_token`` only
-      for patrons who opted in to reading history, ``item_token`` only where the config asks
-      for item tokens; ``*_code`` columns are NULL where the config dropped the field;
-    - unsorted: each month's file is sorted by source and record when it is written (twelve
-      small sorts are cheaper than one large one).
+    - raw patron and item ids stay (in-run only, for distinct counts); ``*_code`` columns are
+      NULL where the config dropped the field. No tokens: ``pz_events`` joins them for the
+      rows it writes.
+
+    A view, not a table: every use reads a part of the staged table once (the published counts
+    need no token, and a month's file only that month's rows), where materializing ten
+    million classified rows cost more than all the reads together.
 
     Args:
         stg_circ_events: the staged views, one per source.
         material_type / audience: SQL over ``c.item_type``, ``c.collection_code``,
             ``c.location``.
-        patron_tokens / item_tokens: tables (domain, value, token) of the tokens to write.
     """
     ill_items = ", ".join(lit(x) for x in ill_item_types) or "NULL"
     ill_cats = ", ".join(lit(x) for x in ill_lending_categories) or "NULL"
     union = " UNION ALL ".join(
-        f"SELECT source, _rec, CAST(event_ts AS DATE) AS event_date, branch_code, event_type, "
+        f"SELECT source, _rec, event_date, branch_code, event_type, "
         f"item_type, collection_code, location, patron_category, patron_id, patron_domain, "
         f"item_id, item_domain, item_type_out, collection_code_out, location_out, "
         f"patron_category_out FROM {t} WHERE event_type IS NOT NULL "
-        f"AND CAST(event_ts AS DATE) BETWEEN DATE {lit(start)} AND DATE {lit(end)}"
+        f"AND event_date BETWEEN DATE {lit(start)} AND DATE {lit(end)}"
         for t in stg_circ_events)
     if stg_items:
         items = f"""
@@ -205,12 +207,62 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
                coalesce(c.item_type IN ({ill_items}), false) AS is_ill_borrowed,
                c.item_type_out AS item_type_code, c.collection_code_out AS collection_code,
                c.location_out AS location_code, c.patron_category_out AS patron_category,
-               c.patron_domain, c.patron_id, c.item_domain, c.item_id,
-               pt.token AS patron_token, it.token AS item_token
+               c.patron_domain, c.patron_id, c.item_domain, c.item_id
         FROM {source} AS c
+    """
+
+
+PZ_CODE_COLUMNS = ("month", "branch_code", "event_type", "material_type", "audience",
+                   "item_type_code", "collection_code", "location_code", "patron_category",
+                   "source")
+
+
+def pz_events(int_circ_events: str, *, first_day: str, last_day: str, patron_tokens: str,
+              item_tokens: str, key_id: str, int_patron_category_k: str | None,
+              enums: dict[str, str] | None = None) -> str:
+    """The pseudonymized events of the days ``first_day`` .. ``last_day`` (one month's file),
+    in source and record order (deterministic bytes).
+
+    ``patron_token`` only for patrons who opted in to reading history (``patron_tokens`` holds
+    only theirs), ``item_token`` only where the config asks for item tokens; the category of a
+    patron whose record k-anonymity recoded is recoded here too (``int_patron_category_k``).
+    The filter is on the day, so it reaches the staged table's scan and its zone maps.
+
+    ``enums`` maps columns of ``PZ_CODE_COLUMNS`` to ENUM types holding all their values: the
+    Parquet writer encodes an ENUM column three times faster than the same strings, and the
+    file reads back as the same strings.
+    """
+    enums = enums or {}
+
+    def coded(col: str, expr: str) -> str:
+        return f"CAST({expr} AS {enums[col]})" if col in enums else expr
+
+    if int_patron_category_k:
+        recoded = (f"LEFT JOIN {int_patron_category_k} AS k "
+                   f"ON k.patron_token = pt.token")
+        category = ("CASE WHEN k.patron_token IS NULL THEN e.patron_category "
+                    "ELSE k.patron_category END")
+    else:
+        recoded, category = "", "e.patron_category"
+    return f"""
+        SELECT e.event_date, {coded('month', 'e.month')} AS month,
+               {coded('branch_code', 'e.branch_code')} AS branch_code,
+               {coded('event_type', 'e.event_type')} AS event_type,
+               {coded('material_type', 'e.material_type')} AS material_type,
+               {coded('audience', 'e.audience')} AS audience, e.is_ill_borrowed,
+               {coded('item_type_code', 'e.item_type_code')} AS item_type_code,
+               {coded('collection_code', 'e.collection_code')} AS collection_code,
+               {coded('location_code', 'e.location_code')} AS location_code,
+               {coded('patron_category', category)} AS patron_category,
+               pt.token AS patron_token, it.token AS item_token, {lit(key_id)} AS key_id,
+               {coded('source', 'e.source')} AS source
+        FROM {int_circ_events} AS e
         LEFT JOIN {patron_tokens} AS pt
-               ON pt.domain = c.patron_domain AND pt.value = c.patron_id
-        LEFT JOIN {item_tokens} AS it ON it.domain = c.item_domain AND it.value = c.item_id
+               ON pt.domain = e.patron_domain AND pt.value = e.patron_id
+        LEFT JOIN {item_tokens} AS it ON it.domain = e.item_domain AND it.value = e.item_id
+        {recoded}
+        WHERE e.event_date BETWEEN DATE {lit(first_day)} AND DATE {lit(last_day)}
+        ORDER BY e.source, e._rec
     """
 
 
