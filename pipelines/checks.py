@@ -3,6 +3,8 @@ published tables. Results carry names and counts, never values."""
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from libstats import ingest
@@ -36,11 +38,29 @@ def _distinct_strings(con, name: str, relation: str) -> str:
     return table
 
 
-def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path,
-               progress=None, dp_tables: set[str] = frozenset(),
-               open_totals: bool = True) -> list:
-    from expectations.leakscan import ScanTarget, scan_exact, scan_patterns
+_SUITES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-suites")
+
+
+def start_suites(config, frames, review_dir: Path, dp_tables: set[str] = frozenset(),
+                 open_totals: bool = True) -> Future:
+    """Start the GX suites of the published tables (and Data Docs in ``review_dir``) in a
+    thread; ``run_checks`` collects their results. They need nothing from DuckDB."""
     from expectations.suites import validate_published
+    review_dir.mkdir(parents=True)
+    return _SUITES.submit(validate_published, frames, config.threshold, docs_dir=review_dir,
+                          noisy=dp_tables, open_totals=open_totals)
+
+
+def finish_suites(suites: Future) -> None:
+    """Wait for the suites to stop (a run that failed elsewhere discards their folder)."""
+    with contextlib.suppress(BaseException):
+        suites.result()
+
+
+def run_checks(con, config, loaded, frames, pz_stage: Path, suites: Future,
+               progress=None) -> list:
+    """The pattern and exact-match scans in DuckDB, then the results of the GX ``suites``."""
+    from expectations.leakscan import ScanTarget, scan_exact, scan_patterns
 
     say = progress or (lambda _msg: None)
     # key_id is libstats' own label of the key (an HMAC of it), not data: a random hex id
@@ -66,8 +86,6 @@ def run_checks(con, config, loaded, frames, pz_stage: Path, review_dir: Path,
     checks += scan_exact(con, "int_identifiers", targets,
                          min_whole_length=config.min_whole_length,
                          min_substring_length=config.min_substring_length)
-    say("  Great Expectations suites and Data Docs")
-    review_dir.mkdir(parents=True)
-    checks += validate_published(frames, config.threshold, docs_dir=review_dir,
-                                 noisy=dp_tables, open_totals=open_totals)
+    say("  Great Expectations suites (waiting for their results)")
+    checks += suites.result()
     return checks

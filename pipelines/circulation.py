@@ -115,7 +115,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(mode=0o700)
     review_stage = review_dir.parent / f".staging-{period.label}-{os.getpid()}"
-    pub_stage = pz_stage = None
+    pub_stage = pz_stage = suites = None
     try:
         limit = memory_limit or config.memory_limit
         files = {r.source.name: ingest.expand_paths(config.base_dir, r.source.path)
@@ -198,19 +198,16 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             _say(progress, "building e-resource use")
             eres_stage = eresources.stage(con, config, period, pkey, eres_loaded, progress)
 
-        pz_stage = release.staging_dir(pz_root, period.label)
-        rows, coverage, pz_tables, pub_sql, k_report = {}, {}, [], {}, None
+        rows, coverage, pub_sql, k_report = {}, {}, {}, None
         if has_circ:
-            rows, coverage, pz_tables, pub_sql, k_report = _circulation(
+            rows, coverage, pub_sql, k_report = _circulation(
                 con, config, period, pkey, resolved, circ_loaded, circ_sources, patron_sources,
-                item_sources, stg_tables, pz_stage, on_disk, progress)
+                item_sources, stg_tables, progress)
         if wifi_stage is not None:
             rows.update(wifi_stage.rows)
-            pz_tables.append(wifi.write_pseudonymized(con, pz_stage, pkey.key_id))
             pub_sql.update(wifi_stage.pub_sql)
         if eres_stage is not None:
             rows.update(eres_stage.rows)
-            pz_tables += eresources.write_pseudonymized(con, pz_stage)
             pub_sql.update(eres_stage.pub_sql)
         # 8b: totals, primary and complementary suppression, audit
         _say(progress, "disclosure control (totals, suppression, audit)")
@@ -230,12 +227,29 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
             con.unregister("_frame")
 
-        # 9: checks
-        _say(progress, "running leak checks")
+        # 9a: the GX suites need only the published frames: they run in a thread from here
+        # on (pure Python; DuckDB releases the GIL) while the zone is written and scanned.
         release.sweep_stale(review_dir.parent, ".staging-")
-        results = checks.run_checks(con, config, loaded, frames, pz_stage, review_stage,
-                                     progress, dp_tables=set(dp_names),
+        _say(progress, "Great Expectations suites and Data Docs (in the background)")
+        suites = checks.start_suites(config, frames, review_stage, dp_tables=set(dp_names),
                                      open_totals=period.is_fiscal_year)
+
+        # 7: the pseudonymized zone, written aside
+        _say(progress, "writing the pseudonymized zone")
+        pz_stage = release.staging_dir(pz_root, period.label)
+        pz_tables = []
+        if has_circ:
+            pz_tables += outputs.write_pseudonymized(con, pz_stage, pkey.key_id,
+                                                     bool(patron_sources), period.months(),
+                                                     workers=1 if on_disk else 2)
+        if wifi_stage is not None:
+            pz_tables.append(wifi.write_pseudonymized(con, pz_stage, pkey.key_id))
+        if eres_stage is not None:
+            pz_tables += eresources.write_pseudonymized(con, pz_stage)
+
+        # 9b: the scans, then the suites' results
+        _say(progress, "running leak checks")
+        results = checks.run_checks(con, config, loaded, frames, pz_stage, suites, progress)
         results += disclosed.audit.checks()
         if k_report is not None:
             results += kanonymity.check(con, config, pz_stage)
@@ -293,6 +307,8 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         con.close()
         return RunResult(pub_link, pz_link, review_dir, manifest, pending=pending)
     finally:
+        if suites is not None:
+            checks.finish_suites(suites)   # before its folder goes
         release.discard(pub_stage)
         release.discard(pz_stage)
         release.discard(review_stage)
@@ -301,11 +317,10 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
 
 
 def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loaded, circ_sources,
-                 patron_sources, item_sources, stg_tables, pz_stage: Path, on_disk: bool,
-                 progress):
-    """Steps 5-8 for circulation: tokens, int_* tables, the pseudonymized events and patrons,
-    and the published tables' SQL. Returns (rows, coverage, pz tables, pub SQL, k-anonymity
-    report or None)."""
+                 patron_sources, item_sources, stg_tables, progress):
+    """Steps 5-6 and 8 for circulation: tokens, int_* tables and the published tables' SQL
+    (the pseudonymized zone is written later, from the same tables). Returns (rows, coverage,
+    pub SQL, k-anonymity report or None)."""
     # 5: int_tokens (with each patron's reading-history consent)
     if patron_sources:
         con.execute("CREATE TABLE stg_patrons AS " + " UNION ALL ".join(
@@ -363,6 +378,7 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
         material_type=mappings.material_sql(config, "c.item_type"),
         audience=mappings.audience_sql(config, "c.item_type", "c.collection_code",
                                        "c.location")))
+    con.execute("CREATE TABLE int_circ_counts AS " + circ.int_circ_counts("int_circ_events"))
     rows = _row_counts(con, circ_loaded, circ_sources)
     if not any(r.get("in_period") for r in rows.values()):
         read = sum(r["read"] for n, r in rows.items() if "in_period" in r)
@@ -373,23 +389,20 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
             f"and the exports' date range")
     coverage = _coverage(con, period)
 
-    # 7: pz_* written aside
-    _say(progress, "writing the pseudonymized zone")
-    pz_tables = outputs.write_pseudonymized(con, pz_stage, pkey.key_id,
-                                            bool(patron_sources), period.months(),
-                                            workers=1 if on_disk else 2)
-
     # 8: pub_*
     _say(progress, "computing published tables")
     fy = period.fiscal_year_label
     s, e = period.start.isoformat(), period.end.isoformat()
     pub_sql = {"pub_circulation__branch_month_material":
                circ.pub_circulation__branch_month_material(
-                   "int_circ_events", fiscal_year=fy, start=s, end=e,
+                   "int_circ_counts", fiscal_year=fy, start=s, end=e,
                    material_types=mappings.material_type_names(config)),
                "pub_active_borrowers__branch_month":
                circ.pub_active_borrowers__branch_month(
-                   "int_circ_events", fiscal_year=fy, start=s, end=e)}
+                   "int_circ_events", fiscal_year=fy, start=s, end=e,
+                   patron_key=circ.patron_key_sql(con, "int_tokens", token_domains["patron_id"]
+                                                  if all(profiles[c.name].tokenized("patron_id")
+                                                         for c in circ_sources) else []))}
     if patron_sources:
         pub_sql["pub_registered_users__branch_age_category"] = \
             circ.pub_registered_users__branch_age_category(
@@ -397,7 +410,7 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
                 age_band_labels=age_band_labels(config.age_bands))
         pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
             "int_patrons", fiscal_year=fy, start=s, end=e)
-    return rows, coverage, pz_tables, pub_sql, k_report
+    return rows, coverage, pub_sql, k_report
 
 
 def _bytes(size: str) -> int:
@@ -418,7 +431,7 @@ def _import_gx() -> None:
 def _row_counts(con, loaded, circ_sources) -> dict:
     counts = {}
     in_period = dict(con.execute(
-        "SELECT source, count(*) FROM int_circ_events GROUP BY ALL").fetchall())
+        "SELECT source, sum(n) FROM int_circ_counts GROUP BY ALL").fetchall())
     names = {s.name for s in circ_sources}
     for ing in loaded:
         c = {"read": ing.rows}
@@ -437,11 +450,11 @@ def _coverage(con, period: Period) -> dict:
     (a partial export would otherwise publish real-looking zeros)."""
     by_source = {src: {"first_day": str(a), "last_day": str(b), "events": int(n)}
                  for src, a, b, n in con.execute(
-                     "SELECT source, min(event_date), max(event_date), count(*) "
-                     "FROM int_circ_events GROUP BY ALL ORDER BY source").fetchall()}
+                     "SELECT source, min(first_day), max(last_day), sum(n) "
+                     "FROM int_circ_counts GROUP BY ALL ORDER BY source").fetchall()}
     empty = [m for (m,) in con.execute(
         f"SELECT month FROM {months_table(period.start.isoformat(), period.end.isoformat())} "
-        f"WHERE month NOT IN (SELECT DISTINCT month FROM int_circ_events) "
+        f"WHERE month NOT IN (SELECT DISTINCT month FROM int_circ_counts) "
         f"ORDER BY 1").fetchall()]
     return {"sources": by_source, "months_without_events": empty}
 

@@ -70,9 +70,9 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
 
 def _code_enums(con, has_patrons: bool) -> dict:
     """An ENUM type for each code column of the events, holding every value it takes (one
-    scan of the events for all of them); ``__months`` lists the months with events."""
+    look at the events' counts for all of them); ``__months`` lists the months with events."""
     cols = circ.PZ_CODE_COLUMNS
-    combos = con.execute(f"SELECT DISTINCT {', '.join(cols)} FROM int_circ_events").fetchall()
+    combos = con.execute(f"SELECT DISTINCT {', '.join(cols)} FROM int_circ_counts").fetchall()
     values = {c: {row[i] for row in combos} for i, c in enumerate(cols)}
     if has_patrons:
         values["patron_category"] |= {c for (c,) in con.execute(
