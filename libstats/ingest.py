@@ -72,6 +72,13 @@ class IngestedSource:
     header: list[str]
     files: list[FileInfo] = field(default_factory=list)
     stored: list[str] = field(default_factory=list)   # raw columns kept in the table
+    # raw columns not kept because a staged column holds their value, space-trimmed and
+    # empty as NULL (raw name -> staged name): the scans read that one instead
+    staged_as: dict[str, str] = field(default_factory=dict)
+
+    def scan_columns(self) -> list[tuple[str, str]]:
+        """(raw column, column of the table holding its values) for every kept value."""
+        return [(c, c) for c in self.stored] + list(self.staged_as.items())
 
     @property
     def name(self) -> str:
@@ -95,11 +102,12 @@ class IngestedSource:
     def newlines_between(self, con, first: int, stop: int) -> int:
         """Newlines inside the stored values of rows [first, stop): each adds a physical line
         to the file without adding a record."""
-        if not self.stored or stop <= first:
+        held = [col for _, col in self.scan_columns()]
+        if not held or stop <= first:
             return 0
         newline_expr = " + ".join(
             f"coalesce(len({_q(c)}) - len(replace({_q(c)}, chr(10), '')), 0)"
-            for c in self.stored)
+            for c in held)
         return int(con.execute(
             f"SELECT coalesce(sum({newline_expr}), 0) FROM {self.table} "
             f"WHERE rowid >= ? AND rowid < ?", [first, stop]).fetchone()[0])
@@ -238,8 +246,10 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
 
     ``computed`` is an optional function of the header returning an SQL select list over the
     raw columns (each aliased with a ``__`` name), evaluated in the same pass, so a large
-    export is parsed exactly once, and the raw columns to store beside it (the others are
-    not kept: their staged form is enough). Without it every raw column is stored.
+    export is parsed exactly once; the raw columns to store beside it (the others are not
+    kept: their staged form is enough); and the raw columns whose values a computed column
+    holds space-trimmed (raw name -> computed name: not stored twice). Without it every raw
+    column is stored.
     """
     src = resolved.source
     table = f"raw_{src.name}"
@@ -269,11 +279,12 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
             read_path = info.transcoded
         info.first_rowid = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] \
             if ingested.files else 0
-        extra, keep = computed(header) if computed else (None, header)
+        extra, keep, staged_as = computed(header) if computed else (None, header, {})
         if not utf8:
-            keep = header     # undecodable bytes are looked for in every column
+            keep, staged_as = header, {}  # undecodable bytes are looked for in every column
         if not ingested.files:
-            ingested.stored = [c for c in header if c in keep]
+            ingested.stored = [c for c in header if c in keep and c not in staged_as]
+            ingested.staged_as = {c: a for c, a in staged_as.items() if c in header}
         try:
             _copy_into(con, table, header, ingested.stored, read_path, path, src, extra,
                        create=not ingested.files)

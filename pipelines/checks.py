@@ -15,11 +15,11 @@ def identifiers_sql(loaded: list[ingest.IngestedSource], exempt: tuple[str, ...]
     """Every distinct value of every drop/token column actually present in the exports."""
     parts = []
     for ing in loaded:
-        for col in ing.stored:
+        for col, held in ing.scan_columns():
             if ing.resolved.scanned(col) and f"{ing.name}.{col}" not in exempt:
                 parts.append(f"SELECT DISTINCT {lit(ing.name)} AS source, {lit(col)} AS "
-                             f"column_name, {q(col)} AS value FROM {ing.table} "
-                             f"WHERE {q(col)} IS NOT NULL")
+                             f"column_name, {q(held)} AS value FROM {ing.table} "
+                             f"WHERE {q(held)} IS NOT NULL")
     if not parts:
         return ("SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS column_name, "
                 "NULL::VARCHAR AS value WHERE false")

@@ -160,8 +160,11 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                         s, config.timezone,
                         event_type=lambda code: mappings.event_type_sql(r, code),
                         branch_code=lambda b: mappings.branch_sql(config, b))
-                    # Only the raw columns the exact-match scan needs are stored.
-                    return sql, [c for c in header if r.scanned(c)]
+                    # Only the raw columns the exact-match scan needs are stored, and
+                    # not those whose values a staged identifier already holds.
+                    staged_as = {s.fields[f]: f"__{f}" for f in ("patron_id", "item_id")
+                                 if f in s.fields and r.scanned(s.fields[f])}
+                    return sql, [c for c in header if r.scanned(c)], staged_as
             ing = ingest.load_source(con, r, files[r.source.name], work_dir, progress,
                                      computed)
             loaded.append(ing)

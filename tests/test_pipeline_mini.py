@@ -165,6 +165,18 @@ def test_exact_match_scan_catches_an_identifier_in_a_kept_column(published, caps
     assert code == 1 and "exact_match" in out and "Testperson3" not in out
 
 
+def test_exact_match_scan_reads_identifiers_kept_only_in_their_staged_form(published, capsys):
+    # Item and patron ids are stored once, trimmed, as the staged columns the events use; the
+    # scan must still know them: a padded item number copied into the shelving location.
+    rows = stat_rows()
+    rows[0][STAT_HEADER.index("itemnumber")] = "  7654321 "
+    rows[1][STAT_HEADER.index("location")] = "shelf 7654321"
+    (published.parent / "raw" / "statistics.csv").write_text(csv_text(STAT_HEADER, rows))
+    code, out = run(published, capsys)
+    assert code == 1 and "exact_match" in out and "location_code" in out
+    assert "stats.itemnumber" in out and "7654321" not in out
+
+
 def _all_output_bytes(root: Path) -> bytes:
     out = b""
     for f in sorted(root.rglob("*")):
