@@ -201,9 +201,9 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             _say(progress, "building e-resource use")
             eres_stage = eresources.stage(con, config, period, pkey, eres_loaded, progress)
 
-        rows, coverage, pub_sql, k_report = {}, {}, {}, None
+        rows, coverage, pub_sql, k_report, in_record_order = {}, {}, {}, None, False
         if has_circ:
-            rows, coverage, pub_sql, k_report = _circulation(
+            rows, coverage, pub_sql, k_report, in_record_order = _circulation(
                 con, config, period, pkey, resolved, circ_loaded, circ_sources, patron_sources,
                 item_sources, stg_tables, progress)
         if wifi_stage is not None:
@@ -242,9 +242,11 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         pz_stage = release.staging_dir(pz_root, period.label)
         pz_tables = []
         if has_circ:
-            pz_tables += outputs.write_pseudonymized(con, pz_stage, pkey.key_id,
-                                                     bool(patron_sources), period.months(),
-                                                     workers=1 if on_disk else 2)
+            pz_tables += outputs.write_pseudonymized(
+                con, pz_stage, pkey.key_id, bool(patron_sources), period.months(),
+                workers=1 if on_disk else 2,
+                # one source and no items export joined in: the view scans in record order
+                scan_in_record_order=in_record_order)
         if wifi_stage is not None:
             pz_tables.append(wifi.write_pseudonymized(con, pz_stage, pkey.key_id))
         if eres_stage is not None:
@@ -323,7 +325,8 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
                  patron_sources, item_sources, stg_tables, progress):
     """Steps 5-6 and 8 for circulation: tokens, int_* tables and the published tables' SQL
     (the pseudonymized zone is written later, from the same tables). Returns (rows, coverage,
-    pub SQL, k-anonymity report or None)."""
+    pub SQL, k-anonymity report or None, whether ``int_circ_events`` scans in record order:
+    one source and no items export joined in)."""
     # 5: int_tokens (with each patron's reading-history consent)
     if patron_sources:
         con.execute("CREATE TABLE stg_patrons AS " + " UNION ALL ".join(
@@ -413,7 +416,7 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
                 age_band_labels=age_band_labels(config.age_bands))
         pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
             "int_patrons", fiscal_year=fy, start=s, end=e)
-    return rows, coverage, pub_sql, k_report
+    return rows, coverage, pub_sql, k_report, len(stg_tables) == 1 and stg_items is None
 
 
 def _bytes(size: str) -> int:

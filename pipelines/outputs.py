@@ -15,26 +15,30 @@ from transforms.sqlutil import lit
 
 
 def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
-                        period_months: list[tuple[str, str, str]], workers: int = 1
-                        ) -> list[dict]:
+                        period_months: list[tuple[str, str, str]], workers: int = 1,
+                        scan_in_record_order: bool = False) -> list[dict]:
     """events by month (``transforms.circulation.pz_events``: tokens joined, each file in
     source and record order) and patrons (``int_patrons_k``: k-anonymous), as Parquet.
 
     ``period_months`` are (month, first day, last day); a file is written for each month that
     has events. ``workers`` months are written at once (each sort and file write is largely
-    serial); keep 1 when memory is tight."""
+    serial); keep 1 when memory is tight. ``scan_in_record_order``: see ``pz_events`` (token
+    tables with no row are not joined, so such files need no sort)."""
     tables = []
     enums = _code_enums(con, has_patrons)
     months = set(enums.pop("__months"))
+    patron_tokens, item_tokens = (
+        t if con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] else None
+        for t in ("int_written_patron_tokens", "int_written_item_tokens"))
 
     def write_month(month: str, first: str, last: str) -> None:
         folder = stage / "events" / f"month={month}"
         folder.mkdir(parents=True)
         sql = circ.pz_events("int_circ_events", first_day=first, last_day=last,
-                             patron_tokens="int_written_patron_tokens",
-                             item_tokens="int_written_item_tokens", key_id=key_id,
-                             int_patron_category_k="int_patron_category_k"
-                             if has_patrons else None, enums=enums)
+                             patron_tokens=patron_tokens, item_tokens=item_tokens,
+                             key_id=key_id, int_patron_category_k="int_patron_category_k"
+                             if has_patrons else None, enums=enums,
+                             scan_in_record_order=scan_in_record_order)
         cur = con.cursor()
         try:
             cur.execute(f"COPY ({sql}) TO {lit(str(folder / 'data_0.parquet'))} "
@@ -44,10 +48,11 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         list(pool.map(lambda m: write_month(*m), [m for m in period_months if m[0] in months]))
-    total, opted = con.execute(
-        "SELECT count(*), count(pt.token) FROM int_circ_events AS e "
-        "LEFT JOIN int_written_patron_tokens AS pt "
-        "ON pt.domain = e.patron_domain AND pt.value = e.patron_id").fetchone()
+    total = con.execute("SELECT coalesce(sum(n), 0) FROM int_circ_counts").fetchone()[0]
+    opted = con.execute(
+        f"SELECT count(*) FROM int_circ_events AS e JOIN {patron_tokens} AS pt "
+        f"ON pt.domain = e.patron_domain AND pt.value = e.patron_id").fetchone()[0] \
+        if patron_tokens else 0
     tables.append({"table": "events", "rows": int(total),
                    "note": f"{int(opted)} events carry a patron token (patrons who opted in to "
                            f"reading history); the others count in aggregates only"})

@@ -230,16 +230,24 @@ PZ_CODE_COLUMNS = ("month", "branch_code", "event_type", "material_type", "audie
                    "source")
 
 
-def pz_events(int_circ_events: str, *, first_day: str, last_day: str, patron_tokens: str,
-              item_tokens: str, key_id: str, int_patron_category_k: str | None,
-              enums: dict[str, str] | None = None) -> str:
+def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
+              patron_tokens: str | None, item_tokens: str | None, key_id: str,
+              int_patron_category_k: str | None, enums: dict[str, str] | None = None,
+              scan_in_record_order: bool = False) -> str:
     """The pseudonymized events of the days ``first_day`` .. ``last_day`` (one month's file),
     in source and record order (deterministic bytes).
 
     ``patron_token`` only for patrons who opted in to reading history (``patron_tokens`` holds
-    only theirs), ``item_token`` only where the config asks for item tokens; the category of a
-    patron whose record k-anonymity recoded is recoded here too (``int_patron_category_k``).
-    The filter is on the day, so it reaches the staged table's scan and its zone maps.
+    only theirs), ``item_token`` only where the config asks for item tokens (``None``: no
+    token of that kind to write, and no join); the category of a patron whose record
+    k-anonymity recoded is recoded here too (``int_patron_category_k``). The filter is on the
+    day, so it reaches the staged table's scan and its zone maps.
+
+    Order: a hash join does not keep the scan's order, so with any join the rows are sorted
+    by source and record. ``scan_in_record_order`` says the caller knows the events view
+    scans one source in record order with no join of its own; then a file without token
+    joins is written in that order and needs no sort (the order-preserving write is
+    deterministic).
 
     ``enums`` maps columns of ``PZ_CODE_COLUMNS`` to ENUM types holding all their values: the
     Parquet writer encodes an ENUM column three times faster than the same strings, and the
@@ -250,13 +258,19 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str, patron_tok
     def coded(col: str, expr: str) -> str:
         return f"CAST({expr} AS {enums[col]})" if col in enums else expr
 
-    if int_patron_category_k:
-        recoded = (f"LEFT JOIN {int_patron_category_k} AS k "
-                   f"ON k.patron_token = pt.token")
-        category = ("CASE WHEN k.patron_token IS NULL THEN e.patron_category "
-                    "ELSE k.patron_category END")
-    else:
-        recoded, category = "", "e.patron_category"
+    joins, category = [], "e.patron_category"
+    if patron_tokens:
+        joins.append(f"LEFT JOIN {patron_tokens} AS pt "
+                     f"ON pt.domain = e.patron_domain AND pt.value = e.patron_id")
+        if int_patron_category_k:
+            joins.append(f"LEFT JOIN {int_patron_category_k} AS k "
+                         f"ON k.patron_token = pt.token")
+            category = ("CASE WHEN k.patron_token IS NULL THEN e.patron_category "
+                        "ELSE k.patron_category END")
+    if item_tokens:
+        joins.append(f"LEFT JOIN {item_tokens} AS it "
+                     f"ON it.domain = e.item_domain AND it.value = e.item_id")
+    order = "" if scan_in_record_order and not joins else "ORDER BY e.source, e._rec"
     return f"""
         SELECT e.event_date, {coded('month', 'e.month')} AS month,
                {coded('branch_code', 'e.branch_code')} AS branch_code,
@@ -267,15 +281,13 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str, patron_tok
                {coded('collection_code', 'e.collection_code')} AS collection_code,
                {coded('location_code', 'e.location_code')} AS location_code,
                {coded('patron_category', category)} AS patron_category,
-               pt.token AS patron_token, it.token AS item_token, {lit(key_id)} AS key_id,
-               {coded('source', 'e.source')} AS source
+               {'pt.token' if patron_tokens else 'NULL::BLOB'} AS patron_token,
+               {'it.token' if item_tokens else 'NULL::BLOB'} AS item_token,
+               {lit(key_id)} AS key_id, {coded('source', 'e.source')} AS source
         FROM {int_circ_events} AS e
-        LEFT JOIN {patron_tokens} AS pt
-               ON pt.domain = e.patron_domain AND pt.value = e.patron_id
-        LEFT JOIN {item_tokens} AS it ON it.domain = e.item_domain AND it.value = e.item_id
-        {recoded}
+        {' '.join(joins)}
         WHERE e.event_date BETWEEN DATE {lit(first_day)} AND DATE {lit(last_day)}
-        ORDER BY e.source, e._rec
+        {order}
     """
 
 

@@ -97,3 +97,17 @@ def test_a_months_file_rows_in_record_order_with_opted_in_tokens_and_enum_codes(
     assert {r["branch_code"] for r in got} == {"CEN", "NOR"}
     assert con.execute(f"SELECT typeof(branch_code) FROM ({sql}) LIMIT 1").fetchone()[0] \
         == "ENUM('CEN', 'NOR')"
+
+
+def test_a_month_without_tokens_to_join_keeps_the_scan_order_only_when_told_it_is_record_order(
+        con):
+    def sql(**kw):
+        return circ.pz_events("events", first_day="2024-07-01", last_day="2024-07-31",
+                              key_id="kid-x", int_patron_category_k="k", **kw)
+    fast = sql(patron_tokens=None, item_tokens=None, scan_in_record_order=True)
+    assert "ORDER BY" not in fast and "JOIN" not in fast
+    assert [r[-1] for r in con.execute(fast).fetchall()] == ["a"] * 4   # tokens NULL, source a
+    # a join (tokens to write) or a view of unknown order: sorted by source and record
+    assert "ORDER BY e.source, e._rec" in sql(patron_tokens="tokens", item_tokens=None,
+                                             scan_in_record_order=True)
+    assert "ORDER BY e.source, e._rec" in sql(patron_tokens=None, item_tokens=None)
