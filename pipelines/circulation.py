@@ -7,12 +7,18 @@ Steps, in order (each named after what it produces):
 3. ``raw_*``          read every export once into DuckDB (file, header, rows checked).
 4. ``check_values``   required values, dates and branches (bad input stops the run).
 5. ``int_tokens``     HMAC of every distinct identifier, once.
-6. ``int_*``          classified, tokenized, generalized events and patrons of the period.
-7. ``pz_*``           the pseudonymized zone, written aside.
+6. ``int_*``          classified, generalized events (a view) and patrons of the period, and
+                      the events' counts by every code (``int_circ_counts``).
 8. ``pub_*``          the published tables' counts, then totals and disclosure control
                       (pipelines/disclosure.py).
-9. ``checks``         GX suites, pattern scans, exact-match scan. Any failure: nothing published.
+9a. GX suites         on the published tables, in a thread from here on.
+7. ``pz_*``           the pseudonymized zone (tokens joined), written aside.
+9b. ``checks``        pattern scans, exact-match scan, then the suites' results. Any failure:
+                      nothing published.
 10. ``release``       manifest, steward report, atomic switch.
+
+The numbers name the steps; 7 runs after 8 and 9a so that the GX suites, pure Python, overlap
+DuckDB's writing of the zone.
 """
 
 from __future__ import annotations
