@@ -142,6 +142,9 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         if not (has_circ or has_wifi or has_eres):
             raise ConfigError(config.path, "sources", "needs at least one 'circulation', "
                               "'wifi' or 'eresources' source")
+        if has_circ:
+            for sql in mappings.staged_code_types(config, resolved):
+                con.execute(sql)
         loaded, staged, stg_tables = [], {}, []
         wifi_loaded, eres_loaded = [], []
         for r in resolved:
@@ -164,8 +167,10 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
                     s = _staged_source(r, header, config)
                     sql = circ.stg_circ_columns(
                         s, config.timezone,
-                        event_type=lambda code: mappings.event_type_sql(r, code),
-                        branch_code=lambda b: mappings.branch_sql(config, b))
+                        event_type=lambda code: mappings.event_type_sql(
+                            r, code, typed=mappings.EVENT_TYPE),
+                        branch_code=lambda b: mappings.branch_sql(
+                            config, b, typed=mappings.BRANCH_TYPE))
                     # Only the raw columns the exact-match scan needs are stored, and
                     # not those whose values a staged identifier already holds.
                     staged_as = {s.fields[f]: f"__{f}" for f in ("patron_id", "item_id")

@@ -66,7 +66,7 @@ def circulation_rows_sql(int_circ_events: str, measures: dict[str, str]) -> str:
         SELECT coalesce(patron_domain || chr(31) || patron_id,
                         'row' || chr(31) || source || chr(31) || _rec) AS contributor,
                source || chr(31) || _rec AS row_id,
-               month, branch_code, material_type, audience,
+               month, CAST(branch_code AS VARCHAR) AS branch_code, material_type, audience,
                CASE event_type {cases} END AS measure
         FROM {int_circ_events} WHERE event_type IN ({types})
     """

@@ -34,16 +34,34 @@ def material_type_names(config: Config) -> list[str]:
 
 # --- the same mappings as inline SQL expressions, for the hot path (no joins) -------------
 
-def _case(expr: str, pairs: list[tuple[str, str]], default: str = "NULL") -> str:
+def _case(expr: str, pairs: list[tuple[str, str]], default: str = "NULL",
+          typed: str | None = None) -> str:
+    """``typed``: the results are constants of that ENUM type (no cast per row)."""
+    def out(v: str) -> str:
+        return f"CAST({lit(v)} AS {typed})" if typed else lit(v)
     if not pairs:
         return default
-    whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in pairs)
+    whens = " ".join(f"WHEN {lit(k)} THEN {out(v)}" for k, v in pairs)
     return f"CASE {expr} {whens} ELSE {default} END"
 
 
-def branch_sql(config: Config, expr: str) -> str:
+# ENUM types of the staged circulation codes whose values the config fixes: a staged ENUM
+# column costs a fraction of the same strings to store and to scan (10M rows: 0.5 s less to
+# stage). ``staged_code_types`` gives the SQL that creates them.
+BRANCH_TYPE, EVENT_TYPE = "stg_branch_code", "stg_event_type"
+
+
+def staged_code_types(config: Config, resolved: list[ResolvedProfile]) -> list[str]:
+    branches = sorted(set(config.branch_for_alias().values()))
+    events = sorted({"checkout", *(v for r in resolved if r.profile.kind == "circulation"
+                                   for v in r.event_codes.values())})
+    return [f"CREATE TYPE {name} AS ENUM ({', '.join(lit(v) for v in values)})"
+            for name, values in ((BRANCH_TYPE, branches), (EVENT_TYPE, events))]
+
+
+def branch_sql(config: Config, expr: str, typed: str | None = None) -> str:
     """Branch code for a raw branch value (code or alias); NULL when unknown."""
-    return _case(expr, sorted(config.branch_for_alias().items()))
+    return _case(expr, sorted(config.branch_for_alias().items()), typed=typed)
 
 
 def material_sql(config: Config, item_type: str) -> str:
@@ -68,9 +86,9 @@ def audience_sql(config: Config, item_type: str, collection_code: str, location:
             f"WHEN coalesce({ya}, false) THEN 'young_adult' ELSE 'adult' END")
 
 
-def event_type_sql(resolved: ResolvedProfile, code: str) -> str:
+def event_type_sql(resolved: ResolvedProfile, code: str, typed: str | None = None) -> str:
     """Event type for a source's raw code; NULL for codes out of scope (holds, payments)."""
     codes = resolved.event_codes
     if not codes and "event_code" not in resolved.fields:
-        return "'checkout'"
-    return _case(code, sorted(codes.items()))
+        return f"CAST('checkout' AS {typed})" if typed else "'checkout'"
+    return _case(code, sorted(codes.items()), typed=typed)
