@@ -212,9 +212,9 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
             _say(progress, "building e-resource use")
             eres_stage = eresources.stage(con, config, period, pkey, eres_loaded, progress)
 
-        rows, coverage, pub_sql, k_report, in_record_order = {}, {}, {}, None, False
+        rows, coverage, pub_sql, k_report = {}, {}, {}, None
         if has_circ:
-            rows, coverage, pub_sql, k_report, in_record_order = _circulation(
+            rows, coverage, pub_sql, k_report = _circulation(
                 con, config, period, pkey, resolved, circ_loaded, circ_sources, patron_sources,
                 item_sources, stg_tables, progress)
         if wifi_stage is not None:
@@ -255,9 +255,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         if has_circ:
             pz_tables += outputs.write_pseudonymized(
                 con, pz_stage, pkey.key_id, bool(patron_sources), period.months(),
-                workers=1 if on_disk else 2,
-                # one source and no items export joined in: the view scans in record order
-                scan_in_record_order=in_record_order)
+                workers=1 if on_disk else 2)
         if wifi_stage is not None:
             pz_tables.append(wifi.write_pseudonymized(con, pz_stage, pkey.key_id))
         if eres_stage is not None:
@@ -336,8 +334,7 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
                  patron_sources, item_sources, stg_tables, progress):
     """Steps 5-6 and 8 for circulation: tokens, int_* tables and the published tables' SQL
     (the pseudonymized zone is written later, from the same tables). Returns (rows, coverage,
-    pub SQL, k-anonymity report or None, whether ``int_circ_events`` scans in record order:
-    one source and no items export joined in)."""
+    pub SQL, k-anonymity report or None)."""
     # 5: int_tokens (with each patron's reading-history consent)
     if patron_sources:
         con.execute("CREATE TABLE stg_patrons AS " + " UNION ALL ".join(
@@ -427,7 +424,7 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
                 age_band_labels=age_band_labels(config.age_bands))
         pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
             "int_patrons", fiscal_year=fy, start=s, end=e)
-    return rows, coverage, pub_sql, k_report, len(stg_tables) == 1 and stg_items is None
+    return rows, coverage, pub_sql, k_report
 
 
 def _bytes(size: str) -> int:
@@ -477,7 +474,9 @@ def _coverage(con, period: Period) -> dict:
 
 
 def _items_needed(con, stg_tables: list[str], item_sources) -> str | None:
-    """The staged items query, if some transaction lacks a code an items export can fill."""
+    """A query of the items' codes (table ``int_item_codes``, one row per item, made once:
+    the events view reads it several times), if some transaction lacks a code an items
+    export can fill."""
     if not item_sources:
         return None
     domains = ", ".join(lit(s.domains["item_id"]) for s in item_sources)
@@ -487,6 +486,11 @@ def _items_needed(con, stg_tables: list[str], item_sources) -> str | None:
         for t in stg_tables)
     if con.execute(f"SELECT {gaps}").fetchone()[0] == 0:
         return None
-    return " UNION ALL ".join(circ.stg_items(s) for s in item_sources)
+    union = " UNION ALL ".join(circ.stg_items(s) for s in item_sources)
+    # one row per item even when two exports list it (a join must not repeat an event)
+    con.execute(f"CREATE TABLE int_item_codes AS SELECT item_id, item_domain, "
+                f"min(item_type) AS item_type, min(collection_code) AS collection_code, "
+                f"min(location) AS location FROM ({union}) GROUP BY item_id, item_domain")
+    return "SELECT * FROM int_item_codes"
 
 

@@ -15,21 +15,23 @@ from transforms.sqlutil import lit
 
 
 def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
-                        period_months: list[tuple[str, str, str]], workers: int = 1,
-                        scan_in_record_order: bool = False) -> list[dict]:
+                        period_months: list[tuple[str, str, str]], workers: int = 1
+                        ) -> list[dict]:
     """events by month (``transforms.circulation.pz_events``: tokens joined, each file in
     source and record order) and patrons (``int_patrons_k``: k-anonymous), as Parquet.
 
     ``period_months`` are (month, first day, last day); a file is written for each month that
     has events. ``workers`` months are written at once (each sort and file write is largely
-    serial); keep 1 when memory is tight. ``scan_in_record_order``: see ``pz_events`` (token
-    tables with no row are not joined, so such files need no sort)."""
+    serial); keep 1 when memory is tight. Token tables with no row are not joined."""
     tables = []
-    enums = _code_enums(con, has_patrons)
-    months = set(enums.pop("__months"))
     patron_tokens, item_tokens = (
         t if con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] else None
         for t in ("int_written_patron_tokens", "int_written_item_tokens"))
+    # k-anonymity recodes some events' categories: an ENUM of the categories before recoding
+    # would still list (in the files' statistics) one that no written row has
+    enums = _code_enums(con, skip=("patron_category",) if has_patrons and patron_tokens
+                        else ())
+    months = set(enums.pop("__months"))
 
     def write_month(month: str, first: str, last: str) -> None:
         folder = stage / "events" / f"month={month}"
@@ -37,8 +39,7 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
         sql = circ.pz_events("int_circ_events", first_day=first, last_day=last,
                              patron_tokens=patron_tokens, item_tokens=item_tokens,
                              key_id=key_id, int_patron_category_k="int_patron_category_k"
-                             if has_patrons else None, enums=enums,
-                             scan_in_record_order=scan_in_record_order)
+                             if has_patrons else None, enums=enums)
         cur = con.cursor()
         try:
             cur.execute(f"COPY ({sql}) TO {lit(str(folder / 'data_0.parquet'))} "
@@ -73,17 +74,15 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
 
 
 
-def _code_enums(con, has_patrons: bool) -> dict:
-    """An ENUM type for each code column of the events, holding every value it takes (one
-    look at the events' counts for all of them); ``__months`` lists the months with events."""
+def _code_enums(con, skip: tuple[str, ...] = ()) -> dict:
+    """An ENUM type for each code column of the events but ``skip``, holding every value it
+    takes (one look at the events' counts for all of them); ``__months`` lists the months
+    with events."""
     cols = circ.PZ_CODE_COLUMNS
     combos = con.execute(f"SELECT DISTINCT {', '.join(cols)} FROM int_circ_counts").fetchall()
     values = {c: {row[i] for row in combos} for i, c in enumerate(cols)}
-    if has_patrons:
-        values["patron_category"] |= {c for (c,) in con.execute(
-            "SELECT DISTINCT patron_category FROM int_patron_category_k").fetchall()}
     enums = {"__months": sorted(values["month"])}
-    for col in cols:
+    for col in (c for c in cols if c not in skip):
         found = sorted(v for v in values[col] if v is not None)
         if found:
             name = f"pz_enum_{col}"

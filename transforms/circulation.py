@@ -118,9 +118,9 @@ def stg_items(src: StagedSource) -> str:
     """One row per item with its classification codes (to fill gaps in transactions)."""
     return f"""
         SELECT {_col(src, 'item_id')} AS item_id, {lit(src.domains['item_id'])} AS item_domain,
-               any_value({_col(src, 'item_type')}) AS item_type,
-               any_value({_col(src, 'collection_code')}) AS collection_code,
-               any_value({_col(src, 'location')}) AS location
+               min({_col(src, 'item_type')}) AS item_type,
+               min({_col(src, 'collection_code')}) AS collection_code,
+               min({_col(src, 'location')}) AS location
         FROM {src.table}
         WHERE {_col(src, 'item_id')} IS NOT NULL
         GROUP BY ALL
@@ -232,8 +232,7 @@ PZ_CODE_COLUMNS = ("month", "branch_code", "event_type", "material_type", "audie
 
 def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
               patron_tokens: str | None, item_tokens: str | None, key_id: str,
-              int_patron_category_k: str | None, enums: dict[str, str] | None = None,
-              scan_in_record_order: bool = False) -> str:
+              int_patron_category_k: str | None, enums: dict[str, str] | None = None) -> str:
     """The pseudonymized events of the days ``first_day`` .. ``last_day`` (one month's file),
     in source and record order (deterministic bytes).
 
@@ -243,11 +242,10 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
     k-anonymity recoded is recoded here too (``int_patron_category_k``). The filter is on the
     day, so it reaches the staged table's scan and its zone maps.
 
-    Order: a hash join does not keep the scan's order, so with any join the rows are sorted
-    by source and record. ``scan_in_record_order`` says the caller knows the events view
-    scans one source in record order with no join of its own; then a file without token
-    joins is written in that order and needs no sort (the order-preserving write is
-    deterministic).
+    Always sorted by source and record: a hash join does not keep the scan's order, and
+    even without one, DuckDB's order-keeping write cuts row groups where the staged table's
+    batches end, which depends on the thread count; a sorted write gives the same bytes
+    with any number of threads.
 
     ``enums`` maps columns of ``PZ_CODE_COLUMNS`` to ENUM types holding all their values: the
     Parquet writer encodes an ENUM column three times faster than the same strings, and the
@@ -270,7 +268,6 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
     if item_tokens:
         joins.append(f"LEFT JOIN {item_tokens} AS it "
                      f"ON it.domain = e.item_domain AND it.value = e.item_id")
-    order = "" if scan_in_record_order and not joins else "ORDER BY e.source, e._rec"
     return f"""
         SELECT e.event_date, {coded('month', 'e.month')} AS month,
                {coded('branch_code', 'e.branch_code')} AS branch_code,
@@ -287,7 +284,7 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
         FROM {int_circ_events} AS e
         {' '.join(joins)}
         WHERE e.event_date BETWEEN DATE {lit(first_day)} AND DATE {lit(last_day)}
-        {order}
+        ORDER BY e.source, e._rec
     """
 
 

@@ -3,6 +3,8 @@ the pseudonymized month's rows (order, tokens, ENUM codes)."""
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import pytest
 
@@ -99,15 +101,41 @@ def test_a_months_file_rows_in_record_order_with_opted_in_tokens_and_enum_codes(
         == "ENUM('CEN', 'NOR')"
 
 
-def test_a_month_without_tokens_to_join_keeps_the_scan_order_only_when_told_it_is_record_order(
-        con):
-    def sql(**kw):
-        return circ.pz_events("events", first_day="2024-07-01", last_day="2024-07-31",
-                              key_id="kid-x", int_patron_category_k="k", **kw)
-    fast = sql(patron_tokens=None, item_tokens=None, scan_in_record_order=True)
-    assert "ORDER BY" not in fast and "JOIN" not in fast
-    assert [r[-1] for r in con.execute(fast).fetchall()] == ["a"] * 4   # tokens NULL, source a
-    # a join (tokens to write) or a view of unknown order: sorted by source and record
-    assert "ORDER BY e.source, e._rec" in sql(patron_tokens="tokens", item_tokens=None,
-                                             scan_in_record_order=True)
-    assert "ORDER BY e.source, e._rec" in sql(patron_tokens=None, item_tokens=None)
+def test_a_months_file_joins_no_empty_token_table_and_is_always_sorted(con):
+    sql = circ.pz_events("events", first_day="2024-07-01", last_day="2024-07-31",
+                         key_id="kid-x", int_patron_category_k="k", patron_tokens=None,
+                         item_tokens=None)
+    assert "JOIN" not in sql and "ORDER BY e.source, e._rec" in sql
+    assert [r[-1] for r in con.execute(sql).fetchall()] == ["a"] * 4   # tokens NULL
+
+
+def test_a_months_file_has_the_same_bytes_with_one_thread_or_two(tmp_path):
+    """Unsorted order-keeping writes cut row groups where the table's batches end, which
+    depends on the thread count; the sorted file must not."""
+    export = tmp_path / "export.csv"
+    duckdb.execute(f"COPY (SELECT DATE '2024-07-01' + CAST(range // 20000 AS INTEGER) AS d, "
+                   f"['CEN', 'NOR'][range % 2 + 1] AS b, CAST(range % 997 AS VARCHAR) AS p "
+                   f"FROM range(600000)) TO '{export}' (HEADER)")
+    digests = set()
+    for threads in (1, 2):
+        db = duckdb.connect()
+        db.execute(f"SET threads = {threads}")     # loading and writing
+        db.execute("CREATE TYPE e_branch AS ENUM ('CEN', 'NOR')")
+        db.execute(f"CREATE TABLE raw AS SELECT * FROM read_csv('{export}', all_varchar = true)")
+        db.execute("CREATE TABLE ev AS SELECT 'a' AS source, rowid AS _rec, "
+                   "CAST(d AS DATE) AS event_date, b AS branch_code, 'checkout' AS event_type, "
+                   "'koha_patron' AS patron_domain, p AS patron_id FROM raw")
+        db.execute("CREATE VIEW events AS SELECT *, strftime(event_date, '%Y-%m') AS month, "
+                   "'book' AS material_type, 'adult' AS audience, false AS is_ill_borrowed, "
+                   "'BK' AS item_type_code, NULL::VARCHAR AS collection_code, "
+                   "NULL::VARCHAR AS location_code, 'PT' AS patron_category, "
+                   "NULL::VARCHAR AS item_domain, NULL::VARCHAR AS item_id FROM ev")
+        sql = circ.pz_events("events", first_day="2024-07-01", last_day="2024-07-31",
+                             patron_tokens=None, item_tokens=None, key_id="kid-x",
+                             int_patron_category_k=None, enums={"branch_code": "e_branch"})
+        out = tmp_path / f"t{threads}.parquet"
+        db.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet, COMPRESSION zstd, "
+                   f"ROW_GROUP_SIZE 100000)")
+        db.close()
+        digests.add(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert len(digests) == 1
