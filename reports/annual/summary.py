@@ -112,17 +112,25 @@ def _figure(title: str, svg: str, caption: str) -> str:
             "</figcaption></figure>")
 
 
+def _by_month(frame: pd.DataFrame, title: str, series: dict[str, dict], caption: str) -> str:
+    """A bar chart of a table's months: one series per label, each the rows matching its
+    fixed columns (``_pick``)."""
+    months = _months(frame)
+    return _figure(title, bar_chart(
+        title, [m[2:] for m in months],
+        {label: _pick(frame, fixed, "month", months) for label, fixed in series.items()}),
+        caption)
+
+
 def charts(frames: dict[str, pd.DataFrame], outlets: list[tuple[str, str]],
            results: list[ElementResult]) -> list[str]:
     parts = []
     circ = frames.get("pub_circulation__branch_month_material")
     if circ is not None:
         base = {"branch_code": "all", "material_type": "all", "audience": "all"}
-        months = _months(circ)
-        series = {m.capitalize(): _pick(circ, {**base, "measure": m}, "month", months)
-                  for m in ("checkouts", "renewals")}
-        parts.append(_figure("Circulation by month", bar_chart(
-            "Circulation by month", [m[2:] for m in months], series),
+        parts.append(_by_month(
+            circ, "Circulation by month",
+            {m.capitalize(): {**base, "measure": m} for m in ("checkouts", "renewals")},
             "Physical items, whole library: checkouts and renewals."))
         mats = sorted(m for m in circ["material_type"].unique() if m != "all")
         fixed = {"month": "all", "branch_code": "all", "audience": "all"}
@@ -141,18 +149,15 @@ def charts(frames: dict[str, pd.DataFrame], outlets: list[tuple[str, str]],
             "By the audience of the material, not the borrower's age."))
     wifi = frames.get("pub_wifi_sessions__branch_month")
     if wifi is not None:
-        months = _months(wifi)
-        parts.append(_figure("Wi-Fi sessions by month", bar_chart(
-            "Wi-Fi sessions by month", [m[2:] for m in months],
-            {"Sessions": _pick(wifi, {"branch_code": "all"}, "month", months)}),
+        parts.append(_by_month(
+            wifi, "Wi-Fi sessions by month", {"Sessions": {"branch_code": "all"}},
             "One session per connection, library devices excluded (PLS WIFISESS)."))
     eres = frames.get("pub_eres_use__database_month")
     if eres is not None:
-        months = _months(eres)
-        parts.append(_figure("Database use by month", bar_chart(
-            "Database use by month", [m[2:] for m in months],
-            {m.capitalize(): _pick(eres, {"database": "all", "measure": m}, "month", months)
-             for m in ("sessions", "searches", "requests")}),
+        parts.append(_by_month(
+            eres, "Database use by month",
+            {m.capitalize(): {"database": "all", "measure": m}
+             for m in ("sessions", "searches", "requests")},
             "EZproxy, all databases, COUNTER R5.1 session and double-click rules."))
     per = [r for r in results if r.outlets and r.element.code in
            ("PHYSCIR", "WIFISESS", "REGBOR")]
