@@ -407,16 +407,18 @@ def _circulation(con, config: Config, period: Period, pkey, resolved, circ_loade
     _say(progress, "computing published tables")
     fy = period.fiscal_year_label
     s, e = period.start.isoformat(), period.end.isoformat()
+    # the hashed patron key is checked on int_tokens, which holds every event's patron id
+    # only when every circulation source tokenizes its patron ids
+    all_tokenized = all(profiles[c.name].tokenized("patron_id") for c in circ_sources)
+    patron_key = circ.patron_key_sql(
+        con, "int_tokens", token_domains["patron_id"] if all_tokenized else [])
     pub_sql = {"pub_circulation__branch_month_material":
                circ.pub_circulation__branch_month_material(
                    "int_circ_counts", fiscal_year=fy, start=s, end=e,
                    material_types=mappings.material_type_names(config)),
                "pub_active_borrowers__branch_month":
                circ.pub_active_borrowers__branch_month(
-                   "int_circ_events", fiscal_year=fy, start=s, end=e,
-                   patron_key=circ.patron_key_sql(con, "int_tokens", token_domains["patron_id"]
-                                                  if all(profiles[c.name].tokenized("patron_id")
-                                                         for c in circ_sources) else []))}
+                   "int_circ_events", fiscal_year=fy, start=s, end=e, patron_key=patron_key)}
     if patron_sources:
         pub_sql["pub_registered_users__branch_age_category"] = \
             circ.pub_registered_users__branch_age_category(
