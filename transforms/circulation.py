@@ -215,13 +215,20 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
 def int_circ_counts(int_circ_events: str) -> str:
     """The events counted by source, month and every code column, with their first and last
     day (a few thousand rows for ten million events): the published circulation counts, the
-    row counts, the coverage and the zone's ENUM types read this, not the events."""
+    row counts, the coverage and the zone's ENUM types read this, not the events.
+
+    Grouped on the month's first day and formatted afterwards: formatting every event's day
+    as text cost more than the grouping."""
     return f"""
-        SELECT source, month, branch_code, event_type, material_type, audience,
-               item_type_code, collection_code, location_code, patron_category,
-               count(*) AS n, min(event_date) AS first_day, max(event_date) AS last_day
-        FROM {int_circ_events}
-        GROUP BY ALL
+        SELECT source, strftime(month_start, '%Y-%m') AS month, branch_code, event_type,
+               material_type, audience, item_type_code, collection_code, location_code,
+               patron_category, n, first_day, last_day
+        FROM (SELECT source, date_trunc('month', event_date) AS month_start, branch_code,
+                     event_type, material_type, audience, item_type_code, collection_code,
+                     location_code, patron_category,
+                     count(*) AS n, min(event_date) AS first_day, max(event_date) AS last_day
+              FROM {int_circ_events}
+              GROUP BY ALL)
     """
 
 
@@ -249,9 +256,16 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
 
     ``enums`` maps columns of ``PZ_CODE_COLUMNS`` to ENUM types holding all their values: the
     Parquet writer encodes an ENUM column three times faster than the same strings, and the
-    file reads back as the same strings.
+    file reads back as the same strings. The sort is on the source's ENUM when there is one
+    (an integer; its values are in string order, so the order is the same).
+
+    A file holds one calendar month: its ``month`` is written as that constant, not formatted
+    from every event's day.
     """
     enums = enums or {}
+    month = first_day[:7]
+    if last_day[:7] != month:
+        raise ValueError(f"one month's file: {first_day} and {last_day} are in two months")
 
     def coded(col: str, expr: str) -> str:
         return f"CAST({expr} AS {enums[col]})" if col in enums else expr
@@ -269,7 +283,7 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
         joins.append(f"LEFT JOIN {item_tokens} AS it "
                      f"ON it.domain = e.item_domain AND it.value = e.item_id")
     return f"""
-        SELECT e.event_date, {coded('month', 'e.month')} AS month,
+        SELECT e.event_date, {coded('month', lit(month))} AS month,
                {coded('branch_code', 'e.branch_code')} AS branch_code,
                {coded('event_type', 'e.event_type')} AS event_type,
                {coded('material_type', 'e.material_type')} AS material_type,
@@ -284,7 +298,7 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
         FROM {int_circ_events} AS e
         {' '.join(joins)}
         WHERE e.event_date BETWEEN DATE {lit(first_day)} AND DATE {lit(last_day)}
-        ORDER BY e.source, e._rec
+        ORDER BY {coded('source', 'e.source')}, e._rec
     """
 
 
@@ -375,7 +389,8 @@ def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str
     with distinct totals: a patron active at two branches counts once in the library's.
 
     ``patron_key`` is SQL naming a patron in the events: the (domain, id) pair, or one
-    expression known to be one-to-one on it (``patron_key_sql``), which is cheaper to count."""
+    expression known to be one-to-one on it (``patron_key_sql``), which is cheaper to count.
+    Months are the month's first day until the counts are made (cheaper than text)."""
     pair = patron_key == PATRON_PAIR
     key_select = patron_key if pair else f"{patron_key} AS patron_key"
     key = PATRON_PAIR if pair else "patron_key"
@@ -387,15 +402,20 @@ def pub_active_borrowers__branch_month(int_circ_events: str, *, fiscal_year: str
                         UNION ALL SELECT 'all') AS b
         ),
         borrowers AS (      -- a plain DISTINCT: unlike count(DISTINCT), it can spill to disk
-            SELECT DISTINCT month, branch_code, {key_select}
+            SELECT DISTINCT date_trunc('month', event_date) AS month_start, branch_code,
+                   {key_select}
             FROM {int_circ_events}
             WHERE event_type IN ('checkout', 'renewal') AND patron_id IS NOT NULL
         ),
-        counts AS (
-            SELECT month, branch_code, count(*) AS n FROM borrowers GROUP BY month, branch_code
+        by_month AS (
+            SELECT month_start, branch_code, count(*) AS n
+            FROM borrowers GROUP BY month_start, branch_code
             UNION ALL
-            SELECT month, 'all', count(*) FROM (SELECT DISTINCT month, {key}
-                                                FROM borrowers) GROUP BY month
+            SELECT month_start, 'all', count(*) FROM (SELECT DISTINCT month_start, {key}
+                                                      FROM borrowers) GROUP BY month_start
+        ),
+        counts AS (
+            SELECT strftime(month_start, '%Y-%m') AS month, branch_code, n FROM by_month
             UNION ALL
             SELECT 'all', branch_code, count(*)
             FROM (SELECT DISTINCT branch_code, {key} FROM borrowers)

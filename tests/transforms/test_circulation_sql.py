@@ -106,6 +106,26 @@ def test_a_months_file_joins_no_empty_token_table_and_is_always_sorted(con):
                          key_id="kid-x", int_patron_category_k="k", patron_tokens=None,
                          item_tokens=None)
     assert "JOIN" not in sql and "ORDER BY e.source, e._rec" in sql
+
+
+def test_a_months_file_writes_its_month_as_a_constant_and_refuses_two_months(con):
+    sql = circ.pz_events("events", first_day="2024-07-01", last_day="2024-07-31",
+                         key_id="kid-x", int_patron_category_k=None, patron_tokens=None,
+                         item_tokens=None)
+    assert {r[0] for r in con.execute(f"SELECT DISTINCT month FROM ({sql})").fetchall()} \
+        == {"2024-07"}
+    # August has two sources: sorted on the source's ENUM, in source then record order
+    con.execute("CREATE TYPE e_src AS ENUM ('a', 'b')")
+    aug = circ.pz_events("events", first_day="2024-08-01", last_day="2024-08-31",
+                         key_id="kid-x", int_patron_category_k=None, patron_tokens=None,
+                         item_tokens=None, enums={"source": "e_src"})
+    assert [(str(r[0]), r[-1]) for r in con.execute(aug).fetchall()] == [
+        ("2024-08-01", "a"), ("2024-08-02", "a"), ("2024-08-02", "b")]
+    assert [r[1] for r in con.execute(aug).fetchall()] == ["2024-08"] * 3
+    with pytest.raises(ValueError, match="two months"):
+        circ.pz_events("events", first_day="2024-07-01", last_day="2024-08-31",
+                       key_id="kid-x", int_patron_category_k=None, patron_tokens=None,
+                       item_tokens=None)
     assert [r[-1] for r in con.execute(sql).fetchall()] == ["a"] * 4   # tokens NULL
 
 
