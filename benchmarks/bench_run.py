@@ -10,6 +10,8 @@ For each ``--rows N``:
        must spend;
    (b) ``libstats run bench_N.toml --period FY2025 -q`` with a fresh key in the environment
        variable the config names (``LIBSTATS_BENCH_KEY``);
+   (c) with ``--work-floor``: ``work_floor.py``, the outputs' irreducible work with no check
+       (stage once, tokens, counts, borrowers, twelve sorted monthly files, identifier list);
 3. print rows/s, wall time, peak RSS and the ratio libstats/floor, with PASS/FAIL against the
    targets (10M rows: ratio <= 1.5 and peak RSS <= 2 GB; 100M rows: completes), and write the
    figures to ``benchmarks/out/results_N.json``.
@@ -246,7 +248,10 @@ def bench_one(rows: int, args, key: str) -> dict:
     env = dict(os.environ)
     env[gen.KEY_ENV] = key
 
-    floors, libs = [], []
+    work_dir = OUT / f"work_floor_{rows}"
+    work_cmd = [sys.executable, str(HERE / "work_floor.py"), str(csv), str(work_dir)]
+
+    floors, libs, works = [], [], []
     for rep in range(1, args.repeat + 1):
         tag = f"{rows}{'_' + args.tag if args.tag else ''}_r{rep}"
         # (a) floor
@@ -269,6 +274,20 @@ def bench_one(rows: int, args, key: str) -> dict:
         if not args.keep and floor_parquet.exists():
             floor_parquet.unlink()
 
+        # (c) work floor
+        if args.work_floor:
+            if work_dir.exists():
+                shutil.rmtree(work_dir)
+            if not args.no_warm:
+                warm_cache(csv)
+            load = os.getloadavg()[0]
+            w = run_measured(work_cmd, env=env, log_prefix=logs / f"work_floor_{tag}",
+                             timeout=args.timeout)
+            w["load_avg_1m_before"] = round(load, 2)
+            works.append(w)
+            _say_run("work floor", rep, w, rows)
+            shutil.rmtree(work_dir, ignore_errors=True)
+
         # (b) libstats
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -290,16 +309,16 @@ def bench_one(rows: int, args, key: str) -> dict:
         if not args.keep and out_dir.exists():
             shutil.rmtree(out_dir)
 
-    return summarize(rows, csv, cfg, meta, floors, libs, args)
+    return summarize(rows, csv, cfg, meta, floors, libs, args, works)
 
 
 def _say_run(what: str, rep: int, r: dict, rows: int) -> None:
     if r["ok"]:
-        print(f"  {what:8s} run {rep}: {r['wall_s']:8.2f}s  {rows / r['wall_s']:>12,.0f} rows/s  "
+        print(f"  {what:10s} run {rep}: {r['wall_s']:8.2f}s  {rows / r['wall_s']:>12,.0f} rows/s  "
               f"peak RSS {r['peak_rss_bytes'] / 1e6:,.0f} MB", flush=True)
     else:
         why = "timed out" if r["timed_out"] else f"exit code {r['exit_code']}"
-        print(f"  {what:8s} run {rep}: FAILED ({why}) after {r['wall_s']:.2f}s; "
+        print(f"  {what:10s} run {rep}: FAILED ({why}) after {r['wall_s']:.2f}s; "
               f"last lines of stderr ({r['stderr_log']}):", flush=True)
         for line in r.get("stderr_tail") or ["(empty)"]:
             print(f"      | {line}", flush=True)
@@ -318,11 +337,15 @@ def _side(rows: int, runs: list[dict]) -> dict:
             "runs": runs}
 
 
-def summarize(rows, csv, cfg, meta, floors, libs, args) -> dict:
+def _ratio(a: dict, b: dict) -> float | None:
+    if a.get("wall_s") and b.get("wall_s") and a["ok"] and b["ok"]:
+        return round(a["wall_s"] / b["wall_s"], 3)
+    return None
+
+
+def summarize(rows, csv, cfg, meta, floors, libs, args, works=()) -> dict:
     floor, lib = _side(rows, floors), _side(rows, libs)
-    ratio = None
-    if floor.get("wall_s") and lib.get("wall_s") and floor["ok"] and lib["ok"]:
-        ratio = round(lib["wall_s"] / floor["wall_s"], 3)
+    ratio = _ratio(lib, floor)
     checks = {}
     if rows >= COMPLETE_ROWS:
         checks["completes"] = bool(lib["ok"])
@@ -346,6 +369,9 @@ def summarize(rows, csv, cfg, meta, floors, libs, args) -> dict:
         "floor": floor,
         "libstats": lib,
         "ratio_libstats_to_floor": ratio,
+        **({"work_floor": (work := _side(rows, list(works))),
+            "ratio_work_floor_to_floor": _ratio(work, floor),
+            "ratio_libstats_to_work_floor": _ratio(lib, work)} if works else {}),
         "targets": {"ratio_max": TARGET_RATIO, "peak_rss_max_bytes": TARGET_RSS_BYTES,
                     "stated_for_rows": TARGET_ROWS,
                     "note": f"ratio and RSS targets are stated for {TARGET_ROWS:,} rows; at "
@@ -416,6 +442,15 @@ def print_table(results: list[dict]) -> None:
           f"reference.")
     if results:
         print(f"floor: {results[0]['floor_description']}")
+    for r in results:
+        if "work_floor" in r:
+            w = r["work_floor"]
+            said = (f"{w['wall_s']:.2f} s, {r['ratio_work_floor_to_floor']}x the floor; "
+                    f"libstats is {r['ratio_libstats_to_work_floor']}x the work floor"
+                    if r["ratio_work_floor_to_floor"] and r["ratio_libstats_to_work_floor"]
+                    else "FAILED")
+            print(f"work floor ({r['rows']:,} rows; the outputs' irreducible work, no check): "
+                  f"{said}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -433,6 +468,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--floor", choices=sorted(FLOOR_VARIANTS), default="default",
                    help="floor variant: 'default' (DuckDB's read_csv defaults, typed columns; "
                         "the reference) or 'varchar' (all_varchar = true)")
+    p.add_argument("--work-floor", action="store_true",
+                   help="also time work_floor.py: the outputs' irreducible work with no check "
+                        "(stage once, tokens, counts, twelve sorted monthly files)")
     p.add_argument("--steps", action="store_true",
                    help="run libstats without -q and report the time of each progress step")
     p.add_argument("--libstats-arg", action="append", default=[], metavar="ARG",
@@ -467,7 +505,8 @@ def main(argv: list[str] | None = None) -> int:
                       else f"results_{rows}.json")
         path.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
         print(f"  figures: {path.relative_to(REPO)}", flush=True)
-        failed |= not (res["floor"]["ok"] and res["libstats"]["ok"])
+        failed |= not (res["floor"]["ok"] and res["libstats"]["ok"]
+                       and res.get("work_floor", {"ok": True})["ok"])
     print_table(results)
     if failed:
         print("\nat least one command FAILED; see the stderr lines above and the logs in "
