@@ -251,18 +251,22 @@ def bench_one(rows: int, args, key: str) -> dict:
     work_dir = OUT / f"work_floor_{rows}"
     work_cmd = [sys.executable, str(HERE / "work_floor.py"), str(csv), str(work_dir)]
 
+    def timed(cmd: list[str], log_name: str) -> dict:
+        """One measured run, the CSV warm in the page cache unless --no-warm."""
+        if not args.no_warm:
+            warm_cache(csv)
+        load = os.getloadavg()[0]
+        r = run_measured(cmd, env=env, log_prefix=logs / log_name, timeout=args.timeout)
+        r["load_avg_1m_before"] = round(load, 2)
+        return r
+
     floors, libs, works = [], [], []
     for rep in range(1, args.repeat + 1):
         tag = f"{rows}{'_' + args.tag if args.tag else ''}_r{rep}"
         # (a) floor
         if floor_parquet.exists():
             floor_parquet.unlink()
-        if not args.no_warm:
-            warm_cache(csv)
-        load = os.getloadavg()[0]
-        f = run_measured(floor_cmd, env=env, log_prefix=logs / f"floor_{tag}",
-                         timeout=args.timeout)
-        f["load_avg_1m_before"] = round(load, 2)
+        f = timed(floor_cmd, f"floor_{tag}")
         if f["ok"]:                    # not timed: the Parquet file has every row
             counted = parquet_rows(floor_parquet)
             if counted != rows:
@@ -278,12 +282,7 @@ def bench_one(rows: int, args, key: str) -> dict:
         if args.work_floor:
             if work_dir.exists():
                 shutil.rmtree(work_dir)
-            if not args.no_warm:
-                warm_cache(csv)
-            load = os.getloadavg()[0]
-            w = run_measured(work_cmd, env=env, log_prefix=logs / f"work_floor_{tag}",
-                             timeout=args.timeout)
-            w["load_avg_1m_before"] = round(load, 2)
+            w = timed(work_cmd, f"work_floor_{tag}")
             works.append(w)
             _say_run("work floor", rep, w, rows)
             shutil.rmtree(work_dir, ignore_errors=True)
@@ -291,12 +290,7 @@ def bench_one(rows: int, args, key: str) -> dict:
         # (b) libstats
         if out_dir.exists():
             shutil.rmtree(out_dir)
-        if not args.no_warm:
-            warm_cache(csv)
-        load = os.getloadavg()[0]
-        r = run_measured(lib_cmd, env=env, log_prefix=logs / f"libstats_{tag}",
-                         timeout=args.timeout)
-        r["load_avg_1m_before"] = round(load, 2)
+        r = timed(lib_cmd, f"libstats_{tag}")
         if args.steps:
             r["steps"] = parse_steps(REPO / r["stderr_log"], r["wall_s"])
         libs.append(r)
