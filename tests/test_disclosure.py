@@ -4,6 +4,8 @@ re-audited by the independent integer-programming audit of tests/disclosure_refe
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -349,3 +351,66 @@ def test_a_months_release_has_no_open_figures(mini_library, capsys):
                  & (circ["branch_code"] == "all")]
     assert video["suppressed"].all()
     assert all(c["passed"] for c in manifest["checks"])
+
+
+
+CIRCULATION = PUBLISHED_TABLES["pub_circulation__branch_month_material"]
+# Two months of the 100,000-row benchmark export (synthetic), audio / book / video only: in
+# product order of month, branch, material, audience, measure. Protecting it takes six rounds.
+BENCH_COUNTS = [
+    76, 21, 55, 0, 0, 0, 0, 0, 0, 562, 109, 270, 540, 104, 244, 89, 27, 40, 133, 27, 64, 33, 6,
+    18, 0, 0, 0, 40, 10, 16, 0, 0, 0, 0, 0, 0, 242, 41, 111, 222, 42, 109, 40, 7, 19, 52, 7, 21,
+    16, 2, 9, 0, 0, 0, 64, 17, 20, 0, 0, 0, 0, 0, 0, 357, 75, 146, 334, 61, 132, 52, 7, 36, 100,
+    8, 34, 42, 4, 8, 0, 0, 0, 97, 23, 50, 0, 0, 0, 0, 0, 0, 552, 108, 231, 566, 106, 256, 93, 13,
+    54, 127, 30, 76, 44, 11, 16, 0, 0, 0, 35, 8, 16, 0, 0, 0, 0, 0, 0, 232, 51, 99, 220, 40, 105,
+    44, 8, 17, 61, 6, 22, 20, 4, 8, 0, 0, 0, 68, 16, 34, 0, 0, 0, 0, 0, 0, 357, 57, 147, 333, 48,
+    148, 58, 9, 35, 71, 15, 41, 23, 3, 10, 0, 0, 0]
+
+
+def test_after_the_first_round_only_unsafe_and_new_cells_are_solved_with_the_same_choice():
+    """Withholding more never narrows a range, so after the first round only the cells still
+    unsafe and the cells just withheld are solved again; the cells chosen are those of
+    solving every hidden cell every round."""
+    keys = itertools.product(["2024-07", "2024-08"], ["CEN", "EAS", "NOR"],
+                             ["audio", "book", "video"], ["adult", "children", "young_adult"],
+                             ["checkouts", "in_library_uses", "renewals"])
+    frame = pd.DataFrame([("FY2025", *k, v) for k, v in zip(keys, BENCH_COUNTS, strict=True)],
+                         columns=["fiscal_year", *CIRCULATION.key[1:], "value"])
+    frames = {CIRCULATION.name: suppression.add_totals(frame, CIRCULATION)}
+    m = build_model(frames, {CIRCULATION.name: CIRCULATION})
+
+    def recorded(calls: list, every: bool):
+        def call(m_, hidden, *, targets=None, **kw):
+            calls.append((len(hidden), None if targets is None else len(targets)))
+            return attack(m_, hidden, **kw, **({} if every else {"targets": targets}))
+        return call
+
+    slow_calls, fast_calls, rounds = [], [], []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(suppression, "attack", recorded(slow_calls, every=True))
+        slow = suppression.protect(m, threshold=10, interval=10)
+        mp.setattr(suppression, "attack", recorded(fast_calls, every=False))
+        fast = suppression.protect(m, threshold=10, interval=10, progress=rounds.append)
+    assert len(rounds) >= 3
+    assert fast.withheld == slow.withheld and fast.secondary == slow.secondary
+    assert fast.unsafe == slow.unsafe == {}
+    assert fast_calls[0][1] is None and all(n is not None for _, n in fast_calls[1:])
+    assert sum(n for _, n in fast_calls[1:]) < sum(h for h, _ in slow_calls[1:]) // 4
+    reaudit(suppression.apply(frames, m, fast.withheld), {CIRCULATION.name: CIRCULATION}, 10)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(2, 5), st.data())
+def test_property_hiding_one_more_cell_never_narrows_a_range(rows, cols, data):
+    """The premise of solving only unsafe and new cells again: with one more cell hidden,
+    every hidden cell's range contains the one it had."""
+    values = {(f"r{i}", f"c{j}"): data.draw(counts) for i in range(rows) for j in range(cols)}
+    m = build_model({"t_grid": grid(values)}, {"t_grid": GRID})
+    nonzero = [c for c, v in enumerate(m.value) if v]
+    if len(nonzero) < 2:
+        return
+    hidden = set(data.draw(st.lists(st.sampled_from(nonzero), min_size=1, unique=True)))
+    more = data.draw(st.sampled_from(nonzero))
+    before, after = attack(m, hidden), attack(m, hidden | {more})
+    for c, r in before.items():
+        assert after[c].low <= r.low and after[c].high >= r.high

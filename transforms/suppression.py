@@ -119,8 +119,21 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     carried = set(p.sticky)     # (cells of the replaced release are treated as this run's)
     rounds = 0
     below = _under_small_open(m, interval)
+    # Withholding one more cell only relaxes the attacker's LP (a value it knew becomes an
+    # unknown, and the old solutions stay feasible with that unknown at its true value), so no
+    # hidden cell's range narrows: a cell found safe stays safe. Showing a pinned cell (below)
+    # leaves the LP as it was, since every solution already gives it its value. So after the
+    # first round only the cells still unsafe and the cells just withheld are solved again.
+    ranges: dict = {}
+    stale: set | None = None    # None: every hidden cell
     while True:
-        ranges = attack(m, withheld - known, index=index, interval=interval, cache=cache)
+        hidden = withheld - known
+        if stale is None:
+            ranges = attack(m, hidden, index=index, interval=interval, cache=cache)
+        else:
+            ranges = {c: r for c, r in ranges.items() if c in hidden}
+            ranges.update(attack(m, hidden, index=index, interval=interval,
+                                 targets=stale & hidden))
         unsafe = {c: r for c, r in ranges.items() if not safe(r, interval)}
         # Under a small open figure no complement can give a cell the full interval: it
         # needs the widest range any release could give it (tabular.limits), no more.
@@ -149,6 +162,7 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
         if not added:
             break                   # nothing left to withhold: the audit will fail the run
         withheld |= added
+        stale = set(unsafe) | added
         rounds += 1
         if progress:
             progress(f"  complementary suppression: round {rounds}, "
