@@ -254,8 +254,31 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
     return result
 
 
+# Ranges alone (no ``interval``: the audit, ``limits``) do not depend on the order the LPs
+# are solved in, so a large group's cells are split between this many HiGHS instances, each
+# in a thread (HiGHS releases the GIL). While cells are being chosen, the relations an LP
+# binds (its duals) can depend on that order, so those LPs are solved one after another.
+_LP_THREADS = 2
+_LP_SPLIT_AT = 64           # cells of one group, at least
+
+
 def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
            cap: int, targets: set[int] | None = None) -> dict[int, Range]:
+    todo = [j for j, c in enumerate(comp) if targets is None or c in targets]
+    if interval is not None or len(todo) < _LP_SPLIT_AT:
+        return _solve_cells(m, comp, rows, interval, cap, todo)
+    from concurrent.futures import ThreadPoolExecutor
+    size = -(-len(todo) // _LP_THREADS)
+    parts = [todo[k:k + size] for k in range(0, len(todo), size)]
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="highs") as pool:
+        found = list(pool.map(lambda part: _solve_cells(m, comp, rows, None, cap, part), parts))
+    return {c: r for part in found for c, r in part.items()}
+
+
+def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None,
+                 cap: int, todo: list[int]) -> dict[int, Range]:
+    """The ranges of the cells at positions ``todo`` of ``comp``, in one HiGHS instance (each
+    LP warm-started from the one before)."""
     import highspy
 
     n = len(comp)
@@ -289,9 +312,8 @@ def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
         duals = h.getSolution().row_dual
         return {rows[k][4] for k, d in enumerate(duals) if abs(d) > 1e-9}
 
-    for j, c in enumerate(comp):
-        if targets is not None and c not in targets:
-            continue
+    for j in todo:
+        c = comp[j]
         high = math.floor(extreme(j, -1.0) + 1e-6)
         high = math.inf if high >= cap else high
         v = m.value[c]

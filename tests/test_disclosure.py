@@ -414,3 +414,30 @@ def test_property_hiding_one_more_cell_never_narrows_a_range(rows, cols, data):
     before, after = attack(m, hidden), attack(m, hidden | {more})
     for c, r in before.items():
         assert after[c].low <= r.low and after[c].high >= r.high
+
+
+def test_an_audit_split_between_two_solvers_gives_the_ranges_of_one():
+    """The audit's LPs of a large group are shared by two HiGHS instances in two threads;
+    the ranges are those of one instance solving every cell."""
+    import libstats.tabular as tabular
+    keys = itertools.product(["2024-07", "2024-08"], ["CEN", "EAS", "NOR"],
+                             ["audio", "book", "video"], ["adult", "children", "young_adult"],
+                             ["checkouts", "in_library_uses", "renewals"])
+    frame = pd.DataFrame([("FY2025", *k, v) for k, v in zip(keys, BENCH_COUNTS, strict=True)],
+                         columns=["fiscal_year", *CIRCULATION.key[1:], "value"])
+    frames = {CIRCULATION.name: suppression.add_totals(frame, CIRCULATION)}
+    m = build_model(frames, {CIRCULATION.name: CIRCULATION})
+    hidden = suppression.protect(m, threshold=10, interval=10).withheld
+    sizes: dict[str, list[int]] = {"split": [], "whole": []}
+    ranges = {}
+    solve_cells = tabular._solve_cells
+    with pytest.MonkeyPatch.context() as mp:
+        for how in ("split", "whole"):
+            if how == "whole":
+                mp.setattr(tabular, "_LP_SPLIT_AT", 10 ** 9)
+            mp.setattr(tabular, "_solve_cells", lambda *a, how=how: (
+                sizes[how].append(len(a[-1])), solve_cells(*a))[1])
+            ranges[how] = attack(m, hidden)
+    assert max(sizes["whole"]) >= tabular._LP_SPLIT_AT       # one group large enough
+    assert len(sizes["split"]) == len(sizes["whole"]) + 1     # ... shared by two solvers
+    assert ranges["split"] == ranges["whole"] and len(ranges["whole"]) == len(hidden)
