@@ -10,8 +10,8 @@ For each ``--rows N``:
        must spend;
    (b) ``libstats run bench_N.toml --period FY2025 -q`` with a fresh key in the environment
        variable the config names (``LIBSTATS_BENCH_KEY``);
-   (c) with ``--work-floor``: ``work_floor.py``, the outputs' irreducible work with no check
-       (stage once, tokens, counts, borrowers, twelve sorted monthly files, identifier list);
+   (c) with ``--work-floor``: ``work_floor.py``, the outputs made the cheapest way found,
+       with no check (stage once, tokens, counts, borrowers, twelve sorted monthly files);
 3. print rows/s, wall time, peak RSS and the ratio libstats/floor, with PASS/FAIL against the
    targets (10M rows: ratio <= 1.5 and peak RSS <= 2 GB; 100M rows: completes), and write the
    figures to ``benchmarks/out/results_N.json``.
@@ -443,8 +443,8 @@ def print_table(results: list[dict]) -> None:
                     f"libstats is {r['ratio_libstats_to_work_floor']}x the work floor"
                     if r["ratio_work_floor_to_floor"] and r["ratio_libstats_to_work_floor"]
                     else "FAILED")
-            print(f"work floor ({r['rows']:,} rows; the outputs' irreducible work, no check): "
-                  f"{said}")
+            print(f"work floor ({r['rows']:,} rows; the outputs made the cheapest way found, "
+                  f"no check): {said}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -463,8 +463,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="floor variant: 'default' (DuckDB's read_csv defaults, typed columns; "
                         "the reference) or 'varchar' (all_varchar = true)")
     p.add_argument("--work-floor", action="store_true",
-                   help="also time work_floor.py: the outputs' irreducible work with no check "
-                        "(stage once, tokens, counts, twelve sorted monthly files)")
+                   help="also time work_floor.py: the outputs made the cheapest way found, "
+                        "with no check (stage once, tokens, counts, twelve sorted monthly files)")
     p.add_argument("--steps", action="store_true",
                    help="run libstats without -q and report the time of each progress step")
     p.add_argument("--libstats-arg", action="append", default=[], metavar="ARG",

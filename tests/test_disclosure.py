@@ -367,17 +367,37 @@ BENCH_COUNTS = [
     148, 58, 9, 35, 71, 15, 41, 23, 3, 10, 0, 0, 0]
 
 
-def test_after_the_first_round_only_unsafe_and_new_cells_are_solved_with_the_same_choice():
-    """Withholding more never narrows a range, so after the first round only the cells still
-    unsafe and the cells just withheld are solved again; the cells chosen are those of
-    solving every hidden cell every round."""
+def _bench_table():
     keys = itertools.product(["2024-07", "2024-08"], ["CEN", "EAS", "NOR"],
                              ["audio", "book", "video"], ["adult", "children", "young_adult"],
                              ["checkouts", "in_library_uses", "renewals"])
     frame = pd.DataFrame([("FY2025", *k, v) for k, v in zip(keys, BENCH_COUNTS, strict=True)],
                          columns=["fiscal_year", *CIRCULATION.key[1:], "value"])
     frames = {CIRCULATION.name: suppression.add_totals(frame, CIRCULATION)}
-    m = build_model(frames, {CIRCULATION.name: CIRCULATION})
+    return frames, build_model(frames, {CIRCULATION.name: CIRCULATION})
+
+
+# an August cell of 11 that, carried from an earlier release, the published figures pin down
+PINNED = {"month": "2024-08", "branch_code": "CEN", "material_type": "video",
+          "audience": "children", "measure": "in_library_uses"}
+
+
+def _cell(frames, m, where: dict) -> int:
+    frame = frames[CIRCULATION.name]
+    row = frame.index[(frame[list(where)] == pd.Series(where)).all(axis=1)]
+    assert len(row) == 1 and frame["value"].iloc[row[0]] == 11
+    return int(m.rows[CIRCULATION.name][row[0]])
+
+
+@pytest.mark.parametrize("carried", [False, True], ids=["fresh", "pinned carried cell"])
+def test_after_the_first_round_only_unsafe_and_new_cells_are_solved_with_the_same_choice(
+        carried):
+    """Withholding more never narrows a range, so after the first round only the cells still
+    unsafe and the cells just withheld are solved again; the cells chosen are those of
+    solving every hidden cell every round. Showing a pinned cell can tighten the LP: the
+    round after it solves every cell again."""
+    frames, m = _bench_table()
+    sticky = {_cell(frames, m, PINNED)} if carried else set()
 
     def recorded(calls: list, every: bool):
         def call(m_, hidden, *, targets=None, **kw):
@@ -388,14 +408,19 @@ def test_after_the_first_round_only_unsafe_and_new_cells_are_solved_with_the_sam
     slow_calls, fast_calls, rounds = [], [], []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(suppression, "attack", recorded(slow_calls, every=True))
-        slow = suppression.protect(m, threshold=10, interval=10)
+        slow = suppression.protect(m, threshold=10, interval=10, sticky=sticky)
         mp.setattr(suppression, "attack", recorded(fast_calls, every=False))
-        fast = suppression.protect(m, threshold=10, interval=10, progress=rounds.append)
-    assert len(rounds) >= 3
+        fast = suppression.protect(m, threshold=10, interval=10, sticky=sticky,
+                                   progress=rounds.append)
+    assert len(rounds) >= 2
     assert fast.withheld == slow.withheld and fast.secondary == slow.secondary
     assert fast.unsafe == slow.unsafe == {}
-    assert fast_calls[0][1] is None and all(n is not None for _, n in fast_calls[1:])
-    assert sum(n for _, n in fast_calls[1:]) < sum(h for h, _ in slow_calls[1:]) // 4
+    every = 2 if carried else 1         # the first round, and the one after the pinned cell
+    assert all(n is None for _, n in fast_calls[:every])
+    assert all(n is not None for _, n in fast_calls[every:])
+    assert sum(n for _, n in fast_calls[every:]) < sum(h for h, _ in slow_calls[every:]) // 4
+    if carried:
+        assert _cell(frames, m, PINNED) not in fast.withheld     # shown: it hid nothing
     reaudit(suppression.apply(frames, m, fast.withheld), {CIRCULATION.name: CIRCULATION}, 10)
 
 
@@ -409,8 +434,9 @@ def test_property_hiding_one_more_cell_never_narrows_a_range(rows, cols, data):
     nonzero = [c for c, v in enumerate(m.value) if v]
     if len(nonzero) < 2:
         return
-    hidden = set(data.draw(st.lists(st.sampled_from(nonzero), min_size=1, unique=True)))
-    more = data.draw(st.sampled_from(nonzero))
+    hidden = set(data.draw(st.lists(st.sampled_from(nonzero), min_size=1,
+                                    max_size=len(nonzero) - 1, unique=True)))
+    more = data.draw(st.sampled_from(sorted(set(nonzero) - hidden)))
     before, after = attack(m, hidden), attack(m, hidden | {more})
     for c, r in before.items():
         assert after[c].low <= r.low and after[c].high >= r.high
@@ -420,13 +446,7 @@ def test_an_audit_split_between_two_solvers_gives_the_ranges_of_one():
     """The audit's LPs of a large group are shared by two HiGHS instances in two threads;
     the ranges are those of one instance solving every cell."""
     import libstats.tabular as tabular
-    keys = itertools.product(["2024-07", "2024-08"], ["CEN", "EAS", "NOR"],
-                             ["audio", "book", "video"], ["adult", "children", "young_adult"],
-                             ["checkouts", "in_library_uses", "renewals"])
-    frame = pd.DataFrame([("FY2025", *k, v) for k, v in zip(keys, BENCH_COUNTS, strict=True)],
-                         columns=["fiscal_year", *CIRCULATION.key[1:], "value"])
-    frames = {CIRCULATION.name: suppression.add_totals(frame, CIRCULATION)}
-    m = build_model(frames, {CIRCULATION.name: CIRCULATION})
+    _, m = _bench_table()
     hidden = suppression.protect(m, threshold=10, interval=10).withheld
     sizes: dict[str, list[int]] = {"split": [], "whole": []}
     ranges = {}
@@ -439,5 +459,5 @@ def test_an_audit_split_between_two_solvers_gives_the_ranges_of_one():
                 sizes[how].append(len(a[-1])), solve_cells(*a))[1])
             ranges[how] = attack(m, hidden)
     assert max(sizes["whole"]) >= tabular._LP_SPLIT_AT       # one group large enough
-    assert len(sizes["split"]) == len(sizes["whole"]) + 1     # ... shared by two solvers
+    assert len(sizes["split"]) > len(sizes["whole"])          # ... shared by two solvers
     assert ranges["split"] == ranges["whole"] and len(ranges["whole"]) == len(hidden)

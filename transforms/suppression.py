@@ -121,9 +121,12 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     below = _under_small_open(m, interval)
     # Withholding one more cell only relaxes the attacker's LP (a value it knew becomes an
     # unknown, and the old solutions stay feasible with that unknown at its true value), so no
-    # hidden cell's range narrows: a cell found safe stays safe. Showing a pinned cell (below)
-    # leaves the LP as it was, since every solution already gives it its value. So after the
-    # first round only the cells still unsafe and the cells just withheld are solved again.
+    # hidden cell's range narrows: a cell found safe stays safe. So after the first round only
+    # the cells still unsafe and the cells just withheld are solved again. Showing a pinned
+    # cell (below) can tighten the LP (its range is whole numbers rounded inwards; the LP's may
+    # be a fraction wider), so the round after one solves every cell again. Which complements
+    # are chosen can differ from solving every cell every round where an LP has several dual
+    # solutions (warm starts differ); on the benchmark and the demo they are the same cells.
     ranges: dict = {}
     stale: set | None = None    # None: every hidden cell
     while True:
@@ -162,7 +165,7 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
         if not added:
             break                   # nothing left to withhold: the audit will fail the run
         withheld |= added
-        stale = set(unsafe) | added
+        stale = None if pinned else set(unsafe) | added
         rounds += 1
         if progress:
             progress(f"  complementary suppression: round {rounds}, "

@@ -106,6 +106,7 @@ def test_a_months_file_joins_no_empty_token_table_and_is_always_sorted(con):
                          key_id="kid-x", int_patron_category_k="k", patron_tokens=None,
                          item_tokens=None)
     assert "JOIN" not in sql and "ORDER BY e.source, e._rec" in sql
+    assert [r[-1] for r in con.execute(sql).fetchall()] == ["a"] * 4   # tokens NULL
 
 
 def test_a_months_file_writes_its_month_as_a_constant_and_refuses_two_months(con):
@@ -115,6 +116,7 @@ def test_a_months_file_writes_its_month_as_a_constant_and_refuses_two_months(con
     assert {r[0] for r in con.execute(f"SELECT DISTINCT month FROM ({sql})").fetchall()} \
         == {"2024-07"}
     # August has two sources: sorted on the source's ENUM, in source then record order
+    # (record order alone would put b's record 0 first)
     con.execute("CREATE TYPE e_src AS ENUM ('a', 'b')")
     aug = circ.pz_events("events", first_day="2024-08-01", last_day="2024-08-31",
                          key_id="kid-x", int_patron_category_k=None, patron_tokens=None,
@@ -126,7 +128,6 @@ def test_a_months_file_writes_its_month_as_a_constant_and_refuses_two_months(con
         circ.pz_events("events", first_day="2024-07-01", last_day="2024-08-31",
                        key_id="kid-x", int_patron_category_k=None, patron_tokens=None,
                        item_tokens=None)
-    assert [r[-1] for r in con.execute(sql).fetchall()] == ["a"] * 4   # tokens NULL
 
 
 def test_a_months_file_has_the_same_bytes_with_one_thread_or_two(tmp_path):
