@@ -32,6 +32,8 @@ def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,
     enums = _code_enums(con, skip=("patron_category",) if has_patrons and patron_tokens
                         else ())
     months = set(enums.pop("__months"))
+    con.execute(f"CREATE OR REPLACE TYPE pz_enum_key_id AS ENUM ({lit(key_id)})")
+    enums["key_id"] = "pz_enum_key_id"
 
     def write_month(month: str, first: str, last: str) -> None:
         folder = stage / "events" / f"month={month}"

@@ -254,9 +254,9 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
     batches end, which depends on the thread count; a sorted write gives the same bytes
     with any number of threads.
 
-    ``enums`` maps columns of ``PZ_CODE_COLUMNS`` to ENUM types holding all their values: the
-    Parquet writer encodes an ENUM column three times faster than the same strings, and the
-    file reads back as the same strings. The sort is on the source's ENUM when there is one
+    ``enums`` maps columns of ``PZ_CODE_COLUMNS`` (and ``key_id``) to ENUM types holding all
+    their values: the Parquet writer encodes an ENUM column three times faster than the same
+    strings, even a constant one, and the file reads back as the same strings. The sort is on the source's ENUM when there is one
     (an integer; its values are in string order, so the order is the same).
 
     A file holds one calendar month: its ``month`` is written as that constant, not formatted
@@ -294,7 +294,7 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
                {coded('patron_category', category)} AS patron_category,
                {'pt.token' if patron_tokens else 'NULL::BLOB'} AS patron_token,
                {'it.token' if item_tokens else 'NULL::BLOB'} AS item_token,
-               {lit(key_id)} AS key_id, {coded('source', 'e.source')} AS source
+               {coded('key_id', lit(key_id))} AS key_id, {coded('source', 'e.source')} AS source
         FROM {int_circ_events} AS e
         {' '.join(joins)}
         WHERE e.event_date BETWEEN DATE {lit(first_day)} AND DATE {lit(last_day)}
