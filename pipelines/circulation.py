@@ -488,11 +488,7 @@ def _items_needed(con, stg_tables: list[str], item_sources) -> str | None:
         for t in stg_tables)
     if con.execute(f"SELECT {gaps}").fetchone()[0] == 0:
         return None
-    union = " UNION ALL ".join(circ.stg_items(s) for s in item_sources)
-    # one row per item even when two exports list it (a join must not repeat an event)
-    con.execute(f"CREATE TABLE int_item_codes AS SELECT item_id, item_domain, "
-                f"min(item_type) AS item_type, min(collection_code) AS collection_code, "
-                f"min(location) AS location FROM ({union}) GROUP BY item_id, item_domain")
+    con.execute("CREATE TABLE int_item_codes AS " + circ.int_item_codes(item_sources))
     return "SELECT * FROM int_item_codes"
 
 

@@ -114,16 +114,21 @@ def stg_circ_events(src: StagedSource) -> str:
     """
 
 
-def stg_items(src: StagedSource) -> str:
-    """One row per item with its classification codes (to fill gaps in transactions)."""
+def int_item_codes(item_sources: list[StagedSource]) -> str:
+    """One row per item with its classification codes (to fill gaps in transactions), over
+    every items export: an item two exports list is still one row (a join must not repeat an
+    event), with the least of its codes."""
+    rows = " UNION ALL ".join(
+        f"SELECT {_col(s, 'item_id')} AS item_id, {lit(s.domains['item_id'])} AS item_domain, "
+        f"{_col(s, 'item_type')} AS item_type, {_col(s, 'collection_code')} AS collection_code, "
+        f"{_col(s, 'location')} AS location FROM {s.table} "
+        f"WHERE {_col(s, 'item_id')} IS NOT NULL"
+        for s in item_sources)
     return f"""
-        SELECT {_col(src, 'item_id')} AS item_id, {lit(src.domains['item_id'])} AS item_domain,
-               min({_col(src, 'item_type')}) AS item_type,
-               min({_col(src, 'collection_code')}) AS collection_code,
-               min({_col(src, 'location')}) AS location
-        FROM {src.table}
-        WHERE {_col(src, 'item_id')} IS NOT NULL
-        GROUP BY ALL
+        SELECT item_id, item_domain, min(item_type) AS item_type,
+               min(collection_code) AS collection_code, min(location) AS location
+        FROM ({rows})
+        GROUP BY item_id, item_domain
     """
 
 
@@ -158,7 +163,8 @@ def int_circ_events(stg_circ_events: list[str], stg_items: str | None, *, start:
     - checkouts and renewals to ILL-lending patron categories become ``ill_lent`` (items lent
       to other libraries are not our circulation);
     - item type / collection / location filled from the items export where the transaction
-      lacks them (only when ``stg_items`` is given); material type and audience mapped inline;
+      lacks them (only when ``stg_items``, a query of ``int_item_codes``, is given); material
+      type and audience mapped inline;
     - raw patron and item ids stay (in-run only, for distinct counts); ``*_code`` columns are
       NULL where the config dropped the field. No tokens: ``pz_events`` joins them for the
       rows it writes.
@@ -256,8 +262,9 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
 
     ``enums`` maps columns of ``PZ_CODE_COLUMNS`` (and ``key_id``) to ENUM types holding all
     their values: the Parquet writer encodes an ENUM column three times faster than the same
-    strings, even a constant one, and the file reads back as the same strings. The sort is on the source's ENUM when there is one
-    (an integer; its values are in string order, so the order is the same).
+    strings, even a constant one, and the file reads back as the same strings. The sort is on
+    the source's ENUM when there is one (an integer; its values are in string order, so the
+    order is the same).
 
     A file holds one calendar month: its ``month`` is written as that constant, not formatted
     from every event's day.
