@@ -11,7 +11,7 @@ For each ``--rows N``:
    (b) ``libstats run bench_N.toml --period FY2025 -q`` with a fresh key in the environment
        variable the config names (``LIBSTATS_BENCH_KEY``);
    (c) with ``--work-floor``: ``work_floor.py``, the outputs made the cheapest way found,
-       with no check (stage once, tokens, counts, borrowers, twelve sorted monthly files);
+       with no check (stage once, counts, borrowers, twelve sorted monthly files);
 3. print rows/s, wall time, peak RSS and the ratio libstats/floor, with PASS/FAIL against the
    targets (10M rows: ratio <= 1.5 and peak RSS <= 2 GB; 100M rows: completes), and write the
    figures to ``benchmarks/out/results_N.json``.
@@ -464,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
                         "the reference) or 'varchar' (all_varchar = true)")
     p.add_argument("--work-floor", action="store_true",
                    help="also time work_floor.py: the outputs made the cheapest way found, "
-                        "with no check (stage once, tokens, counts, twelve sorted monthly files)")
+                        "with no check (stage once, counts, borrowers, twelve sorted "
+                        "monthly files)")
     p.add_argument("--steps", action="store_true",
                    help="run libstats without -q and report the time of each progress step")
     p.add_argument("--libstats-arg", action="append", default=[], metavar="ARG",

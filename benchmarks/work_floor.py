@@ -62,7 +62,7 @@ def main(csv: str, out: str) -> None:
                  WHEN 'return' THEN 'checkin' WHEN 'localuse' THEN 'in_library_use' END AS ev)
                 AS ev,
             CAST(branch AS br) AS br, nullif(borrowernumber, '') AS pid,
-            nullif(itemnumber, '') AS iid, itemtype, ccode, location, categorycode
+            itemtype, ccode, location, categorycode
         FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"',
                       escape = '"', columns = {cols}, strict_mode = true)""", [csv])
     step("counts", "CREATE TABLE cnt AS SELECT date_trunc('month', d) AS m, br, ev, itemtype, "
