@@ -353,7 +353,6 @@ def test_a_months_release_has_no_open_figures(mini_library, capsys):
     assert all(c["passed"] for c in manifest["checks"])
 
 
-
 CIRCULATION = PUBLISHED_TABLES["pub_circulation__branch_month_material"]
 # Two months of the 100,000-row benchmark export (synthetic), audio / book / video only: in
 # product order of month, branch, material, audience, measure. Protecting it takes six rounds.
