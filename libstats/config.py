@@ -388,7 +388,7 @@ def load_config(path: Path | str) -> Config:
 
 
 def _k_anonymity(root: _Reader) -> tuple[int, tuple[str, ...]]:
-    from transforms.kanonymity import DEFAULT_QUASI_IDENTIFIERS, OPTIONAL_QUASI_IDENTIFIERS
+    from libstats.schema import DEFAULT_QUASI_IDENTIFIERS, OPTIONAL_QUASI_IDENTIFIERS
     ka = root.sub("k_anonymity", {})
     k = ka.get("k", int, 5)
     if k < 2:
@@ -407,7 +407,7 @@ def _k_anonymity(root: _Reader) -> tuple[int, tuple[str, ...]]:
 def _privacy(root: _Reader) -> tuple[dict[str, DpSettings], float | None]:
     """[tables.NAME] privacy = "suppression" (the default) or "dp", and the fiscal year's ε."""
     from libstats.schema import PUBLISHED_TABLES
-    from transforms.dp import DP_TABLES
+    from libstats.schema import DP_TABLES
     tables = root.sub("tables", {})
     dp_tables = {}
     for name in list(tables.table):

@@ -1,4 +1,5 @@
-"""Registry of the published tables: columns, types, grain and the legal clause each rests on.
+"""Registry of the published tables: columns, types, grain and the legal clause each rests on;
+the tables that may be published with differential privacy; the patron records' quasi-identifiers.
 
 Each published table is described once here; the Great Expectations suites, the release writer and
 the steward report are all derived from these specs.
@@ -222,3 +223,29 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
         ),
     ]
 }
+
+
+@dataclass(frozen=True)
+class DpTable:
+    """How a table is made differentially private.
+
+    ``rows_sql`` gives one row per contribution: a ``contributor`` (who the privacy unit is:
+    a patron record, a device) and the table's key columns. ``bounded`` says whether the
+    library sets how many rows a contributor may add (else each contributes exactly once)."""
+
+    unit: str
+    bounded: bool
+
+
+#: The tables that can be published with differential privacy, and their privacy unit.
+DP_TABLES = {
+    "pub_circulation__branch_month_material": DpTable(
+        unit="a patron (events without a patron count one each)", bounded=True),
+    "pub_new_registrations__month": DpTable(unit="a patron record", bounded=False),
+}
+
+
+#: Always checked; a library can add to them, never take away.
+DEFAULT_QUASI_IDENTIFIERS = ("home_branch_code", "patron_category", "age_band", "area")
+#: Columns of the zone's patrons table a library may declare as further quasi-identifiers.
+OPTIONAL_QUASI_IDENTIFIERS = ("enrolled_month", "last_activity_month")

@@ -14,29 +14,10 @@ import numpy as np
 import pandas as pd
 
 from transforms.circulation import new_registrations_where
+from libstats.schema import DP_TABLES, DpTable  # noqa: F401 - re-exported
 from transforms.sqlutil import lit
 
 MECHANISM = "discrete Laplace (OpenDP make_laplace on integer counts), pure ε-DP"
-
-
-@dataclass(frozen=True)
-class DpTable:
-    """How a table is made differentially private.
-
-    ``rows_sql`` gives one row per contribution: a ``contributor`` (who the privacy unit is:
-    a patron record, a device) and the table's key columns. ``bounded`` says whether the
-    library sets how many rows a contributor may add (else each contributes exactly once)."""
-
-    unit: str
-    bounded: bool
-
-
-#: The tables that can be published with differential privacy, and their privacy unit.
-DP_TABLES = {
-    "pub_circulation__branch_month_material": DpTable(
-        unit="a patron (events without a patron count one each)", bounded=True),
-    "pub_new_registrations__month": DpTable(unit="a patron record", bounded=False),
-}
 
 
 def bounded_counts_sql(rows_sql: str, keys: list[str], bound: int) -> str:

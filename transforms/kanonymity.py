@@ -26,10 +26,6 @@ import pandas as pd
 from transforms.generalize import age_band_labels
 from transforms.sqlutil import lit, q
 
-#: Always checked; a library can add to them, never take away.
-DEFAULT_QUASI_IDENTIFIERS = ("home_branch_code", "patron_category", "age_band", "area")
-#: Columns of the zone's patrons table a library may declare as further quasi-identifiers.
-OPTIONAL_QUASI_IDENTIFIERS = ("enrolled_month", "last_activity_month")
 #: The label a named area is generalized to.
 SERVICE_AREA = "service area"
 
