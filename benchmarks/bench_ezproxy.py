@@ -35,9 +35,18 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import gen_ezproxy as gen  # noqa: E402
-from bench_run import (OUT, REPO, libstats_command, machine_info, new_key,  # noqa: E402
-                       parse_steps, run_measured, warm_cache)
-from transforms.logformat import parse_log_format  # noqa: E402
+from bench_run import (  # noqa: E402
+    OUT,
+    REPO,
+    libstats_command,
+    machine_info,
+    new_key,
+    parse_steps,
+    run_measured,
+    warm_cache,
+)
+
+from libstats.readers.logformat import parse_log_format  # noqa: E402
 
 DATA = HERE / "data"
 PERIOD = "FY2025"

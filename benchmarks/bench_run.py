@@ -205,7 +205,7 @@ def libstats_command() -> list[str]:
     exe = Path(sys.executable).parent / "libstats"
     if exe.exists():
         return [str(exe)]
-    return [sys.executable, "-m", "libstats.cli"]
+    return [sys.executable, "-m", "pipelines.cli"]
 
 
 def new_key() -> str:

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     connect = circulation.connect
     circulation.connect = lambda *a, **k: _Timed(connect(*a, **k))
-    from libstats import cli
+    from pipelines import cli
     t0 = time.perf_counter()
     code = cli.main(["run", args.config, "--period", args.period])
     wall = time.perf_counter() - t0

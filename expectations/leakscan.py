@@ -23,8 +23,8 @@ import uuid
 from dataclasses import dataclass
 
 from expectations.patterns import PATTERNS, sql_literal
-from libstats.checks import CheckResult
 from libstats.errors import LibstatsError
+from libstats.results import CheckResult
 
 ENGINE = "duckdb"
 

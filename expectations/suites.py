@@ -53,8 +53,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from expectations.patterns import PATTERNS, ci_pattern
-from libstats.checks import CheckResult
 from libstats.errors import LibstatsError
+from libstats.results import CheckResult
 from libstats.schema import PUBLISHED_TABLES, TOTAL, TableSpec
 
 if TYPE_CHECKING:  # pragma: no cover

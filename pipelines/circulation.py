@@ -32,22 +32,32 @@ from pathlib import Path
 
 import duckdb
 
-from libstats import ingest, keys, validate
+from expectations.suites import data_docs_index
+from libstats import keys, release
 from libstats.config import Config
 from libstats.errors import CheckFailed, ConfigError, NoDataError
 from libstats.period import Period
+from libstats.profiles import (
+    DEFAULT_DATE_FORMATS,
+    DEFAULT_TIMESTAMP_FORMATS,
+    ResolvedProfile,
+    resolve,
+)
+from libstats.readers import csv as ingest
+from libstats.readers import files as files_mod
+from libstats.readers import values as validate
+from libstats.readers.staged import StagedSource
 from libstats.schema import PUBLISHED_TABLES
-from expectations.suites import data_docs_index
-from pipelines import checks, disclosure, dp, eresources, kanonymity, outputs, wifi
-from reports import manifest as manifest_mod
-from reports import approval, release, steward
+from libstats.sql import lit, months_table
+from pipelines import approval, disclosure, dp, eresources, kanonymity, outputs, wifi
+from pipelines import manifest as manifest_mod
+from pipelines import verify as checks
+from reports import steward
 from transforms import circulation as circ
 from transforms import mappings
 from transforms.generalize import age_band_labels
-from transforms.profiles import (DEFAULT_DATE_FORMATS, DEFAULT_TIMESTAMP_FORMATS,
-                                 ResolvedProfile, resolve)
 from transforms.pseudonymize import int_tokens, key_params
-from transforms.sqlutil import lit, months_table
+
 
 @dataclass
 class RunResult:
@@ -79,14 +89,14 @@ def connect(work_dir: Path, memory_limit: str | None = None, threads: int | None
     return con
 
 
-def _staged_source(r: ResolvedProfile, header: list[str], config: Config) -> circ.StagedSource:
+def _staged_source(r: ResolvedProfile, header: list[str], config: Config) -> StagedSource:
     """What the SQL needs to know about a source, given the columns its files carry."""
     src = r.source
     tz = src.timezone or r.profile.timezone or config.timezone
     present = set(header)
     fields = {f: c for f, c in r.fields.items() if c in present}
     domains = {f: r.token_domain(c) for f, c in fields.items() if f in ("patron_id", "item_id")}
-    return circ.StagedSource(
+    return StagedSource(
         name=src.name, table=f"raw_{src.name}", fields=fields, timezone=tz, domains=domains,
         written=frozenset(f for f in fields if r.written(f)),
         timestamp_formats=(src.timestamp_format,) if src.timestamp_format
@@ -124,7 +134,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     pub_stage = pz_stage = suites = None
     try:
         limit = memory_limit or config.memory_limit
-        files = {r.source.name: ingest.expand_paths(config.base_dir, r.source.path)
+        files = {r.source.name: files_mod.expand_paths(config.base_dir, r.source.path)
                  for r in resolved}
         input_bytes = sum(p.stat().st_size for paths in files.values() for p in paths)
         on_disk = input_bytes > 4 * _bytes(limit)

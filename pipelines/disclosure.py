@@ -18,11 +18,11 @@ import pandas as pd
 from libstats.config import Config
 from libstats.errors import InputError
 from libstats.period import Period
+from libstats.release import sha256_path
 from libstats.schema import PUBLISHED_TABLES, TOTAL, as_published_frame
-from libstats.tabular import build_model, cell_keys, check_consistent
-from expectations.audit import Audit, audit_published
-from reports.release import sha256_path
-from transforms import suppression
+from transforms.disclosure import suppression
+from transforms.disclosure.audit import Audit, audit_published
+from transforms.disclosure.cells import build_model, cell_keys, check_consistent
 
 # Dimensions that are time: an earlier release of another period shares their inner cells
 # (a month, a day) but not their totals, and shares nothing of a table without one.

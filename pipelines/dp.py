@@ -22,8 +22,9 @@ from libstats.errors import BudgetExceeded
 from libstats.keys import PeriodKey, token_python
 from libstats.period import Period
 from libstats.schema import PUBLISHED_TABLES, as_published_frame
-from transforms import dp, suppression
 from transforms.circulation import MEASURES
+from transforms.disclosure import noise as dp
+from transforms.disclosure import suppression
 
 TOLERANCE = 1e-9
 

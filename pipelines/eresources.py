@@ -21,21 +21,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from libstats import ingest
 from libstats.config import HOST_RE, Config
 from libstats.errors import NoDataError
-from libstats.ingest_counter import check_overlaps, load_counter
-from libstats.ingest_ezproxy import load_ezproxy
 from libstats.keys import PeriodKey
 from libstats.period import Period
-from libstats.validate import first_bad, raise_at
+from libstats.profiles import ResolvedProfile
+from libstats.profiles.eresources import EZPROXY_FORMATS
+from libstats.readers import csv as ingest
+from libstats.readers.counter import check_overlaps, load_counter
+from libstats.readers.ezproxy import load_ezproxy
+from libstats.readers.values import first_bad, raise_at
+from libstats.sql import lit, months_table, q
 from transforms import eresources as e
-from transforms.profiles import ResolvedProfile
-from transforms.profiles_eresources import EZPROXY_FORMATS
 from transforms.pseudonymize import key_params
-from transforms.sqlutil import lit, months_table, q
 
-REASONS = ("outside_period", "robot", "not_successful", "proxy_page", "double_click")
+REASONS = e.EXCLUSION_REASONS
 # An unmapped host is listed for the steward only if it looks like no identifier.
 _HOST_IDENTIFIER = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$|:|@|\d{6,}|^\[")
 
@@ -328,7 +328,7 @@ def identifiers_extra_sql(loaded: list, labels: list[str] = ()) -> str | None:
     """Identifiers hidden inside EZproxy fields: each address of an address list, every
     query-string value of every URL (decoded; dates and parts of ``labels`` excepted), and
     any barcode, e-mail or LDAP DN found anywhere in a URL."""
-    from transforms.sqlutil import values_table
+    from libstats.sql import values_table
     known = values_table([(lab.lower(),) for lab in labels], ["label"])
     parts = []
     for ing in loaded:

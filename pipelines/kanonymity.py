@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from libstats.checks import CheckResult
 from libstats.config import Config
-from transforms import kanonymity as ka
-from transforms.sqlutil import lit
+from libstats.results import CheckResult
+from libstats.sql import lit
+from transforms.disclosure import kanonymity as ka
 
 
 def apply(con, config: Config) -> dict:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from reports import release
+from libstats import release
+from libstats.sql import lit
 from transforms import circulation as circ
-from transforms.sqlutil import lit
 
 
 def write_pseudonymized(con, stage: Path, key_id: str, has_patrons: bool,

@@ -16,17 +16,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from libstats import ingest
 from libstats.config import Config
 from libstats.errors import InputError
-from libstats.ingest_json import load_json
-from libstats.ingest_radius import load_radius
 from libstats.keys import PeriodKey, derive_subkey
-from libstats.validate import first_bad, raise_at
 from libstats.period import Period
+from libstats.profiles import ResolvedProfile
+from libstats.readers import csv as ingest
+from libstats.readers.json import load_json
+from libstats.readers.radius import load_radius
+from libstats.readers.values import first_bad, raise_at
+from libstats.sql import lit, months_table, q, values_table
 from transforms import wifi as w
-from transforms.profiles import ResolvedProfile
-from transforms.sqlutil import lit, months_table, q, values_table
+
 
 @dataclass
 class WifiStage:

@@ -180,7 +180,7 @@ def _wifi_section(wifi: dict, rows: dict, e) -> str:
 def _eresources_section(eres: dict, e) -> str:
     """E-resources: EZproxy lines counted and excluded (by reason), bad lines with where the
     first is, unmapped hosts, COUNTER reports read, vendor e-circulation rows."""
-    from pipelines.eresources import REASONS
+    from transforms.eresources import EXCLUSION_REASONS as REASONS
     parts = ["<h2>E-resources</h2>",
              "<p>EZproxy requests are counted with the COUNTER R5.1 session and double-click "
              "rules; robots, failed requests and EZproxy's own pages are not counted. Client "

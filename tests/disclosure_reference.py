@@ -1,6 +1,6 @@
 """An independent audit of published tables, for the tests: integer programming over every cell.
 
-Written apart from libstats/tabular.py: every cell of every table is a variable (published ones
+Written apart from transforms/disclosure/cells.py: every cell of every table is a variable (published ones
 fixed to their value, withheld ones free from 1 up), every total is written out from the table
 rows with pandas, linked tables share variables by their coordinates, and each withheld cell is
 minimised and maximised as an *integer* program (scipy.optimize.milp, HiGHS branch and bound),

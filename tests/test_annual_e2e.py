@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from libstats.cli import main
-from reports.release import tree_hash
+from libstats.release import tree_hash
+from pipelines.cli import main
 from tests.test_demo_e2e import demo  # noqa: F401 - the shared session demo run
 
 pytestmark = pytest.mark.slow

@@ -11,13 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from libstats.cli import main
+from libstats import release
 from libstats.config import load_config
 from libstats.errors import ConfigError
 from libstats.schema import PUBLISHED_TABLES
-from reports import release
-from reports.annual.definitions import (all_versions, definitions_for, load_definitions,
-                                        load_layout)
+from pipelines.cli import main
+from reports.annual.definitions import all_versions, definitions_for, load_definitions, load_layout
 from tests.conftest import CONFIG
 
 CIRC = "pub_circulation__branch_month_material"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from libstats.cli import main
+from pipelines.cli import main
 
 PERIOD = "FY2025"
 

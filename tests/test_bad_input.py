@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from libstats.cli import main
+from pipelines.cli import main
 from tests.conftest import BORROWER_HEADER, STAT_HEADER, borrower_rows, csv_text, stat_rows
 
 MARK = "Zyxwv-Secret-7731"   # planted in offending cells; must never be echoed

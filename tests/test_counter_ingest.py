@@ -12,8 +12,8 @@ import pytest
 
 from libstats.config import Source
 from libstats.errors import InputError
-from libstats.ingest_counter import CounterSource, check_overlaps, load_counter
-from transforms.profiles import Profile, ResolvedProfile
+from libstats.profiles import Profile, ResolvedProfile
+from libstats.readers.counter import CounterSource, check_overlaps, load_counter
 
 INSTITUTION = "Example Public Library Zyxwv-7731"   # a data value: never in an error
 DATABASE = "Example Database Qjx-5520"

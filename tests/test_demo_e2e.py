@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from libstats.cli import main
+from libstats.release import tree_hash
 from libstats.schema import PUBLISHED_TABLES
-from reports.release import tree_hash
+from pipelines.cli import main
 
 pytestmark = pytest.mark.slow
 PERIOD = "FY2025"

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expectations.audit import audit_published
 from libstats.schema import PUBLISHED_TABLES, TableSpec, _cols
-from libstats.tabular import attack, build_model, check_consistent
-from tests.disclosure_reference import integer_ranges, narrowest
 from tests.conftest import STAT_HEADER, csv_text, stat_rows
-from transforms import suppression
+from tests.disclosure_reference import integer_ranges, narrowest
+from transforms.disclosure import suppression
+from transforms.disclosure.audit import audit_published
+from transforms.disclosure.cells import attack, build_model, check_consistent
 
 GRID = TableSpec(name="t_grid", grain="test", key=("fiscal_year", "row", "col"),
                  columns=_cols("fiscal_year:string", "row:string", "col:string", "value:int",
@@ -228,7 +228,7 @@ def test_property_any_table_is_protected(rows, cols, data):
 # --- in the run: earlier releases, fail closed, libstats check ---------------------------------
 
 def _run(config, period, capsys) -> tuple[int, str]:
-    from libstats.cli import main
+    from pipelines.cli import main
     code = main(["run", str(config), "--period", period, "-q"])
     cap = capsys.readouterr()
     return code, cap.out + cap.err
@@ -269,7 +269,7 @@ def test_the_annual_release_keeps_what_a_monthly_release_withheld(mini_library, 
 def test_a_failing_audit_publishes_nothing(mini_library, capsys, monkeypatch):
     """If the cells chosen did not protect (here: complementary suppression switched off),
     the audit fails the run, names table and check, and nothing is published."""
-    import transforms.suppression as sup
+    import transforms.disclosure.suppression as sup
     real = sup.protect
 
     def primary_only(m, **kw):
@@ -290,7 +290,7 @@ def test_a_failing_audit_publishes_nothing(mini_library, capsys, monkeypatch):
 
 
 def test_check_reruns_the_audit_on_a_release_folder(mini_library, capsys):
-    from reports.check import check_release
+    from reports.recheck import check_release
     assert _run(mini_library, "FY2025", capsys)[0] == 0
     folder = mini_library.parent / "out" / "published" / "testville" / "FY2025"
     failures, _ = check_release(folder)
@@ -308,7 +308,7 @@ def test_whole_library_figures_of_transactions_are_published_whatever_their_size
     """The state and PLS forms ask for whole-library, whole-year transaction counts (three DVD
     loans in the year, say); they count loans, not people, and are published as they are. The
     cells below them stay withheld and are as protected as such a figure allows."""
-    from reports.check import check_release
+    from reports.recheck import check_release
     assert _run(mini_library, "FY2025", capsys)[0] == 0
     manifest, frames = _pub(mini_library, "FY2025")
     circ = frames["pub_circulation__branch_month_material"]
@@ -444,7 +444,7 @@ def test_property_hiding_one_more_cell_never_narrows_a_range(rows, cols, data):
 def test_an_audit_split_between_two_solvers_gives_the_ranges_of_one():
     """The audit's LPs of a large group are shared by two HiGHS instances in two threads;
     the ranges are those of one instance solving every cell."""
-    import libstats.tabular as tabular
+    import transforms.disclosure.cells as tabular
     _, m = _bench_table()
     hidden = suppression.protect(m, threshold=10, interval=10).withheld
     sizes: dict[str, list[int]] = {"split": [], "whole": []}

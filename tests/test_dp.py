@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from libstats.cli import main
 from libstats.config import load_config
 from libstats.errors import ConfigError
-from reports.release import tree_hash
+from libstats.release import tree_hash
+from pipelines.cli import main
 from tests.conftest import CONFIG, STAT_HEADER, csv_text, mini_library_files, stat_rows
-from transforms import dp
+from transforms.disclosure import noise as dp
 
 PUB = "out/published/testville/FY2025"
 CIRC = "pub_circulation__branch_month_material"
@@ -231,7 +231,7 @@ def test_the_budget_and_epsilon_must_be_finite_numbers(tmp_path):
 def test_check_does_not_take_a_dp_digest_for_a_phone_number(dp_release):
     """A digest is hex; ten digits in a row occur in one of a few dozen. libstats check
     blanks digests like key ids (labelled 'dpin-')."""
-    from reports.check import _HASHES
+    from reports.recheck import _HASHES
     digest = _manifest(dp_release)["differential_privacy"]["ledger"][0]["input_digest"]
     assert digest.startswith("dpin-") and _HASHES.fullmatch(digest)
     assert _HASHES.sub(" ", '"dpin-0123456789abcdef0123456789abcdef"').strip('" ') == ""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from libstats.cli import main
+from pipelines.cli import main
 from tests import eresources_fixtures as ef
 from tests.conftest import is_total, shown_as
 

@@ -13,12 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycanon import anonymity, metrics
 
-from libstats.cli import main
 from libstats.config import load_config
 from libstats.errors import ConfigError
-from transforms import kanonymity as ka
-from tests.conftest import (BORROWER_HEADER, CONFIG, borrower_rows, csv_text,
-                            mini_library_files)
+from pipelines.cli import main
+from tests.conftest import BORROWER_HEADER, CONFIG, borrower_rows, csv_text, mini_library_files
+from transforms.disclosure import kanonymity as ka
 
 PUB = "out/published/testville/FY2025"
 PZ = "out/pseudonymized/testville/FY2025"

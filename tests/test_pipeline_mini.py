@@ -12,10 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libstats.cli import main
-from reports.release import tree_hash
-from tests.conftest import (BORROWER_HEADER, CONFIG, STAT_HEADER, borrower_rows, csv_text,
-                            shown_as, stat_rows)
+from libstats.release import tree_hash
+from pipelines.cli import main
+from tests.conftest import (
+    BORROWER_HEADER,
+    CONFIG,
+    STAT_HEADER,
+    borrower_rows,
+    csv_text,
+    shown_as,
+    stat_rows,
+)
 
 PUB = "out/published/testville/FY2025"
 PZ = "out/pseudonymized/testville/FY2025"

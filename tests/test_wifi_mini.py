@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from libstats.cli import main
+from pipelines.cli import main
 from tests import wifi_fixtures as wf
 from tests.conftest import shown_as
 

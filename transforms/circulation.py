@@ -7,54 +7,12 @@ Every function returns the SQL text of the table it is named after; the pipeline
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from libstats.readers.staged import StagedSource, field_sql, parse_date_sql, parse_timestamp_sql
+from libstats.sql import lit, months_table
 from transforms.generalize import age_band_sql, area_joins, area_sql
-from transforms.profiles import DEFAULT_DATE_FORMATS
-from transforms.sqlutil import lit, months_table, q
 
 MEASURES = {"checkouts": "checkout", "renewals": "renewal", "in_library_uses": "in_library_use"}
-
-
-@dataclass(frozen=True)
-class StagedSource:
-    """What the SQL needs to know about one loaded source."""
-
-    name: str
-    table: str                      # raw_<name>
-    fields: dict[str, str]          # field -> column
-    timezone: str                   # time zone of its timestamps
-    domains: dict[str, str]         # field (patron_id / item_id) -> token domain
-    timestamp_formats: tuple[str, ...]
-    date_formats: tuple[str, ...]
-    written: frozenset[str] = frozenset()   # fields whose role lets them be written out
-
-
-def _col(src: StagedSource, fld: str) -> str:
-    """Trimmed, empty-as-NULL column feeding a field, or NULL when nothing feeds it."""
-    col = src.fields.get(fld)
-    return f"nullif(trim({q(col)}), '')" if col else "NULL::VARCHAR"
-
-
-def _fmt_list(formats: tuple[str, ...]) -> str:
-    return "[" + ", ".join(lit(f) for f in formats) + "]"
-
-
-def parse_timestamp_sql(src: StagedSource, fld: str) -> str:
-    """The field parsed as a TIMESTAMP (NULL for empty or Koha's '0000-00-00')."""
-    col = _col(src, fld)
-    return (f"CASE WHEN {col} IS NULL OR starts_with({col}, '0000-00-00') THEN NULL "
-            f"ELSE try_strptime({col}, {_fmt_list(src.timestamp_formats)}) END")
-
-
-def parse_date_sql(src: StagedSource, fld: str) -> str:
-    """The field parsed as a DATE. With the default ISO formats only the first ten characters
-    are read (Koha writes some dates with a time); a configured ``date_format`` sees the whole
-    value."""
-    col = _col(src, fld)
-    value = f"left({col}, 10)" if src.date_formats == DEFAULT_DATE_FORMATS else col
-    return (f"CASE WHEN {col} IS NULL OR starts_with({col}, '0000-00-00') THEN NULL "
-            f"ELSE CAST(try_strptime({value}, {_fmt_list(src.date_formats)}) AS DATE) END")
 
 
 def local_timestamp_sql(src: StagedSource, library_tz: str) -> str:
@@ -86,15 +44,15 @@ def stg_circ_columns(src: StagedSource, library_tz: str, *,
         event_type: gives the SQL mapping an event-code expression to an event type.
         branch_code: gives the SQL mapping a branch expression to a branch code.
     """
-    ts = _col(src, "event_ts")
-    code, branch = _col(src, "event_code"), _col(src, "branch")
+    ts = field_sql(src, "event_ts")
+    code, branch = field_sql(src, "event_code"), field_sql(src, "branch")
     cols = {
         "event_date": f"CAST({local_timestamp_sql(src, library_tz)} AS DATE)",
         "_ts_given": f"({ts} IS NOT NULL AND NOT starts_with({ts}, '0000-00-00'))",
         "event_type": event_type(code),
         "branch_code": branch_code(branch),
         "_branch_given": f"({branch} IS NOT NULL)",
-        **{f: _col(src, f) for f in ("patron_id", "item_id", "item_type", "collection_code",
+        **{f: field_sql(src, f) for f in ("patron_id", "item_id", "item_type", "collection_code",
                                      "location", "patron_category")},
     }
     return ", ".join(f"{expr} AS __{name}" for name, expr in cols.items())
@@ -119,10 +77,10 @@ def int_item_codes(item_sources: list[StagedSource]) -> str:
     every items export: an item two exports list is still one row (a join must not repeat an
     event), with the least of its codes."""
     rows = " UNION ALL ".join(
-        f"SELECT {_col(s, 'item_id')} AS item_id, {lit(s.domains['item_id'])} AS item_domain, "
-        f"{_col(s, 'item_type')} AS item_type, {_col(s, 'collection_code')} AS collection_code, "
-        f"{_col(s, 'location')} AS location FROM {s.table} "
-        f"WHERE {_col(s, 'item_id')} IS NOT NULL"
+        f"SELECT {field_sql(s, 'item_id')} AS item_id, {lit(s.domains['item_id'])} AS item_domain, "
+        f"{field_sql(s, 'item_type')} AS item_type, {field_sql(s, 'collection_code')} AS collection_code, "
+        f"{field_sql(s, 'location')} AS location FROM {s.table} "
+        f"WHERE {field_sql(s, 'item_id')} IS NOT NULL"
         for s in item_sources)
     return f"""
         SELECT item_id, item_domain, min(item_type) AS item_type,
@@ -136,18 +94,18 @@ def stg_patrons(src: StagedSource) -> str:
     """One row per patron record with typed dates."""
     return f"""
         SELECT {lit(src.name)} AS source, rowid AS _rec,
-               {_col(src, 'patron_id')} AS patron_id,
+               {field_sql(src, 'patron_id')} AS patron_id,
                {lit(src.domains['patron_id'])} AS patron_domain,
                {parse_date_sql(src, 'birth_date')} AS birth_date,
-               {_col(src, 'postcode')} AS postcode,
-               {_col(src, 'home_branch')} AS home_branch_raw,
-               {_col(src, 'patron_category')} AS patron_category,
+               {field_sql(src, 'postcode')} AS postcode,
+               {field_sql(src, 'home_branch')} AS home_branch_raw,
+               {field_sql(src, 'patron_category')} AS patron_category,
                {parse_date_sql(src, 'enrolled')} AS enrolled_date,
                {parse_date_sql(src, 'expiry')} AS expiry_date,
                {parse_date_sql(src, 'renewed')} AS renewed_date,
                CAST({parse_timestamp_sql(src, 'last_seen')} AS DATE) AS last_seen_date,
-               {_col(src, 'privacy')} AS privacy,
-               {_col(src, 'anonymized')} AS anonymized
+               {field_sql(src, 'privacy')} AS privacy,
+               {field_sql(src, 'anonymized')} AS anonymized
         FROM {src.table}
     """
 

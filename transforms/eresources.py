@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from libstats.sql import lit, months_table, q, values_table
 from transforms.pseudonymize import hmac_sql
-from transforms.sqlutil import lit, months_table, q, values_table
 
 OTHER = "other"
+#: Why an EZproxy line is not counted, in the order the manifest and steward report list them.
+EXCLUSION_REASONS = ("outside_period", "robot", "not_successful", "proxy_page", "double_click")
 MEASURES_EZPROXY = ("sessions", "searches", "requests")
 ECIRC_FORMATS = ("ebook", "eaudio", "evideo", "eserial")
 ECIRC_SYNONYMS = {

@@ -7,7 +7,7 @@ areas from the config), the expressions are pure.
 
 from __future__ import annotations
 
-from transforms.sqlutil import lit
+from libstats.sql import lit
 
 
 def age_band_labels(bands: tuple[int, ...]) -> list[str]:

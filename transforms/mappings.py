@@ -7,8 +7,8 @@ per-row hot path, where a join per mapping would cost a pass over every event.""
 from __future__ import annotations
 
 from libstats.config import Config
-from transforms.profiles import ResolvedProfile
-from transforms.sqlutil import lit, values_table
+from libstats.profiles import ResolvedProfile
+from libstats.sql import lit, values_table
 
 
 def map_branch(config: Config) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from libstats.ingest_radius import CTIME, STATUS
+from libstats.readers.radius import CTIME, STATUS
+from libstats.sql import lit, months_table, q
 from transforms.pseudonymize import hmac_sql
-from transforms.sqlutil import lit, months_table, q
 
 _HEX2 = "[0-9A-Fa-f]{2}"
 MAC_SQL_RE = (rf"^(?:{_HEX2}(?:[-:]{_HEX2}){{5}}|[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}}\."

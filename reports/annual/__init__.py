@@ -25,8 +25,8 @@ import json
 import shutil
 from pathlib import Path
 
+from libstats import release
 from libstats.errors import EXIT_CHECK_FAILED, InputError, LibstatsError
-from reports import release
 from reports.annual.compute import compute, frames_from_release
 from reports.annual.definitions import definitions_for, load_layout
 
@@ -85,7 +85,7 @@ def produce(config, fiscal_year: int, form: str, progress=None,
     if not link.is_symlink() or not (link / "manifest.json").is_file():
         raise InputError(link, f"no published release for {label}; run 'libstats run CONFIG "
                                f"--period {label}' first")
-    from reports.check import _check_sums, check_release
+    from reports.recheck import _check_sums, check_release
     problems = _check_sums(link)
     if problems:
         raise AnnualReportError(f"the release {link} fails its integrity check, so no report "

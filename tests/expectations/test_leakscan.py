@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from expectations.leakscan import ScanError, ScanTarget, scan_exact, scan_patterns
 from expectations.patterns import PATTERNS
-from libstats.checks import CheckResult
+from libstats.results import CheckResult
 
 MARKERS = ["leak-marker-7f3a@example.com", "21234000012345", "860-555-0123", "secretvalue"]
 

@@ -21,9 +21,15 @@ import pandas as pd
 import pytest
 
 from expectations.patterns import PATTERNS
-from expectations.suites import (RESULT_FORMAT, SuiteError, _prepare_frame, build_suite,
-                                 data_docs_index, validate_published)
-from libstats.checks import CheckResult
+from expectations.suites import (
+    RESULT_FORMAT,
+    SuiteError,
+    _prepare_frame,
+    build_suite,
+    data_docs_index,
+    validate_published,
+)
+from libstats.results import CheckResult
 from libstats.schema import PUBLISHED_TABLES, TableSpec
 
 THRESHOLD = 10

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from libstats.sql import values_table
 from transforms.generalize import age_band_sql, area_joins, area_sql
-from transforms.sqlutil import values_table
 
 BANDS = (0, 5, 12, 18, 25, 35, 45, 55, 65, 75)
 

@@ -6,7 +6,7 @@ import pytest
 
 from libstats.config import Source
 from libstats.errors import ConfigError
-from transforms.profiles import PROFILES, resolve
+from libstats.profiles import PROFILES, resolve
 
 
 def src(**kw):

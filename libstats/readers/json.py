@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 
 from libstats.errors import InputError
-from libstats.ingest import IngestedSource, hashed_files
-from transforms.profiles import ResolvedProfile
-from transforms.sqlutil import lit, q
+from libstats.profiles import ResolvedProfile
+from libstats.readers.files import IngestedSource, hashed_files
+from libstats.sql import lit, q
 
 
 class JsonSource(IngestedSource):

@@ -6,16 +6,20 @@ unknown directive stops the run). Everything that names or locates a person (cli
 names, session ids, the request line and URL with their paths and query strings, referers) is
 dropped after the run has used it; only the database, day, hour and counts go further.
 
-COUNTER reports are institution-level aggregates read by ``libstats/ingest_counter.py`` (no
+COUNTER reports are institution-level aggregates read by ``libstats/readers/counter.py`` (no
 per-person column exists in them). A vendor e-circulation CSV has four known columns; a patron
 column in it is unknown and stops the run.
 """
 
 from __future__ import annotations
 
-from transforms.logformat import (DEFAULT_LOG_FORMAT, LogFormat, LogFormatError,
-                                  parse_log_format)
-from transforms.profiles import Column, Profile, _drop_non_personal
+from libstats.profiles.base import Column, Profile, drop_non_personal
+from libstats.readers.logformat import (
+    DEFAULT_LOG_FORMAT,
+    LogFormat,
+    LogFormatError,
+    parse_log_format,
+)
 
 EZPROXY_FORMATS = ("ezproxy_log", "ezproxy_spu")
 
@@ -33,7 +37,7 @@ VENDOR_ECIRC = Profile(
         "month": Column("keep", "month", required=True),
         "format": Column("keep", "format", required=True),
         "checkouts": Column("keep", "checkouts", required=True),
-        **_drop_non_personal("title", "creator", "isbn"),
+        **drop_non_personal("title", "creator", "isbn"),
     },
 )
 

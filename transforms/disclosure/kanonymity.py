@@ -23,8 +23,8 @@ from typing import Callable
 
 import pandas as pd
 
+from libstats.sql import lit, q
 from transforms.generalize import age_band_labels
-from transforms.sqlutil import lit, q
 
 #: The label a named area is generalized to.
 SERVICE_AREA = "service area"

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from libstats.errors import InputError
-from transforms.sqlutil import lit
+from libstats.sql import lit
 
 
 def line_reader(path: Path) -> str:

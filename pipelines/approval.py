@@ -18,8 +18,9 @@ import os
 import shutil
 from pathlib import Path
 
+from libstats import release
 from libstats.errors import EXIT_CHECK_FAILED, InputError, LibstatsError
-from reports import release, steward
+from reports import steward
 
 
 class ApprovalError(LibstatsError):
@@ -70,7 +71,7 @@ def _check_name(by: str) -> str:
 def approve(pending: Path, by: str, progress=None) -> tuple[Path, Path]:
     """Publish a pending release; returns the published and pseudonymized links."""
     from pipelines import outputs
-    from reports.check import check_release
+    from reports.recheck import check_release
     pending = Path(pending).resolve()
     by = _check_name(by)
     info = _load(pending)

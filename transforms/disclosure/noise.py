@@ -8,14 +8,13 @@ ledger, the budget and the replay of an earlier draw are in ``pipelines/dp.py``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from transforms.circulation import new_registrations_where
 from libstats.schema import DP_TABLES, DpTable  # noqa: F401 - re-exported
-from transforms.sqlutil import lit
+from libstats.sql import lit
+from transforms.circulation import new_registrations_where
 
 MECHANISM = "discrete Laplace (OpenDP make_laplace on integer counts), pure ε-DP"
 

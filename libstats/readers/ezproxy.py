@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from libstats.errors import InputError
-from libstats.ingest import IngestedSource, hashed_files
-from libstats.ingest_lines import check_text_file, line_reader, read_lines
-from transforms.logformat import LogFormat
-from transforms.profiles import ResolvedProfile
-from transforms.profiles_eresources import ezproxy_profile
-from transforms.sqlutil import lit, q
+from libstats.profiles import ResolvedProfile
+from libstats.profiles.eresources import ezproxy_profile
+from libstats.readers.files import IngestedSource, hashed_files
+from libstats.readers.lines import check_text_file, line_reader, read_lines
+from libstats.readers.logformat import LogFormat
+from libstats.sql import lit, q
 
 EZPROXY_TIME = "%d/%b/%Y:%H:%M:%S %z"
 

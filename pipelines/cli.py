@@ -82,8 +82,8 @@ def _cmd_run(args) -> int:
 
 def _cmd_demo(args) -> int:
     """Generate the built-in demo library and run the whole job on it."""
-    from libstats.demo.prepare import prepare_demo
     from libstats.config import load_config
+    from libstats.demo.prepare import prepare_demo
     from libstats.period import parse_period
     from pipelines import circulation
 
@@ -99,7 +99,7 @@ def _cmd_demo(args) -> int:
 
 def _cmd_check(args) -> int:
     """Re-validate a release folder (hashes, schema, small cells, patterns)."""
-    from reports.check import check_release
+    from reports.recheck import check_release
     failures, total = check_release(Path(args.release))
     for f in failures:
         print(f"FAILED: {f}", file=sys.stderr)
@@ -128,7 +128,7 @@ def _cmd_report_annual(args) -> int:
 
 def _cmd_approve(args) -> int:
     """Publish a pending release (a library that requires approval)."""
-    from reports.approval import approve
+    from pipelines.approval import approve
     pub_link, pz_link = approve(Path(args.release), args.by)
     print(f"published: {pub_link}")
     print(f"pseudonymized zone: {pz_link}")
@@ -137,7 +137,7 @@ def _cmd_approve(args) -> int:
 
 def _cmd_reject(args) -> int:
     """Discard a pending release; the decision is kept in the review folder."""
-    from reports.approval import reject
+    from pipelines.approval import reject
     record = reject(Path(args.release), args.by)
     print(f"rejected; recorded in {record}")
     return 0

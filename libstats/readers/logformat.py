@@ -80,7 +80,7 @@ def parse_log_format(text: str) -> LogFormat:
     >>> parse_log_format('%h %q %t %U')
     Traceback (most recent call last):
     ...
-    transforms.logformat.LogFormatError: unknown LogFormat directive '%q'
+    libstats.readers.logformat.LogFormatError: unknown LogFormat directive '%q'
     """
     parts: list[str] = ["^"]
     directives: list[Directive] = []

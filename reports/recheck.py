@@ -20,12 +20,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from libstats.errors import InputError
-from libstats.schema import PUBLISHED_TABLES, as_published_frame
 from expectations.patterns import PATTERNS, python_matcher
-from reports.release import SUMS, sha256_path
-from transforms.sqlutil import lit
-
+from libstats.errors import InputError
+from libstats.release import SUMS, sha256_path
+from libstats.schema import PUBLISHED_TABLES, as_published_frame
+from libstats.sql import lit
 
 _HASHES = re.compile(r"\b[0-9a-f]{64}\b|\bkid-[0-9a-f]{16}\b|\bdpin-[0-9a-f]{32}\b")
 
@@ -127,7 +126,7 @@ def check_release(folder: Path) -> tuple[list[str], int]:
         results += scan_patterns(con, targets)
         con.close()
         # The disclosure audit needs only what is published: can a withheld cell be narrowed?
-        from expectations.audit import audit_published
+        from transforms.disclosure.audit import audit_published
         interval = int(manifest.get("disclosure", {}).get("protection_interval", threshold))
         try:
             results += audit_published({n: f for n, f in frames.items() if n not in noisy},

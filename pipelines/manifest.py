@@ -8,8 +8,8 @@ import sys
 import duckdb
 
 import libstats
+from libstats import release
 from libstats.schema import PUBLISHED_TABLES
-from reports import release
 
 
 def package_versions() -> dict:

@@ -7,11 +7,10 @@ physical line) and reported, with the count of the others, never the value.
 from __future__ import annotations
 
 from libstats.errors import InputError
-from libstats.ingest import IngestedSource
-from transforms.circulation import StagedSource, parse_date_sql, parse_timestamp_sql
-from transforms.profiles import DATE_FIELDS, REQUIRED_FIELDS, TIMESTAMP_FIELDS
-from transforms.sqlutil import q
-
+from libstats.profiles import DATE_FIELDS, REQUIRED_FIELDS, TIMESTAMP_FIELDS
+from libstats.readers.files import IngestedSource
+from libstats.readers.staged import StagedSource, parse_date_sql, parse_timestamp_sql
+from libstats.sql import q
 
 EMPTY = "a required value is empty"
 UNKNOWN_BRANCH = ("unknown branch: the value is not a branch code or alias in [[branches]] "

@@ -22,12 +22,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-
 from libstats.errors import InputError
-from libstats.ingest import IngestedSource, hashed_files
-from libstats.ingest_lines import check_text_file, line_reader, read_lines
-from transforms.profiles import ResolvedProfile
-from transforms.sqlutil import lit, q
+from libstats.profiles import ResolvedProfile
+from libstats.readers.files import IngestedSource, hashed_files
+from libstats.readers.lines import check_text_file, line_reader, read_lines
+from libstats.sql import lit, q
 
 # What an attribute name looks like (FreeRADIUS dictionary names).
 ATTR_NAME = r"[A-Za-z0-9][A-Za-z0-9_.:/-]*"

@@ -9,8 +9,8 @@ dropped too (used in the run to find the branch) but their values are not leak-s
 
 from __future__ import annotations
 
-from transforms.profiles import Column, Profile, _drop
-from transforms.profiles import _drop_non_personal as _infra
+from libstats.profiles.base import Column, Profile, drop
+from libstats.profiles.base import drop_non_personal as _infra
 
 WIFI_FIELDS = ("status", "session_id", "device_mac", "nas_id", "nas_ip", "ap", "ap_mac",
                "ap_serial", "ap_name", "ssid", "session_time", "input_octets", "output_octets",
@@ -36,7 +36,7 @@ RADIUS_DETAIL = Profile(
         "Acct-Output-Octets": Column("keep", "output_octets"),
         "Acct-Input-Gigawords": Column("keep", "input_gigawords"),
         "Acct-Output-Gigawords": Column("keep", "output_gigawords"),
-        **_drop("User-Name", "Acct-Multi-Session-Id", "Acct-Unique-Session-Id",
+        **drop("User-Name", "Acct-Multi-Session-Id", "Acct-Unique-Session-Id",
                 "Framed-IP-Address", "Framed-IPv6-Address", "Framed-IPv6-Prefix",
                 "Delegated-IPv6-Prefix", "Framed-Interface-Id", "Class",
                 "Chargeable-User-Identity", "Operator-Name", "Stripped-User-Name",
@@ -64,7 +64,7 @@ _MERAKI = {
     "recentDeviceMac": Column("drop", "ap_mac", identifier=False),
     "recentDeviceSerial": Column("drop", "ap_serial", identifier=False),
     "recentDeviceName": Column("drop", "ap_name", identifier=False),
-    **_drop("id", "description", "ip", "ip6", "ip6Local", "user", "notes"),
+    **drop("id", "description", "ip", "ip6", "ip6Local", "user", "notes"),
     **_infra("manufacturer", "os", "deviceTypePrediction", "recentDeviceConnection", "vlan",
              "namedVlan", "switchport", "status", "smInstalled", "groupPolicy8021x",
              "adaptivePolicyGroup", "pskGroup", "wirelessCapabilities"),
@@ -98,7 +98,7 @@ UNIFI_SESSIONS = Profile(
         "essid": Column("keep", "ssid"),
         "is_wired": Column("keep", "is_wired"),
         "ap_mac": Column("drop", "ap_mac", required=True, identifier=False),
-        **_drop("_id", "hostname", "name", "ip", "user_id", "note"),
+        **drop("_id", "hostname", "name", "ip", "user_id", "note"),
         **_infra("site_id", "oui", "network", "is_guest", "roam_count", "radio", "channel", "radio_proto",
                  "tx_rate", "rx_rate", "signal", "rssi", "noise", "satisfaction",
                  "tx_packets", "rx_packets", "qos_policy_applied", "bssid", "vlan",

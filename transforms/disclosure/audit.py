@@ -2,7 +2,7 @@
 
 For every withheld cell, the smallest and largest value consistent with every published figure
 of the release (and, inside ``libstats run``, of the earlier releases of the fiscal year), by
-linear programming (:func:`libstats.tabular.attack`). A withheld cell whose range is narrower
+linear programming (:func:`transforms.disclosure.cells.attack`). A withheld cell whose range is narrower
 than the protection interval fails the release. The audit reads only what is published: the
 frames with their ``suppressed`` flags, never the withheld values, so ``libstats check`` runs it
 on a release folder too.
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from libstats.checks import CheckResult
+from libstats.results import CheckResult
 from libstats.schema import PUBLISHED_TABLES
-from libstats.tabular import Range, attack, build_model, limits
+from transforms.disclosure.cells import Range, attack, build_model, limits
 
 CHECK = "complementary_suppression"
 
@@ -51,7 +51,7 @@ def audit_published(frames: dict[str, pd.DataFrame], interval: int, *,
     """Audit published frames (``value`` empty where ``suppressed``).
 
     ``known``: figures an earlier release published, by cell coordinates
-    (:func:`libstats.tabular.cell_keys`), that equal this release's withheld cells.
+    (:func:`transforms.disclosure.cells.cell_keys`), that equal this release's withheld cells.
     """
     specs = {n: PUBLISHED_TABLES[n] for n in frames}
     m = build_model(frames, specs, open_totals=open_totals)

@@ -38,9 +38,9 @@ from pathlib import Path
 import pandas as pd
 
 from libstats.errors import InputError
-from libstats.ingest import IngestedSource, _sniff_binary, hashed_files
-from transforms.profiles import ResolvedProfile
-from transforms.sqlutil import q
+from libstats.profiles import ResolvedProfile
+from libstats.readers.files import IngestedSource, hashed_files, sniff_binary
+from libstats.sql import q
 
 COLUMNS = ["__file", "__line", "report_id", "report_family", "release", "native_name",
            "platform", "publisher", "data_type", "access_method", "metric_type", "month", "count"]
@@ -403,7 +403,7 @@ def _item_51(rep: _Report, item: dict) -> None:
 
 def _read_file(rep: _Report) -> None:
     data = rep.path.read_bytes()
-    _sniff_binary(rep.path, data[:4096])
+    sniff_binary(rep.path, data[:4096])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -19,25 +19,15 @@ from __future__ import annotations
 
 import codecs
 import csv
-import glob
-import hashlib
 import io
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from libstats.errors import InputError
-from transforms.profiles import ResolvedProfile
+from libstats.profiles import ResolvedProfile
+from libstats.readers.files import FileInfo, IngestedSource, sha256_file, sniff_binary
+from libstats.sql import q
 
-_MAGIC = {
-    b"PK\x03\x04": "a ZIP archive (an .xlsx workbook?)",
-    b"%PDF": "a PDF document",
-    b"\x1f\x8b": "a gzip file",
-    b"\xd0\xcf\x11\xe0": "an old Excel/Office file (.xls)",
-    b"\x89PNG": "a PNG image",
-    b"PAR1": "a Parquet file",
-    b"SQLite format 3": "an SQLite database",
-}
 _OTHER_DELIMITERS = [",", ";", "\t", "|"]
 _REJECT_WORDS = {
     "MISSING COLUMNS": "the row has fewer fields than the header (ragged row)",
@@ -53,66 +43,6 @@ _CHUNK = 16 * 1024 * 1024
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
 
 
-@dataclass
-class FileInfo:
-    path: Path
-    sha256: str
-    bytes: int
-    rows: int = 0
-    first_rowid: int = 0
-    transcoded: Path | None = None
-
-
-@dataclass
-class IngestedSource:
-    """A source loaded into ``table``; ``files`` in load order with their rowid ranges."""
-
-    resolved: ResolvedProfile
-    table: str
-    header: list[str]
-    files: list[FileInfo] = field(default_factory=list)
-    stored: list[str] = field(default_factory=list)   # raw columns kept in the table
-    # raw columns not kept because a staged column holds their value, space-trimmed and
-    # empty as NULL (raw name -> staged name): the scans read that one instead
-    staged_as: dict[str, str] = field(default_factory=dict)
-
-    def scan_columns(self) -> list[tuple[str, str]]:
-        """(raw column, column of the table holding its values) for every kept value."""
-        return [(c, c) for c in self.stored] + list(self.staged_as.items())
-
-    @property
-    def name(self) -> str:
-        return self.resolved.source.name
-
-    @property
-    def rows(self) -> int:
-        return sum(f.rows for f in self.files)
-
-    def locate(self, con, rowid: int, column: str | None = None) -> tuple[Path, int]:
-        """Map a table rowid back to (original file, physical line), counting embedded newlines.
-
-        Only called on error paths, so it may scan.
-        """
-        for f in self.files:
-            if f.first_rowid <= rowid < f.first_rowid + f.rows:
-                record = rowid - f.first_rowid
-                return f.path, record + 2 + self.newlines_between(con, f.first_rowid, rowid)
-        raise AssertionError("rowid outside every file")  # pragma: no cover
-
-    def newlines_between(self, con, first: int, stop: int) -> int:
-        """Newlines inside the stored values of rows [first, stop): each adds a physical line
-        to the file without adding a record."""
-        held = [col for _, col in self.scan_columns()]
-        if not held or stop <= first:
-            return 0
-        newline_expr = " + ".join(
-            f"coalesce(len({_q(c)}) - len(replace({_q(c)}, chr(10), '')), 0)"
-            for c in held)
-        return int(con.execute(
-            f"SELECT coalesce(sum({newline_expr}), 0) FROM {self.table} "
-            f"WHERE rowid >= ? AND rowid < ?", [first, stop]).fetchone()[0])
-
-
 def _physical_line(con, ingested: IngestedSource, info: FileInfo, record_line: int) -> int:
     """DuckDB numbers rejected rows by record (header = 1); add the newlines embedded in
     quoted values of the records before it, which the table still holds."""
@@ -121,51 +51,6 @@ def _physical_line(con, ingested: IngestedSource, info: FileInfo, record_line: i
         return record_line
     return record_line + ingested.newlines_between(con, info.first_rowid,
                                                    info.first_rowid + record_line - 2)
-
-
-def _q(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def expand_paths(base_dir: Path, pattern: str) -> list[Path]:
-    full = pattern if Path(pattern).is_absolute() else str(base_dir / pattern)
-    return sorted(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def hashed_files(files: list[Path], source) -> list[FileInfo]:
-    """Hash every file of a source; two files with the same content are refused (their
-    records would be counted twice). ``source`` is the config's Source."""
-    if not files:
-        raise InputError(source.path, "no file matches this path pattern", source=source.name)
-    infos: list[FileInfo] = []
-    for path in files:
-        info = FileInfo(path=path, sha256=sha256_file(path), bytes=path.stat().st_size)
-        twin = next((f for f in infos if f.sha256 == info.sha256), None)
-        if twin is not None:
-            raise InputError(path, f"this file has the same content as {twin.path.name}: its "
-                                   f"records would be counted twice", source=source.name)
-        infos.append(info)
-    return infos
-
-
-def _sniff_binary(path: Path, head: bytes) -> None:
-    if not head.strip():
-        raise InputError(path, "the file is empty (no header row)")
-    for magic, what in _MAGIC.items():
-        if head.startswith(magic):
-            raise InputError(path, f"this is not a CSV text file: it looks like {what}")
-    if b"\x00" in head:
-        raise InputError(path, "this is not a CSV text file: it contains NUL bytes (binary "
-                               "data, or UTF-16 text declared as something else)")
 
 
 def _read_header(path: Path, resolved: ResolvedProfile, head: bytes) -> list[str]:
@@ -260,7 +145,7 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
     for n, path in enumerate(files):
         with open(path, "rb") as fh:
             head = fh.read(64 * 1024)
-        _sniff_binary(path, head)
+        sniff_binary(path, head)
         header = _read_header(path, resolved, head)
         if ingested is None:
             ingested = IngestedSource(resolved, table, header)
@@ -314,7 +199,7 @@ def _copy_into(con, table: str, header: list[str], stored: list[str], read_path:
     rej, scan = f"_rej_{table}", f"_rejscan_{table}"
     con.execute(f"DROP TABLE IF EXISTS {rej}")
     con.execute(f"DROP TABLE IF EXISTS {scan}")
-    select = ", ".join([*(_q(c) for c in stored), *([computed] if computed else [])]) \
+    select = ", ".join([*(q(c) for c in stored), *([computed] if computed else [])]) \
         or "NULL AS __empty"
     into = f"CREATE TABLE {table} AS" if create else f"INSERT INTO {table}"
     con.execute(
@@ -344,7 +229,7 @@ class _RejectedRow(Exception):
 
 def _check_replacement_chars(con, ingested: IngestedSource, info: FileInfo, encoding: str):
     cols = ingested.stored
-    cond = " OR ".join(f"contains({_q(c)}, chr(65533))" for c in cols)
+    cond = " OR ".join(f"contains({q(c)}, chr(65533))" for c in cols)
     row = con.execute(
         f"SELECT min(rowid) FROM {ingested.table} WHERE rowid >= ? AND ({cond})",
         [info.first_rowid]).fetchone()[0]
@@ -358,7 +243,7 @@ def _check_replacement_chars(con, ingested: IngestedSource, info: FileInfo, enco
     except UnicodeDecodeError:
         pass
     column = con.execute(
-        f"SELECT {', '.join(f'contains({_q(c)}, chr(65533))' for c in cols)} "
+        f"SELECT {', '.join(f'contains({q(c)}, chr(65533))' for c in cols)} "
         f"FROM {ingested.table} WHERE rowid = ?", [row]).fetchone()
     name = next((c for c, hit in zip(cols, column) if hit), None)
     path, line = ingested.locate(con, row)

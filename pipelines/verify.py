@@ -7,11 +7,11 @@ import contextlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from libstats import ingest
-from transforms.sqlutil import lit, q
+from libstats.readers.files import IngestedSource
+from libstats.sql import lit, q
 
 
-def identifiers_sql(loaded: list[ingest.IngestedSource], exempt: tuple[str, ...]) -> str:
+def identifiers_sql(loaded: list[IngestedSource], exempt: tuple[str, ...]) -> str:
     """Every distinct value of every drop/token column actually present in the exports."""
     parts = []
     for ing in loaded:

@@ -6,7 +6,7 @@
    further cells until no withheld cell can be narrowed, from everything the release and the
    earlier releases of the fiscal year publish, to a range smaller than the protection interval
    (complementary suppression: a cheap pass over the totals first, then cells chosen from the
-   relations that bind the attacker's LP of :mod:`libstats.tabular`, until the LP finds every
+   relations that bind the attacker's LP of :mod:`transforms.disclosure.cells`, until the LP finds every
    withheld cell wide enough).
 3. :func:`apply` writes the decision into the frames: ``value`` empty and ``suppressed`` true.
 
@@ -24,7 +24,7 @@ import pandas as pd
 
 from libstats.errors import InputError
 from libstats.schema import TOTAL, TableSpec
-from libstats.tabular import CellModel, Range, attack, limits, under_open
+from transforms.disclosure.cells import CellModel, Range, attack, limits, under_open
 
 
 def check_reserved(frame: pd.DataFrame, spec: TableSpec) -> None:

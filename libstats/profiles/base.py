@@ -1,0 +1,98 @@
+"""What a source profile is: every column an export format may carry, with its role.
+
+Roles (deny by default):
+
+- ``drop``: direct identifier or free text; never leaves the raw zone (its distinct values feed
+  the exact-match leak scan).
+- ``token`` / ``token:<domain>``: replaced by a keyed HMAC-SHA-256 pseudonym; values of the same
+  domain link (``koha_patron`` in statistics and in borrowers), different domains never do.
+- ``generalize:<rule>``: coarsened (``day``: timestamp to day; ``month``: date to month;
+  ``age_band``: birth date to age band; ``area``: postcode to a configured area).
+- ``keep``: non-identifying code (branch, item type, status) copied as is.
+
+A column an export carries but its profile does not know stops the run. The config may make any
+role stricter (anything may become ``drop``) but never looser, and it may classify extra columns
+only as ``drop``: the format has nowhere to put anything else. The ``csv`` format knows no columns:
+every column's role, and which column feeds which field, come from the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Fields each source kind can feed, with the role a column feeding it must have.
+FIELD_ROLES = {
+    "circulation": {
+        "event_ts": "generalize:day", "event_code": "keep", "branch": "keep",
+        "patron_id": "token", "item_id": "token", "item_type": "keep",
+        "collection_code": "keep", "location": "keep", "patron_category": "keep",
+    },
+    "patrons": {
+        "patron_id": "token", "birth_date": "generalize:age_band", "postcode": "generalize:area",
+        "home_branch": "keep", "patron_category": "keep", "enrolled": "generalize:month",
+        "expiry": "generalize:month", "renewed": "generalize:month",
+        "last_seen": "generalize:month", "privacy": "keep", "anonymized": "keep",
+    },
+    "items": {
+        "item_id": "token", "item_type": "keep", "collection_code": "keep", "location": "keep",
+        "home_branch": "keep",
+    },
+}
+# Fields a source of that kind cannot do without.
+REQUIRED_FIELDS = {
+    "circulation": ("event_ts", "branch"),
+    "patrons": ("patron_id",),
+    "items": ("item_id",),
+    "wifi": (),     # per format (libstats/profiles/wifi.py)
+    "eresources": (),   # per format (libstats/profiles/eresources.py)
+}
+# Fields parsed as timestamps / dates.
+TIMESTAMP_FIELDS = {"event_ts", "last_seen"}
+DATE_FIELDS = {"birth_date", "enrolled", "expiry", "renewed"}
+
+DEFAULT_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                             "%Y-%m-%d")
+DEFAULT_DATE_FORMATS = ("%Y-%m-%d",)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a format.
+
+    ``identifier`` is False for dropped columns that describe the library's catalogue or
+    workflow rather than a person (call numbers, prices, item status codes): they never leave
+    the raw zone, but they are not raw identifiers, so the exact-match scan does not look for
+    their values (a call number "HOTSPOT" equalling an item type is not a leak).
+    """
+
+    role: str
+    field: str | None = None
+    required: bool = False    # the export must carry it
+    identifier: bool = True
+    allowed: tuple[str, ...] = ()   # looser roles the config may choose for this column
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An export format: every column it may carry, with role and the field it feeds."""
+
+    name: str
+    kind: str
+    columns: dict[str, Column]
+    event_codes: dict[str, str] = field(default_factory=dict)   # raw code -> event type
+    timezone: str | None = None          # None: the library's local time
+    description: str = ""
+
+
+def drop(*names: str) -> dict[str, Column]:
+    """Columns dropped as personal: their values are looked for by the exact-match scan."""
+    return {n: Column("drop") for n in names}
+
+
+def drop_non_personal(*names: str) -> dict[str, Column]:
+    """Columns dropped that describe the catalogue or workflow, not a person."""
+    return {n: Column("drop", identifier=False) for n in names}
+
+
+GENERIC_FORMAT = "csv"
+EVENT_TYPES = ("checkout", "renewal", "checkin", "in_library_use")

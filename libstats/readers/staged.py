@@ -1,0 +1,50 @@
+"""A loaded source as the SQL sees it: which column feeds which field, and how a field's
+timestamps and dates are parsed (used by the value checks and the staging SQL alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from libstats.profiles import DEFAULT_DATE_FORMATS
+from libstats.sql import lit, q
+
+
+@dataclass(frozen=True)
+class StagedSource:
+    """What the SQL needs to know about one loaded source."""
+
+    name: str
+    table: str                      # raw_<name>
+    fields: dict[str, str]          # field -> column
+    timezone: str                   # time zone of its timestamps
+    domains: dict[str, str]         # field (patron_id / item_id) -> token domain
+    timestamp_formats: tuple[str, ...]
+    date_formats: tuple[str, ...]
+    written: frozenset[str] = frozenset()   # fields whose role lets them be written out
+
+
+def field_sql(src: StagedSource, fld: str) -> str:
+    """Trimmed, empty-as-NULL column feeding a field, or NULL when nothing feeds it."""
+    col = src.fields.get(fld)
+    return f"nullif(trim({q(col)}), '')" if col else "NULL::VARCHAR"
+
+
+def _fmt_list(formats: tuple[str, ...]) -> str:
+    return "[" + ", ".join(lit(f) for f in formats) + "]"
+
+
+def parse_timestamp_sql(src: StagedSource, fld: str) -> str:
+    """The field parsed as a TIMESTAMP (NULL for empty or Koha's '0000-00-00')."""
+    col = field_sql(src, fld)
+    return (f"CASE WHEN {col} IS NULL OR starts_with({col}, '0000-00-00') THEN NULL "
+            f"ELSE try_strptime({col}, {_fmt_list(src.timestamp_formats)}) END")
+
+
+def parse_date_sql(src: StagedSource, fld: str) -> str:
+    """The field parsed as a DATE. With the default ISO formats only the first ten characters
+    are read (Koha writes some dates with a time); a configured ``date_format`` sees the whole
+    value."""
+    col = field_sql(src, fld)
+    value = f"left({col}, 10)" if src.date_formats == DEFAULT_DATE_FORMATS else col
+    return (f"CASE WHEN {col} IS NULL OR starts_with({col}, '0000-00-00') THEN NULL "
+            f"ELSE CAST(try_strptime({value}, {_fmt_list(src.date_formats)}) AS DATE) END")
