@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
 
-import pipelines.circulation as circulation  # noqa: E402
+import pipelines.run as run_module  # noqa: E402
 
 TIMES: list[tuple[float, str]] = []
 _LOCK = threading.Lock()
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write every (seconds, SQL) pair here")
     args = ap.parse_args(argv)
 
-    connect = circulation.connect
-    circulation.connect = lambda *a, **k: _Timed(connect(*a, **k))
+    connect = run_module.connect
+    run_module.connect = lambda *a, **k: _Timed(connect(*a, **k))
     from pipelines import cli
     t0 = time.perf_counter()
     code = cli.main(["run", args.config, "--period", args.period])

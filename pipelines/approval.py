@@ -20,6 +20,7 @@ from pathlib import Path
 
 from libstats import release
 from libstats.errors import EXIT_CHECK_FAILED, InputError, LibstatsError
+from pipelines import publish
 from reports import steward
 
 
@@ -70,7 +71,6 @@ def _check_name(by: str) -> str:
 
 def approve(pending: Path, by: str, progress=None) -> tuple[Path, Path]:
     """Publish a pending release; returns the published and pseudonymized links."""
-    from pipelines import outputs
     from reports.recheck import check_release
     pending = Path(pending).resolve()
     by = _check_name(by)
@@ -98,7 +98,7 @@ def approve(pending: Path, by: str, progress=None) -> tuple[Path, Path]:
     pub_root, pz_root = out / "published" / slug, out / "pseudonymized" / slug
     release.check_link(pub_root, label)
     release.check_link(pz_root, label)
-    pub_link, pz_link = outputs.publish(
+    pub_link, pz_link = publish.publish(
         _restage(pub, pub_root, label), _restage(pz, pz_root, label), pub_root, pz_root, label,
         [t["name"] for t in manifest["tables"]], progress)
     _record(out / "review" / slug / label, manifest, "manifest.json")

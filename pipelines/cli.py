@@ -67,14 +67,14 @@ def _cmd_run(args) -> int:
     from libstats.config import load_config
     _engine_args(args)
     from libstats.period import parse_period
-    from pipelines import circulation
+    from pipelines.run import run
 
     config = load_config(args.config)
     period = parse_period(config, args.period)
     progress = Progress(not args.quiet)
     progress(f"{config.library_name}: period {period.label} "
              f"({period.start} to {period.end})")
-    result = circulation.run(config, period, progress=progress,
+    result = run(config, period, progress=progress,
                              memory_limit=args.memory_limit, threads=args.threads)
     _summary(result)
     return 0
@@ -85,13 +85,13 @@ def _cmd_demo(args) -> int:
     from libstats.config import load_config
     from libstats.demo.prepare import prepare_demo
     from libstats.period import parse_period
-    from pipelines import circulation
+    from pipelines.run import run
 
     progress = Progress(not args.quiet)
     config_path = prepare_demo(Path(args.out), progress=progress)
     config = load_config(config_path)
     period = parse_period(config, "FY2025")
-    result = circulation.run(config, period, progress=progress)
+    result = run(config, period, progress=progress)
     _summary(result)
     print(f"demo config: {config_path}")
     return 0

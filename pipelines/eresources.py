@@ -27,11 +27,14 @@ from libstats.keys import PeriodKey
 from libstats.period import Period
 from libstats.profiles import ResolvedProfile
 from libstats.profiles.eresources import EZPROXY_FORMATS
-from libstats.readers import csv as ingest
+from libstats.readers import csv as csv_reader
 from libstats.readers.counter import check_overlaps, load_counter
 from libstats.readers.ezproxy import load_ezproxy
+from libstats.readers.files import IngestedSource
 from libstats.readers.values import first_bad, raise_at
+from libstats.results import CheckResult
 from libstats.sql import lit, months_table, q
+from pipelines.context import Run, Staged
 from transforms import eresources as e
 from transforms.pseudonymize import key_params
 
@@ -51,9 +54,16 @@ def quarantine_dir(config: Config, period: Period) -> Path:
     return config.output_dir / "quarantine" / config.library_slug / period.label
 
 
-def load(con, resolved: ResolvedProfile, files: list[Path], work_dir: Path, config: Config,
-         period: Period, progress=None):
+KINDS = ("eresources",)
+
+
+def prepare(run: Run, resolved: list[ResolvedProfile]) -> None:
+    """Nothing: the databases' host maps are made when the requests are staged."""
+
+
+def load(run: Run, resolved: ResolvedProfile, files: list[Path]) -> IngestedSource:
     """Read one e-resource source into ``raw_<name>``."""
+    con, config, period, progress = run.con, run.config, run.period, run.progress
     fmt = resolved.profile.name
     if fmt in EZPROXY_FORMATS:
         path = quarantine_dir(config, period) / f"{resolved.source.name}.bad_lines.tsv"
@@ -61,11 +71,19 @@ def load(con, resolved: ResolvedProfile, files: list[Path], work_dir: Path, conf
                             progress)
     if fmt == "counter_r5":
         return load_counter(con, resolved, files, progress)
-    return ingest.load_source(con, resolved, files, work_dir, progress)
+    return csv_reader.load_source(con, resolved, files, run.work_dir, progress)
 
 
-def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
-          progress=None) -> EresourceStage:
+def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
+    """EZproxy use, COUNTER figures and e-circulation: the published tables' SQL and the
+    manifest's ``eresources`` section."""
+    run.say("building e-resource use")
+    out = _stage(run.con, run.config, run.period, run.pkey, loaded, run.progress)
+    return Staged(rows=out.rows, pub_sql=out.pub_sql, manifest={"eresources": out.report})
+
+
+def _stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
+           progress=None) -> EresourceStage:
     out = EresourceStage()
     s, end = period.start.isoformat(), period.end.isoformat()
     fy = period.fiscal_year_label
@@ -239,9 +257,10 @@ def _ecirc(con, loaded: list, start: str, end: str) -> dict:
     return {"rows": sum(i.rows for i in loaded), "rows_in_period": int(inside)}
 
 
-def write_pseudonymized(con, stage_dir: Path) -> list[dict]:
+def write_pseudonymized(run: Run, staged: Staged, stage_dir: Path) -> list[dict]:
     """eresource_use/month=*/data_0.parquet (counts by day, hour, database; no token),
     counter_metrics.parquet, ecirc_checkouts.parquet."""
+    con = run.con
     out = []
     if _has_table(con, "int_eres_counted"):
         con.execute("""
@@ -324,7 +343,17 @@ def public_labels(con, config: Config, loaded: list) -> list[str]:
     return sorted(label for label in labels if label)
 
 
-def identifiers_extra_sql(loaded: list, labels: list[str] = ()) -> str | None:
+def checks(run: Run, staged: Staged, folder: Path) -> list[CheckResult]:
+    """None of its own: the scans cover the zone's files."""
+    return []
+
+
+def identifiers_sql(run: Run, loaded: list[IngestedSource]) -> str | None:
+    """See ``_identifiers_sql``; names the release publishes by design are not looked for."""
+    return _identifiers_sql(loaded, public_labels(run.con, run.config, loaded))
+
+
+def _identifiers_sql(loaded: list, labels: list[str] = ()) -> str | None:
     """Identifiers hidden inside EZproxy fields: each address of an address list, every
     query-string value of every URL (decoded; dates and parts of ``labels`` excepted), and
     any barcode, e-mail or LDAP DN found anywhere in a URL."""

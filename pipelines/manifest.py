@@ -22,15 +22,13 @@ def package_versions() -> dict:
             "libstats": libstats.__version__}
 
 
-
-
 def build_manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks) -> dict:
     inputs = []
     for ing in loaded:
         for f in ing.files:
             inputs.append({"source": ing.name, "format": ing.resolved.profile.name,
-                           "file": config.display_path(f.path), "sha256": f.sha256, "bytes": f.bytes,
-                           "rows_in": f.rows, "rows_rejected": 0})
+                           "file": config.display_path(f.path), "sha256": f.sha256,
+                           "bytes": f.bytes, "rows_in": f.rows, "rows_rejected": 0})
     tables = []
     for name, frame in frames.items():
         spec = PUBLISHED_TABLES[name]

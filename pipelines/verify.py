@@ -58,8 +58,10 @@ def finish_suites(suites: Future) -> None:
 
 
 def run_checks(con, config, loaded, frames, pz_stage: Path, suites: Future,
-               progress=None) -> list:
-    """The pattern and exact-match scans in DuckDB, then the results of the GX ``suites``."""
+               extra_identifiers: list[str] = (), progress=None) -> list:
+    """The pattern and exact-match scans in DuckDB, then the results of the GX ``suites``.
+    ``extra_identifiers`` are the domains' queries of identifiers beyond the drop/token
+    columns' values."""
     from expectations.leakscan import ScanTarget, scan_exact, scan_patterns
 
     say = progress or (lambda _msg: None)
@@ -74,12 +76,8 @@ def run_checks(con, config, loaded, frames, pz_stage: Path, suites: Future,
     targets = [ScanTarget("pseudonymized", name, _distinct_strings(
         con, name, f"SELECT * FROM {source}")) for name, source in zone.items()]
     targets += [ScanTarget("published", name, name) for name in frames]
-    from pipelines import eresources, wifi
-    extra = [x for x in (wifi.identifiers_extra_sql(loaded),
-                         eresources.identifiers_extra_sql(
-                             loaded, eresources.public_labels(con, config, loaded))) if x]
-    con.execute("CREATE TABLE int_identifiers AS " +
-                "\nUNION ALL\n".join([identifiers_sql(loaded, config.leak_scan_exempt), *extra]))
+    con.execute("CREATE TABLE int_identifiers AS " + "\nUNION ALL\n".join(
+        [identifiers_sql(loaded, config.leak_scan_exempt), *extra_identifiers]))
     say("  pattern scans (DuckDB)")
     checks = scan_patterns(con, targets)
     say("  exact-match scan of raw identifiers (DuckDB)")

@@ -17,15 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from libstats.config import Config
-from libstats.errors import InputError
+from libstats.errors import InputError, NoDataError
 from libstats.keys import PeriodKey, derive_subkey
 from libstats.period import Period
 from libstats.profiles import ResolvedProfile
-from libstats.readers import csv as ingest
+from libstats.readers import csv as csv_reader
+from libstats.readers.files import IngestedSource
 from libstats.readers.json import load_json
 from libstats.readers.radius import load_radius
 from libstats.readers.values import first_bad, raise_at
+from libstats.results import CheckResult
 from libstats.sql import lit, months_table, q, values_table
+from pipelines.context import Run, Staged
 from transforms import wifi as w
 
 
@@ -38,13 +41,20 @@ class WifiStage:
     coverage: dict = field(default_factory=dict)
 
 
-def load(con, resolved: ResolvedProfile, files: list[Path], work_dir: Path, progress=None):
+KINDS = ("wifi",)
+
+
+def prepare(run: Run, resolved: list[ResolvedProfile]) -> None:
+    """Nothing: the access-point maps are made when the sessions are staged."""
+
+
+def load(run: Run, resolved: ResolvedProfile, files: list[Path]) -> IngestedSource:
     """Read one Wi-Fi source into ``raw_<name>``."""
-    fmt = resolved.profile.name
+    fmt, con, progress = resolved.profile.name, run.con, run.progress
     if fmt == "radius_detail":
         return load_radius(con, resolved, files, progress)
     if fmt == "meraki_clients":
-        return ingest.load_source(con, resolved, files, work_dir, progress)
+        return csv_reader.load_source(con, resolved, files, run.work_dir, progress)
     return load_json(con, resolved, files, progress, allow_envelope=fmt == "unifi_sessions")
 
 
@@ -83,9 +93,24 @@ def _check_staged(con, ing, src: w.WifiSource, view: str) -> None:
             raise_at(con, ing, rowid, n, column, problem)
 
 
-def stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
-          progress=None) -> WifiStage:
-    """Build the Wi-Fi tables of the run; returns the published tables' SQL and the report."""
+def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
+    """Build the Wi-Fi tables of the run; returns the published tables' SQL and the report.
+    No session in the period stops the run."""
+    run.say("building Wi-Fi sessions")
+    out = _stage(run.con, run.config, run.period, run.pkey, loaded, run.progress)
+    if not any(r["in_period"] for r in out.rows.values()):
+        read = sum(r["sessions"] for r in out.rows.values())
+        p = run.period
+        raise NoDataError(
+            f"no Wi-Fi sessions in {p.label} ({p.start} to {p.end}): "
+            f"{read:,} sessions read, none in the period; check --period and the "
+            f"logs' date range")
+    return Staged(rows=out.rows, pub_sql=out.pub_sql, manifest={"wifi": {
+        "coverage": out.coverage, "anomalies": out.anomalies, "rules": "docs/wifi.md"}})
+
+
+def _stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
+           progress=None) -> WifiStage:
     out = WifiStage(loaded=loaded)
     create_maps(con, config)
     views = []
@@ -217,9 +242,10 @@ def _coverage(con, period: Period) -> dict:
     return {"sources": by_source, "branch_months_without_sessions": empty}
 
 
-def write_pseudonymized(con, stage_dir: Path, key_id: str) -> dict:
+def write_pseudonymized(run: Run, staged: Staged, stage_dir: Path) -> list[dict]:
     """wifi_sessions/month=YYYY-MM/data_0.parquet: one row per counted session, with the
     device's token of that day (a key per day: devices cannot be followed across days)."""
+    con, key_id = run.con, run.pkey.key_id
     months = [m for (m,) in con.execute(
         "SELECT DISTINCT month FROM int_wifi_counted WHERE in_period AND excluded IS NULL "
         "ORDER BY 1").fetchall()]
@@ -237,12 +263,17 @@ def write_pseudonymized(con, stage_dir: Path, key_id: str) -> dict:
             f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
     n = con.execute("SELECT count(*) FROM int_wifi_counted WHERE in_period AND excluded IS NULL"
                     ).fetchone()[0]
-    return {"table": "wifi_sessions", "rows": int(n),
-            "note": "one row per counted Wi-Fi session; device tokens use a key derived per "
-                    "day, so a device cannot be followed from one day to the next"}
+    return [{"table": "wifi_sessions", "rows": int(n),
+             "note": "one row per counted Wi-Fi session; device tokens use a key derived per "
+                     "day, so a device cannot be followed from one day to the next"}]
 
 
-def identifiers_extra_sql(loaded: list) -> str | None:
+def checks(run: Run, staged: Staged, folder: Path) -> list[CheckResult]:
+    """None of its own: the scans cover the sessions file."""
+    return []
+
+
+def identifiers_sql(run: Run, loaded: list[IngestedSource]) -> str | None:
     """Client MACs in the other notations (bare hex, colon, hyphen, dotted), so that the
     exact-match scan finds a MAC whatever form an output would show it in."""
     parts = []
