@@ -103,8 +103,22 @@ def _objects(paths: list[Path], envelope: bool) -> str:
                 f"unnest(recs) AS json FROM (SELECT filename, json_extract(json, '$.data[*]') "
                 f"AS recs FROM read_json_objects({files}, format = 'unstructured', "
                 f"filename = true)))")
-    return (f"(SELECT filename, row_number() OVER (PARTITION BY filename) - 1 AS idx, json "
-            f"FROM read_json_objects({files}, format = 'array', filename = true))")
+    # Each record's index in its file, from the order the records were stored in (a table
+    # keeps the reader's order); a window over the reader itself numbers them in whatever
+    # order its threads deliver, so the records' rowids, and every order built on them,
+    # changed from run to run.
+    return (f"(SELECT filename, rowid - min(rowid) OVER (PARTITION BY filename) AS idx, json "
+            f"FROM {_ARRAY_RECORDS})")
+
+
+_ARRAY_RECORDS = "_json_array_records"
+
+
+def _store_array_records(con, paths: list[Path]) -> None:
+    """The records of top-level-array files, in file order, as a temporary table."""
+    files = "[" + ", ".join(lit(str(p)) for p in paths) + "]"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_ARRAY_RECORDS} AS SELECT filename, json "
+                f"FROM read_json_objects({files}, format = 'array', filename = true)")
 
 
 def _path(key: str) -> str:
@@ -127,6 +141,9 @@ def load_json(con, resolved: ResolvedProfile, files: list[Path], progress=None, 
             parts.append(_objects(group, env))
     con.execute(f"DROP TABLE IF EXISTS _json_{src.name}")
     try:
+        arrays = [p for p, e in zip(files, envelopes) if not e]
+        if arrays:
+            _store_array_records(con, arrays)
         con.execute(f"CREATE TABLE _json_{src.name} AS SELECT CASE filename "
                     + " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in file_no.items())
                     + " END::INTEGER AS __file, idx::BIGINT AS __idx, json FROM ("
@@ -139,6 +156,7 @@ def load_json(con, resolved: ResolvedProfile, files: list[Path], progress=None, 
                 raise _invalid(path, src.name) from None
         raise InputError(files[0], "the files cannot be read as JSON", source=src.name) \
             from None
+    con.execute(f"DROP TABLE IF EXISTS {_ARRAY_RECORDS}")
     raw = f"_json_{src.name}"
     wrapped = [p for p, e in zip(files, envelopes) if e]
     if wrapped:

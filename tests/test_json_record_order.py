@@ -1,0 +1,43 @@
+"""The JSON reader numbers every record by its place in its file, whatever the threads do: the
+records' rowids, and so the order of every file written from them, must not change between two
+runs on the same input (byte-identical releases). A window over the reader numbered them in the
+order its threads delivered them, which differed from run to run on the demo's Meraki pulls."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from libstats.config import Source
+from libstats.profiles import resolve
+from libstats.readers.json import load_json
+
+
+def _pull(path, day: int, n: int) -> None:
+    """A Meraki client pull of ``n`` obviously fake clients (documentation MAC range)."""
+    records = [{"id": f"k{day}-{i}", "mac": f"02:00:5e:{day:02x}:{i // 256:02x}:{i % 256:02x}",
+                "firstSeen": 1719800000 + i, "lastSeen": 1719800600 + i, "ssid": "Library-Guest",
+                "recentDeviceName": "test-ap", "usage": {"sent": i, "recv": 2 * i}}
+               for i in range(n)]
+    path.write_text(json.dumps(records), encoding="utf-8")
+
+
+def test_records_keep_their_file_order_under_threads(tmp_path):
+    files = []
+    for day in range(1, 4):
+        path = tmp_path / f"clients_{day}.json"
+        _pull(path, day, 40_000)
+        files.append(path)
+    source = Source(name="meraki", kind="wifi", format="meraki_clients_json",
+                    path="clients_*.json")
+    resolved = resolve(source, tmp_path / "library.toml")
+    for _ in range(3):
+        con = duckdb.connect()
+        con.execute("SET threads = 4")
+        load_json(con, resolved, files)
+        wrong = con.execute(
+            "SELECT count(*) FROM raw_meraki WHERE id <> 'k' || (__file + 1) || '-' || __idx "
+            "OR rowid <> __file * 40000 + __idx").fetchone()[0]
+        assert wrong == 0
+        con.close()
