@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from libstats import __version__
 from libstats.errors import EXIT_INTERNAL, LibstatsError
 
 
@@ -146,6 +147,8 @@ def _cmd_reject(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="libstats", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"libstats {__version__}",
+                        help="print the version and exit")
     parser.add_argument("--debug", action="store_true",
                         help="on an internal error, print the full exception (it may contain "
                              "data values: use only on a trusted terminal)")
