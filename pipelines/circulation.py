@@ -32,7 +32,7 @@ from libstats.sql import lit, months_table
 from pipelines import disclosure
 from pipelines.context import Run, Staged
 from transforms import circulation as circ
-from transforms import mappings
+from transforms import mappings, patrons
 from transforms.generalize import age_band_labels
 from transforms.pseudonymize import int_tokens, key_params
 
@@ -161,7 +161,7 @@ def _int_tokens(run: Run, src: _Sources) -> None:
     con, config = run.con, run.config
     if src.patrons:
         con.execute("CREATE TABLE stg_patrons AS " + " UNION ALL ".join(
-            circ.stg_patrons(s) for s in src.patrons))
+            patrons.stg_patrons(s) for s in src.patrons))
         opt = ", ".join(lit(v) for v in config.reading_history_opt_in) or "NULL"
         con.execute(f"CREATE TABLE int_patron_opt_in AS SELECT patron_domain, patron_id, "
                     f"bool_or(coalesce(privacy IN ({opt}), false)) AS opt_in "
@@ -192,7 +192,7 @@ def _int_tables(run: Run, src: _Sources) -> dict | None:
     ref = period.end.isoformat()
     fy_end = config.fiscal_year_bounds(period.fiscal_year)[1].isoformat()
     if src.patrons:
-        con.execute("CREATE TABLE int_patrons AS " + circ.int_patrons(
+        con.execute("CREATE TABLE int_patrons AS " + patrons.int_patrons(
             "stg_patrons", "int_tokens", reference_date=min(ref, fy_end),
             age_bands=config.age_bands, prefix_length=config.area_prefix_length,
             area_default=config.area_default, opt_in_values=config.reading_history_opt_in,
@@ -238,10 +238,10 @@ def _pub_sql(run: Run, src: _Sources) -> dict[str, str]:
                    "int_circ_events", fiscal_year=fy, start=s, end=e, patron_key=patron_key)}
     if src.patrons:
         pub_sql["pub_registered_users__branch_age_category"] = \
-            circ.pub_registered_users__branch_age_category(
+            patrons.pub_registered_users__branch_age_category(
                 "int_patrons", fiscal_year=fy,
                 age_band_labels=age_band_labels(config.age_bands))
-        pub_sql["pub_new_registrations__month"] = circ.pub_new_registrations__month(
+        pub_sql["pub_new_registrations__month"] = patrons.pub_new_registrations__month(
             "int_patrons", fiscal_year=fy, start=s, end=e)
     return pub_sql
 

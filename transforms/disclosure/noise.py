@@ -14,7 +14,7 @@ import pandas as pd
 
 from libstats.schema import DP_TABLES, DpTable  # noqa: F401 - re-exported
 from libstats.sql import lit
-from transforms.circulation import new_registrations_where
+from transforms.patrons import new_registrations_where
 
 MECHANISM = "discrete Laplace (OpenDP make_laplace on integer counts), pure ε-DP"
 
