@@ -1,0 +1,102 @@
+"""Reading a ``counter_r5`` source: every file checked and parsed, its figures loaded into
+``raw_<source>``; overlapping files refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from libstats.errors import InputError
+from libstats.profiles import ResolvedProfile
+from libstats.readers.counter.report import COLUMNS, TYPES, Report
+from libstats.readers.counter.sushi import read_json
+from libstats.readers.counter.tabular import read_tabular
+from libstats.readers.files import IngestedSource, hashed_files, sniff_binary
+from libstats.sql import q
+
+
+class CounterSource(IngestedSource):
+    """A loaded ``counter_r5`` source: one row per figure; ``__file`` is the file's index in
+    ``files`` and ``__line`` the figure's row (tabular) or the line its JSON object starts."""
+
+    def locate(self, con, rowid: int, column: str | None = None) -> tuple[Path, int]:
+        file_no, line = con.execute(f"SELECT __file, __line FROM {self.table} WHERE rowid = ?",
+                                    [rowid]).fetchone()
+        return self.files[int(file_no)].path, int(line)
+
+
+
+
+def _read_file(rep: Report) -> None:
+    data = rep.path.read_bytes()
+    sniff_binary(rep.path, data[:4096])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        rep.fail("the file is not UTF-8 text", data.count(b"\n", 0, exc.start) + 1)
+    if text.lstrip()[:1] == "{":
+        return read_json(rep, text)
+    suffix = rep.path.suffix.lower()
+    tab = suffix == ".tsv" or (suffix != ".csv" and "\t" in text.split("\n", 1)[0])
+    read_tabular(rep, text, "\t" if tab else ",")
+
+
+def load_counter(con, resolved: ResolvedProfile, files: list[Path],
+                 progress=None) -> CounterSource:
+    """Read, check and load every report of a ``counter_r5`` source into ``raw_<name>``."""
+    src = resolved.source
+    table = f"raw_{src.name}"
+    infos = hashed_files(files, src)
+    ing = CounterSource(resolved, table, list(COLUMNS), stored=[])
+    ing.files = infos
+    rows: list[tuple] = []
+    for n, (path, info) in enumerate(zip(files, infos)):
+        rep = Report(path, n, src.name)
+        _read_file(rep)
+        info.first_rowid, info.rows = len(rows), len(rep.rows)
+        rows += rep.rows
+        if progress:
+            progress(f"read {path.name}: {rep.report_id} R{rep.release}, "
+                     f"{info.rows:,} figures")
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"CREATE TABLE {table} ("
+                + ", ".join(f"{q(c)} {TYPES.get(c, 'VARCHAR')}" for c in COLUMNS) + ")")
+    if rows:
+        frame = pd.DataFrame(rows, columns=COLUMNS)
+        con.register(f"_{table}_frame", frame)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT * FROM _{table}_frame")
+        finally:
+            con.unregister(f"_{table}_frame")
+    return ing
+
+
+def check_overlaps(con, sources: list[CounterSource]) -> None:
+    """Two files covering the same report family, database (native) name and month would
+    count that month twice: stop, naming the later file, its first overlapping line and the
+    earlier file."""
+    files, parts = [], []
+    for src in sources:
+        # TR_B1 (books) and TR_J1 (journals) of one platform hold different titles; a full
+        # TR holds both.
+        scope = ("unnest(CASE report_id WHEN 'TR_B1' THEN ['B'] WHEN 'TR_J1' THEN ['J'] "
+                 "WHEN 'TR' THEN ['B', 'J'] ELSE [''] END)")
+        parts.append(f"SELECT {len(files)} + __file AS ord, __line, report_family, native_name, "
+                     f"month, {scope} AS scope FROM {src.table}")
+        files += [(src, info) for info in src.files]
+    if not parts:
+        return
+    row = con.execute(
+        f"WITH r AS ({' UNION ALL '.join(parts)}), k AS (SELECT *, min(ord) OVER "
+        f"(PARTITION BY report_family, native_name, month, scope) AS first_ord FROM r) "
+        f"SELECT ord, __line, first_ord, report_family FROM k WHERE ord <> first_ord "
+        f"ORDER BY ord, __line LIMIT 1").fetchone()
+    if row is None:
+        return
+    (src, later), (_, earlier) = files[row[0]], files[row[2]]
+    name_col = "Platform" if row[3] in ("PR", "TR") else "Database"
+    raise InputError(later.path, f"this {row[3]} report covers a {name_col} and month that "
+                                 f"{earlier.path.name} also covers: the usage would be counted "
+                                 f"twice (remove one file, or narrow 'path')",
+                     line=int(row[1]), column=name_col, source=src.name)
