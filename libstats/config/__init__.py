@@ -21,10 +21,23 @@ Import from ``libstats.config`` itself; the module layout is not part of the int
 from __future__ import annotations
 
 from libstats.config.load import load_config
-from libstats.config.model import (AUDIENCES, DEFAULT_AGE_BANDS, DEFAULT_MEMORY_LIMIT,
-                                   DEFAULT_ROBOTS, HOST_RE, MAC_RE, AudienceRule, Branch,
-                                   Config, DpSettings, EresourceDatabase, EresourceSettings,
-                                   Source, WifiSettings, normalize_mac)
+from libstats.config.model import (
+                                   AUDIENCES,
+                                   DEFAULT_AGE_BANDS,
+                                   DEFAULT_MEMORY_LIMIT,
+                                   DEFAULT_ROBOTS,
+                                   HOST_RE,
+                                   MAC_RE,
+                                   AudienceRule,
+                                   Branch,
+                                   Config,
+                                   DpSettings,
+                                   EresourceDatabase,
+                                   EresourceSettings,
+                                   Source,
+                                   WifiSettings,
+                                   normalize_mac,
+)
 from libstats.config.reader import valid_memory_limit
 from libstats.config.sources import ROLE_RE
 

@@ -9,16 +9,26 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from libstats.config.categories import (read_audience, read_circulation, read_generalization,
-                                        read_materials, read_reading_history,
-                                        read_registered_users)
+from libstats.config.categories import (
+    read_audience,
+    read_circulation,
+    read_generalization,
+    read_materials,
+    read_reading_history,
+    read_registered_users,
+)
 from libstats.config.eresources import read_eresources
 from libstats.config.library import read_branches, read_library
 from libstats.config.model import Config
-from libstats.config.privacy import (read_k_anonymity, read_key, read_leak_scan,
-                                     read_suppression, read_table_privacy)
+from libstats.config.output import read_engine, read_output, read_release
+from libstats.config.privacy import (
+    read_k_anonymity,
+    read_key,
+    read_leak_scan,
+    read_suppression,
+    read_table_privacy,
+)
 from libstats.config.reader import TableReader
-from libstats.config.run import read_engine, read_output, read_release
 from libstats.config.sources import read_sources
 from libstats.config.wifi import read_wifi
 from libstats.errors import ConfigError

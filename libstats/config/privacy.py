@@ -14,8 +14,12 @@ from pathlib import Path
 
 from libstats.config.model import DpSettings
 from libstats.config.reader import TableReader
-from libstats.schema import (DEFAULT_QUASI_IDENTIFIERS, DP_TABLES, OPTIONAL_QUASI_IDENTIFIERS,
-                             PUBLISHED_TABLES)
+from libstats.schema import (
+    DEFAULT_QUASI_IDENTIFIERS,
+    DP_TABLES,
+    OPTIONAL_QUASI_IDENTIFIERS,
+    PUBLISHED_TABLES,
+)
 
 
 def read_key(root: TableReader) -> tuple[str | None, Path | None]:

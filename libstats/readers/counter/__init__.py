@@ -23,6 +23,6 @@ row; JSON: the line where the offending object starts) and the column or field, 
 names and exception codes, never a cell value or an exception's Message/Data.
 """
 
-from libstats.readers.counter.load import CounterSource, check_overlaps, load_counter
+from libstats.readers.counter.source import CounterSource, check_overlaps, load_counter
 
 __all__ = ["CounterSource", "check_overlaps", "load_counter"]
