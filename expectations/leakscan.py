@@ -166,6 +166,32 @@ def scan_patterns(con, targets: list[ScanTarget],
 # exact-value scan
 
 
+def _substring_hits_sql(hit_t: str, ids_t: str, nv_t: str, k: int) -> str:
+    """Substring matches via the k-gram index (see :func:`scan_exact`), into ``hit_t``."""
+    return (f"""INSERT INTO {hit_t}
+                WITH heads AS (
+                    -- (first k chars, length) of every identifier long enough for substring
+                    -- matching, k = min_substring_length; only lengths below the longest value.
+                    SELECT DISTINCT substr(v, 1, {k}) AS g, n AS l FROM {ids_t}
+                    WHERE n >= {k} AND n < (SELECT coalesce(max(n), 0) FROM {nv_t})
+                ),
+                grams AS (
+                    -- every k-gram of every value longer than k, with its start position
+                    SELECT nv, n, p, substr(nv, p, {k}) AS g
+                    FROM (SELECT nv, n, unnest(range(1, n - {k} + 2)) AS p FROM {nv_t} WHERE n > {k})
+                ),
+                cands AS (
+                    -- an identifier of length l can start at p only if its first k chars are
+                    -- the k-gram at p: candidate substrings, exact (no false negatives)
+                    SELECT grams.nv, substr(grams.nv, grams.p, heads.l) AS sub
+                    FROM grams JOIN heads ON heads.g = grams.g
+                    WHERE heads.l < grams.n AND grams.p + heads.l - 1 <= grams.n
+                )
+                SELECT DISTINCT cands.nv, i.source, i.column_name
+                FROM cands JOIN {ids_t} i ON i.v = cands.sub
+                WHERE i.n >= {k}""")
+
+
 def scan_exact(con, identifiers: str, targets: list[ScanTarget], *, min_whole_length: int = 4,
                min_substring_length: int = 6) -> list[CheckResult]:
     """Find target values that equal or contain a raw identifier value.
@@ -244,29 +270,7 @@ def scan_exact(con, identifiers: str, targets: list[ScanTarget], *, min_whole_le
                 f"CREATE TEMP TABLE {hit_t} AS "
                 f"SELECT DISTINCT x.nv, i.source, i.column_name FROM {nv_t} x "
                 f"JOIN {ids_t} i ON i.v = x.nv WHERE i.n >= {min_whole_length}")
-            con.execute(
-                f"""INSERT INTO {hit_t}
-                WITH heads AS (
-                    -- (first k chars, length) of every identifier long enough for substring
-                    -- matching, k = min_substring_length; only lengths below the longest value.
-                    SELECT DISTINCT substr(v, 1, {k}) AS g, n AS l FROM {ids_t}
-                    WHERE n >= {k} AND n < (SELECT coalesce(max(n), 0) FROM {nv_t})
-                ),
-                grams AS (
-                    -- every k-gram of every value longer than k, with its start position
-                    SELECT nv, n, p, substr(nv, p, {k}) AS g
-                    FROM (SELECT nv, n, unnest(range(1, n - {k} + 2)) AS p FROM {nv_t} WHERE n > {k})
-                ),
-                cands AS (
-                    -- an identifier of length l can start at p only if its first k chars are
-                    -- the k-gram at p: candidate substrings, exact (no false negatives)
-                    SELECT grams.nv, substr(grams.nv, grams.p, heads.l) AS sub
-                    FROM grams JOIN heads ON heads.g = grams.g
-                    WHERE heads.l < grams.n AND grams.p + heads.l - 1 <= grams.n
-                )
-                SELECT DISTINCT cands.nv, i.source, i.column_name
-                FROM cands JOIN {ids_t} i ON i.v = cands.sub
-                WHERE i.n >= {k}""")
+            con.execute(_substring_hits_sql(hit_t, ids_t, nv_t, k))
             rows = con.execute(
                 f"""SELECT tv.t, tv.ci, count(DISTINCT tv.v),
                            array_sort(list(DISTINCT h.source || '.' || h.column_name))
@@ -282,6 +286,13 @@ def scan_exact(con, identifiers: str, targets: list[ScanTarget], *, min_whole_le
             except Exception:  # noqa: BLE001 - cleanup must not mask the real error
                 pass
 
+    return _exact_results(results, scanned, rows, totals, threshold)
+
+
+def _exact_results(results: list, scanned: list, rows: list, totals: list,
+                   threshold: str) -> list[CheckResult]:
+    """One CheckResult per scanned (table, column), in target order: distinct values that
+    equal or contain an identifier, and the input columns they match (names only)."""
     hits = {(r[0], r[1]): (int(r[2]), list(r[3] or [])) for r in rows}
     n_values = {(r[0], r[1]): int(r[2]) for r in totals}
     out: list[CheckResult] = []

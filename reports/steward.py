@@ -63,6 +63,37 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     parts += _dp_section(manifest.get("differential_privacy"), e)
     parts += _k_anonymity_section(manifest.get("k_anonymity"), e)
 
+    parts += _checks_section(checks, failed, e)
+    parts += _inputs_section(manifest, e)
+    wifi = manifest.get("wifi")
+    if wifi:
+        parts.append(_wifi_section(wifi, manifest.get("rows", {}), e))
+    eres = manifest.get("eresources")
+    if eres:
+        parts.append(_eresources_section(eres, e))
+    pz = manifest.get("pseudonymized", [])
+    if pz:
+        parts.append("<h2>Pseudonymized zone</h2><table>")
+        parts.append(_row(["table", "rows", "note"], "th"))
+        for t in pz:
+            parts.append(_row([f"<code>{e(t['table'])}</code>", e(t["rows"]),
+                               e(t.get("note", ""))]))
+        parts.append("</table>")
+    keys = manifest.get("key_ids", {})
+    parts.append("<h2>Keys</h2><p>Key ids (never keys): " +
+                 ", ".join(f"{e(k)}: <code>{e(v)}</code>" for k, v in sorted(keys.items())) +
+                 "</p>")
+    ex = manifest.get("leak_scan", {}).get("exempt_columns", [])
+    if ex:
+        parts.append("<p>Columns exempt from the exact-match scan (config): " +
+                     ", ".join(f"<code>{e(x)}</code>" for x in ex) + "</p>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _checks_section(checks: list[dict], failed: list[dict], e) -> list[str]:
+    """The checks by table, then every check (failures first): names and counts only."""
+    parts: list[str] = []
     parts.append("<h2>Checks</h2><table>")
     parts.append(_row(["zone", "table", "checks", "passed", "failed", "kinds of check"], "th"))
     by_table: dict[tuple[str, str], list[dict]] = {}
@@ -86,7 +117,12 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
                            e(c["column"] or ""), e(c["check"]), e(c["threshold"] or ""),
                            e(c["failing_count"]), e(c["engine"]), e(c["detail"])]))
     parts.append("</table></details>")
+    return parts
 
+
+def _inputs_section(manifest: dict, e) -> list[str]:
+    """Input files with their hashes, row counts per source and circulation coverage."""
+    parts: list[str] = []
     parts.append("<h2>Inputs</h2><table>")
     parts.append(_row(["source", "format", "file", "rows read", "sha256"], "th"))
     for i in manifest.get("inputs", []):
@@ -117,30 +153,7 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
             parts.append("<p class=fail>Months with no circulation event at all (a partial "
                          "export? their zeros may not be real): " +
                          ", ".join(e(m) for m in cov["months_without_events"]) + "</p>")
-    wifi = manifest.get("wifi")
-    if wifi:
-        parts.append(_wifi_section(wifi, manifest.get("rows", {}), e))
-    eres = manifest.get("eresources")
-    if eres:
-        parts.append(_eresources_section(eres, e))
-    pz = manifest.get("pseudonymized", [])
-    if pz:
-        parts.append("<h2>Pseudonymized zone</h2><table>")
-        parts.append(_row(["table", "rows", "note"], "th"))
-        for t in pz:
-            parts.append(_row([f"<code>{e(t['table'])}</code>", e(t["rows"]),
-                               e(t.get("note", ""))]))
-        parts.append("</table>")
-    keys = manifest.get("key_ids", {})
-    parts.append("<h2>Keys</h2><p>Key ids (never keys): " +
-                 ", ".join(f"{e(k)}: <code>{e(v)}</code>" for k, v in sorted(keys.items())) +
-                 "</p>")
-    ex = manifest.get("leak_scan", {}).get("exempt_columns", [])
-    if ex:
-        parts.append("<p>Columns exempt from the exact-match scan (config): " +
-                     ", ".join(f"<code>{e(x)}</code>" for x in ex) + "</p>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    return parts
 
 
 def _wifi_section(wifi: dict, rows: dict, e) -> str:
