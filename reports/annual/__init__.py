@@ -112,7 +112,7 @@ def produce(config, fiscal_year: int, form: str, progress=None,
         folder = stage / "annual" / form
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        from reports.annual.files import write_csvs, write_xlsx
+        from reports.annual.writers import write_csvs, write_xlsx
         from reports.annual.summary import render
         write_csvs(folder, results, head, outlets)
         write_xlsx(folder / "report.xlsx", results, head, outlets, layout, defs)
