@@ -92,6 +92,16 @@ class _Zones:
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
+@dataclass
+class _Protected:
+    """What disclosure control decided: the suppression's frames, audit and report, the tables
+    published with noise, and the fiscal year's ε ledger."""
+
+    suppression: disclosure.Disclosed
+    dp_names: list
+    ledger: dict | None          # the manifest's differential_privacy section
+
+
 def run(config: Config, period: Period, *, progress=None, memory_limit: str | None = None,
         threads: int | None = None) -> RunResult:
     """Run every step for one period. Raises LibstatsError subclasses on failure."""
@@ -199,13 +209,6 @@ def disclosure_control(r: Run, staged: dict, zones: _Zones):
     ledger = noisy.report if noisy is not None else disclosure.dp_carried(
         earlier, r.config.dp_budget)
     return frames, _Protected(protected, dp_names, ledger)
-
-
-@dataclass
-class _Protected:
-    suppression: disclosure.Disclosed
-    dp_names: list
-    ledger: dict | None          # the manifest's differential_privacy section
 
 
 def start_suites(r: Run, frames: dict, protected: _Protected, zones: _Zones):
