@@ -372,26 +372,6 @@ def _write_events(con, stage: Path, key_id: str, has_patrons: bool,
     return tables
 
 
-
-
-def _code_enums(con, skip: tuple[str, ...] = ()) -> dict:
-    """An ENUM type for each code column of the events but ``skip``, holding every value it
-    takes (one look at the events' counts for all of them); ``__months`` lists the months
-    with events."""
-    cols = circ.PZ_CODE_COLUMNS
-    combos = con.execute(f"SELECT DISTINCT {', '.join(cols)} FROM int_circ_counts").fetchall()
-    values = {c: {row[i] for row in combos} for i, c in enumerate(cols)}
-    enums = {"__months": sorted(values["month"])}
-    for col in (c for c in cols if c not in skip):
-        found = sorted(v for v in values[col] if v is not None)
-        if found:
-            name = f"pz_enum_{col}"
-            con.execute(f"CREATE OR REPLACE TYPE {name} AS ENUM "
-                        f"({', '.join(lit(v) for v in found)})")
-            enums[col] = name
-    return enums
-
-
 def _code_enums(con, skip: tuple[str, ...] = ()) -> dict:
     """An ENUM type for each code column of the events but ``skip``, holding every value it
     takes (one look at the events' counts for all of them); ``__months`` lists the months
