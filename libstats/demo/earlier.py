@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from libstats.demo.generate import SIERRA_CIRC_TRANS_COLUMNS
+from libstats.demo.common import SIERRA_CIRC_TRANS_COLUMNS
 
 FY_START = date(2022, 7, 1)
 FY_END = date(2023, 6, 30)

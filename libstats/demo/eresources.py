@@ -97,7 +97,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import io
 import json
 import random
@@ -111,7 +110,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from faker import Faker
 
-from libstats.demo.generate import EXAMPLE_DOMAINS, HOLIDAYS, MONTH_WEIGHT, make_barcode
+from libstats.demo.common import (EXAMPLE_DOMAINS, HOLIDAYS, MONTH_WEIGHT, make_barcode,
+                                  write_gz)
 
 __all__ = [
     "COUNTER_FILES", "DATABASES", "ECIRC_FILES", "ERES_DIR", "EXTRA_ROBOTS", "FY_END",
@@ -710,12 +710,6 @@ def _days() -> list[date]:
     return [FIRST_FILE + timedelta(days=i) for i in range((LAST_FILE - FIRST_FILE).days + 1)]
 
 
-def _write_gz(path: Path, data: bytes) -> None:
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                                compresslevel=6) as gz:
-        gz.write(data)
-
-
 # ------------------------------------------------------------------------------------ EZproxy
 def _bad_line(r: random.Random, text: str, kind: str) -> str:
     if kind == "truncated":
@@ -832,7 +826,7 @@ def _ezproxy(rng: np.random.Generator, fake: Faker, r: random.Random, out: Path
         data = (nl.join(texts) + nl).encode("utf-8")
         name = f"ezproxy-{d:%Y%m%d}.log"
         if d < GZIP_BEFORE:
-            _write_gz(out / f"{name}.gz", data)
+            write_gz(out / f"{name}.gz", data)
         else:
             (out / name).write_bytes(data)
         spu_rows = [text for _, _, text in sorted(spu_files[d])]

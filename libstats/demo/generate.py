@@ -85,18 +85,20 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from faker import Faker
 
+from libstats.demo.common import (
+    BRANCHES, DEFAULT_SEED, EPOCH, EXAMPLE_DOMAINS, FY_END, FY_START, HOLIDAYS, LOCAL_TZ,
+    MONTH_WEIGHT, SIERRA_CIRC_TRANS_COLUMNS, make_barcode)
+from libstats.demo.eresources import generate_eresources
+from libstats.demo.wifi import generate_wifi
+
 __all__ = [
     "DEFAULT_SEED", "FILES", "KOHA_STATISTICS_COLUMNS", "KOHA_BORROWERS_COLUMNS",
-    "KOHA_ITEMS_COLUMNS", "SIERRA_CIRC_TRANS_COLUMNS", "barcode_check_digit", "make_barcode",
-    "generate_demo", "main",
+    "KOHA_ITEMS_COLUMNS", "generate_demo", "main",
 ]
-
-DEFAULT_SEED = 20250701
 
 # ----------------------------------------------------------------------------------- output files
 FILES = {
@@ -127,27 +129,14 @@ KOHA_ITEMS_COLUMNS = (
     "location", "permanent_location", "itype", "ccode", "itemcallnumber", "itemnotes",
     "itemnotes_nonpublic", "notforloan", "itemlost", "withdrawn", "issues", "renewals",
     "datelastborrowed", "datelastseen", "price", "replacementprice", "timestamp")
-SIERRA_CIRC_TRANS_COLUMNS = (
-    "id", "transaction_gmt", "application_name", "source_code", "op_code", "patron_record_id",
-    "item_record_id", "volume_record_id", "bib_record_id", "stat_group_code_num", "due_date_gmt",
-    "count_type_code_num", "itype_code_num", "item_location_code", "ptype_code",
-    "patron_home_library_code", "patron_agency_code_num", "pcode1", "pcode2", "pcode3", "pcode4",
-    "postal_code", "loanrule_code_num")
 
 # ------------------------------------------------------------------------------------- calendar
-EPOCH = date(1970, 1, 1)
-FY_START = date(2024, 7, 1)
-FY_END = date(2025, 6, 30)
 MIGRATION = date(2024, 10, 1)           # first day in Koha
 AS_OF = FY_END                          # ages and the 3-year rule are taken on this day
 PRE_START = date(2024, 5, 20)           # loans issued before FY2025 that come back during it
 HOTSPOT_LAUNCH = date(2024, 8, 12)
-LOCAL_TZ = ZoneInfo("America/New_York")
 NONE = -(10 ** 7)                       # sentinel day number / second for "empty"
 
-HOLIDAYS = (date(2024, 5, 27), date(2024, 7, 4), date(2024, 9, 2), date(2024, 11, 28),
-            date(2024, 12, 25), date(2025, 1, 1), date(2025, 5, 26))
-MONTH_WEIGHT = np.array([0, 1.0, 0.95, 1.0, 0.95, 0.95, 1.1, 1.25, 1.1, 0.95, 1.0, 0.95, 0.8])
 WEEKDAY_WEIGHT = np.array([1.0, 1.05, 1.0, 1.0, 0.9, 1.1, 0.55])       # Monday .. Sunday
 HOURS = np.arange(9, 21)                                                # open 09:00 - 20:59
 HOUR_P = np.array([0.5, 0.8, 1.0, 1.0, 0.9, 1.0, 1.2, 1.3, 1.2, 1.0, 0.7, 0.4])
@@ -156,7 +145,6 @@ REGISTRATION_MONTH_WEIGHT = np.array(
     [0, 1.0, 0.8, 0.9, 0.9, 0.9, 1.2, 1.3, 1.2, 1.6, 1.0, 0.8, 0.6])
 
 # ------------------------------------------------------------------------------------ the library
-BRANCHES = ("CEN", "NOR", "EAS")
 BRANCH_SHARE = (0.5, 0.3, 0.2)
 SIERRA_BRANCH = ("cen", "nor", "eas")
 
@@ -192,7 +180,6 @@ ZIP_REGION = {"06410": 1, "06411": 1, "06412": 2, "06413": 2, "06414": 3, "06415
 ILL_LIBRARIES = ("Harrow Valley Public Library", "Saint Aldric College Library",
                  "Quarry Point Free Library", "Wexcombe Memorial Library",
                  "Lantern Hill Regional Library")
-EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
 AREA_CODES = ("860", "860", "860", "203", "959")
 
 # Names that only cp1252 (not latin-1) can hold are the ones with Š Ž œ ’; the others are common.
@@ -280,25 +267,6 @@ SIERRA_PTYPE = {"PT": "0", "J": "1", "YA": "2", "SR": "3", "ST": "10"}
 
 
 # ------------------------------------------------------------------------------------- helpers
-def barcode_check_digit(digits13: str) -> int:
-    """Mod-10 check digit of a 13-digit Codabar body (odd positions doubled, 9 cast out)."""
-    total = 0
-    for pos, ch in enumerate(digits13, start=1):
-        d = int(ch)
-        if pos % 2 == 1:
-            d *= 2
-            if d >= 10:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10
-
-
-def make_barcode(kind_digit: str, seq: int, institution: str = "1234") -> str:
-    """14-digit Codabar barcode: kind digit (2 patron, 3 item), institution, 8-digit seq, check."""
-    body = f"{kind_digit}{institution}{seq:08d}"
-    return body + str(barcode_check_digit(body))
-
-
 def _day(d: date) -> int:
     return (d - EPOCH).days
 
@@ -1211,9 +1179,7 @@ def generate_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> dict:
          _fmt_days(last_seen), items.price, items.replacementprice, _fmt_secs(stamp)],
         ENCODINGS["koha_items"])
 
-    from libstats.demo.wifi import generate_wifi
     generate_wifi(raw_dir, seed)
-    from libstats.demo.eresources import generate_eresources
     generate_eresources(raw_dir, seed)
 
     return {

@@ -26,7 +26,7 @@ arrives in three shapes under ``<raw_dir>/wifi/``:
 
 Volumes: about 80 patron sessions a day at CEN, 60 clients a day at NOR and 40 sessions a day at
 EAS (more on busy months and weekdays, fewer on Sundays), the library open 09:00-21:00 every day
-except the holidays of :data:`libstats.demo.generate.HOLIDAYS`; about 1.5 % of sessions start
+except the holidays of :data:`libstats.demo.common.HOLIDAYS`; about 1.5 % of sessions start
 outside opening hours (parking lot, staff arriving early) and closed days still see a couple.
 
 Hazards planted on purpose (all values fake, made by a seeded Faker)
@@ -62,7 +62,6 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
-import gzip
 import hashlib
 import io
 import json
@@ -76,7 +75,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from faker import Faker
 
-from libstats.demo.generate import EXAMPLE_DOMAINS, HOLIDAYS, make_barcode
+from libstats.demo.common import EXAMPLE_DOMAINS, HOLIDAYS, make_barcode, write_gz
 
 __all__ = [
     "ACCESS_POINTS", "BRANCHES", "EXCLUDE_SSIDS", "FY_END", "FY_START", "LIBRARY_DEVICES",
@@ -256,12 +255,6 @@ def _norm(mac: str) -> str:
 
 def _ascii(s: str) -> str:
     return re.sub(r"[^A-Za-z]", "", s)
-
-
-def _write_gz(path: Path, data: bytes) -> None:
-    with open(path, "wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
-            gz.write(data)
 
 
 # ------------------------------------------------------------------------------------ devices
@@ -521,7 +514,7 @@ class _Radius:
             d = EPOCH + timedelta(days=day)
             name = f"detail-{d:%Y%m%d}"
             if d < GZIP_BEFORE:
-                _write_gz(folder / f"{name}.gz", data)
+                write_gz(folder / f"{name}.gz", data)
             else:
                 (folder / name).write_bytes(data)
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from libstats.demo import eresources as E
-from libstats.demo.generate import barcode_check_digit
+from libstats.demo.common import barcode_check_digit
 from tests import eresources_reference as ref
 
 SEED = 20250701

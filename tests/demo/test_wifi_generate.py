@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from libstats.demo import wifi as W
-from libstats.demo.generate import HOLIDAYS, barcode_check_digit
+from libstats.demo.common import HOLIDAYS, barcode_check_digit
 from tests import wifi_reference as ref
 
 SEED = 20250701
