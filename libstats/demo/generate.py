@@ -34,7 +34,7 @@ from pathlib import Path
 
 from libstats.demo.circulation.generate import generate_circulation
 from libstats.demo.common import DEFAULT_SEED
-from libstats.demo.eresources import generate_eresources
+from libstats.demo.eresources.generate import generate_eresources
 from libstats.demo.wifi.generate import generate_wifi
 
 __all__ = ["DEFAULT_SEED", "generate_demo", "main"]
