@@ -67,8 +67,9 @@ Shapes worth knowing
 
 Modules (imports point down the list, never up)
 ===============================================
-* :mod:`~libstats.demo.circulation.generate`: :func:`generate_circulation` runs the model below
-  and writes the four files.
+* :mod:`~libstats.demo.circulation.generate`:
+  :func:`~libstats.demo.circulation.generate.generate_circulation` runs the model below and
+  writes the four files.
 * :mod:`~libstats.demo.circulation.koha` and :mod:`~libstats.demo.circulation.sierra`: the
   exports, in each system's columns, codes and clock.
 * :mod:`~libstats.demo.circulation.transactions`: loans, renewals, returns, in-library use,

@@ -27,6 +27,9 @@ _FIELDS = ("kind", "home", "ccode", "location", "permanent_location", "notforloa
 
 @dataclass
 class Items:
+    """Every item of the library, one array entry per item (kind and branch order until
+    :func:`renumber_items`)."""
+
     m: int
     kind: np.ndarray
     home: np.ndarray

@@ -31,6 +31,8 @@ _FIELDS = ("kind", "category", "home", "zipcode", "dob", "enrolled", "status", "
 
 @dataclass
 class Patrons:
+    """Every patron, one array entry per patron (borrowernumber - 1 once built)."""
+
     n: int
     kind: np.ndarray            # 0 general, 1 staff, 2 ILL library, 3 the 97-year-old
     category: np.ndarray        # object
@@ -66,7 +68,7 @@ def _kinds(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _ages(rng: np.random.Generator, kind: np.ndarray) -> np.ndarray:
-    """Age on :data:`AS_OF`; -1 for patrons without a date of birth (3 %, ILL libraries)."""
+    """Age on 2025-06-30 (``AS_OF``); -1 without a date of birth (3 %, ILL libraries)."""
     n = kind.size
     age = rng.choice(97, size=n, p=AGE_P)
     age[kind == STAFF] = rng.integers(22, 65, size=N_STAFF)

@@ -28,6 +28,8 @@ _FIELDS = ("day", "tod", "etype", "patron", "item", "branch", "iface", "value", 
 
 @dataclass
 class Events:
+    """Circulation events, one array entry per event (items and patrons are indices)."""
+
     day: np.ndarray
     tod: np.ndarray
     etype: np.ndarray
@@ -47,9 +49,12 @@ class Events:
 
 
 def _ev(day, tod, etype, patron, item, branch, iface, value=None, due=None) -> Events:
+    """Events of one type: scalars are repeated for every event, arrays taken as they are."""
     n = len(day)
-    full = (lambda v: np.full(n, v, dtype=np.int64) if np.isscalar(v) else
-            np.asarray(v, dtype=np.int64))
+
+    def full(v) -> np.ndarray:
+        return np.full(n, v, dtype=np.int64) if np.isscalar(v) else np.asarray(v, dtype=np.int64)
+
     return Events(day=full(day), tod=full(tod), etype=full(etype), patron=full(patron),
                   item=full(item), branch=full(branch), iface=full(iface),
                   value=np.zeros(n) if value is None else np.asarray(value, dtype=float),

@@ -20,11 +20,14 @@ P_FAIL = 0.015
 
 
 def request_line(url: str, method: str = "GET") -> str:
+    """The ``%r`` field: method, URL and protocol."""
     return f"{method} {url} HTTP/1.1"
 
 
 @dataclass
 class Line:
+    """One line of the main or the SPU log before rendering (``t`` orders the lines)."""
+
     t: int                    # UTC epoch
     seq: int
     h: str
@@ -39,6 +42,8 @@ class Line:
 
 @dataclass
 class Ctx:
+    """The visit being simulated: who, from where, when; and every line emitted so far."""
+
     r: random.Random
     fake: Faker
     patron: Patron | None

@@ -16,6 +16,7 @@ FORMAT_B_FROM = date(2025, 1, 1)
 
 
 def local_epoch(d: date, h: int, m: int, s: int, fold: int = 0) -> int:
+    """UTC epoch of a local wall-clock time (``fold`` picks the repeated hour in November)."""
     return int(datetime.combine(d, time(h, m, s, fold=fold), LOCAL_TZ).timestamp())
 
 
@@ -31,4 +32,5 @@ def log_stamp(t: int) -> tuple[date, int, str]:
 
 
 def log_days() -> list[date]:
+    """The server days that have a log file: the day before FY2025 to the day after it."""
     return [FIRST_FILE + timedelta(days=i) for i in range((LAST_FILE - FIRST_FILE).days + 1)]

@@ -275,8 +275,8 @@ def _lingualab_dr_d1(rng: np.random.Generator, r: random.Random, out: Path, a: _
 
 def write_counter(rng: np.random.Generator, r: random.Random, fake: Faker, out: Path,
                   actions: dict) -> None:
-    """Write every COUNTER report of :data:`COUNTER_FILES` under ``out``, its figures scaled
-    from the clicks of the EZproxy log (``actions``)."""
+    """Write every report of :data:`~libstats.demo.eresources.config.COUNTER_FILES` under ``out``,
+    its figures scaled from the clicks of the EZproxy log (``actions``)."""
     a = _Clicks(actions)
     asp_total, eri_total = _ebscohost_totals(a)
     _ebscohost_dr_r50(rng, out, asp_total, eri_total)

@@ -50,10 +50,12 @@ def _term(ctx: Ctx) -> str:
 
 
 def hex_digits(r: random.Random, n: int) -> str:
+    """``n`` random upper-case hex digits (session and document ids in URLs)."""
     return "".join(r.choice("0123456789ABCDEF") for _ in range(n))
 
 
 def start_url(db: int, ctx: Ctx) -> str:
+    """The database's starting-point URL (LinguaLab's carries the patron's card or e-mail)."""
     r, p = ctx.r, ctx.patron
     if db == ASP:
         return "https://search.ebscohost.com/login.aspx?authtype=ip,uid&profile=ehost&defaultdb=aph"
@@ -216,7 +218,7 @@ def _lingualab(ctx: Ctx, n: int) -> None:
     ctx.asset("https://app.lingualab.example/assets/app.css")
     ctx.asset(f"https://app.lingualab.example/assets/flags/{lang}.png")
     unit = r.randint(1, 12)
-    for k in range(n):
+    for _ in range(n):
         u = r.random()
         if u < 0.15:
             ctx.click(f"https://app.lingualab.example/courses/search?q={lang}+beginner")
@@ -248,7 +250,7 @@ def _auto_repair(ctx: Ctx, n: int) -> None:
 
 def _obituary_index(ctx: Ctx, n: int) -> None:
     """The unmapped local-history index at an IP address: obituary searches."""
-    for k in range(min(n, 4)):
+    for _ in range(min(n, 4)):
         ctx.click(f"http://198.51.100.23:8080/catalog/search?q="
                   f"{quote_plus(_name(ctx.fake.last_name))}&type=obituary")
 
@@ -256,7 +258,7 @@ def _obituary_index(ctx: Ctx, n: int) -> None:
 def _mill_archive(ctx: Ctx, n: int) -> None:
     """The unmapped archive visited four times a year: collection items."""
     r = ctx.r
-    for k in range(min(n, 3)):
+    for _ in range(min(n, 3)):
         ctx.click(f"http://archive.millbrookfalls-history.example/collections/mill/"
                   f"item{r.randint(1, 300)}")
 

@@ -75,7 +75,8 @@ def _newsstand(rng: np.random.Generator, out: Path, months: list) -> None:
 
 
 def write_ecirc(rng: np.random.Generator, r: random.Random, fake: Faker, out: Path) -> None:
-    """Write the three vendors' files of :data:`ECIRC_FILES` (``out`` is their folder)."""
+    """Write the vendors' files of :data:`~libstats.demo.eresources.config.ECIRC_FILES` (``out``
+    is their folder)."""
     out.mkdir(parents=True, exist_ok=True)
     months = H1 + H2
     _readwave(rng, out, months)

@@ -35,6 +35,8 @@ BROWSERS = (
 
 @dataclass
 class Patron:
+    """A card holder who uses the databases from home."""
+
     ident: str                # the login as %u shows it
     kind: str                 # barcode / email / ldap
     barcode: str              # every patron has a card (used in URLs)
@@ -46,6 +48,7 @@ class Patron:
 
 def make_patrons(rng: np.random.Generator, fake: Faker, r: random.Random) -> tuple[list[Patron],
                  np.ndarray]:
+    """The patrons and how likely each is to make a given visit (a few make most)."""
     out = []
     kinds = rng.choice(3, size=N_PATRONS, p=(0.6, 0.22, 0.18))
     taste = rng.dirichlet(DB_WEIGHTS * 12, size=N_PATRONS)

@@ -27,12 +27,14 @@ REPORT_NAMES_51 = dict(REPORT_NAMES, TR_B1="Book Requests (Controlled)",
 
 
 def month_column(m: date) -> str:
+    """A tabular report's month column, ``Jul-2024``."""
     return f"{MONTH_ABBR[m.month]}-{m.year}"
 
 
 def header_rows(report_id: str, release: str, vendor: str, inst_id: str, metrics: list[str],
                 filters: str, attributes: str, months: list[date], created: str,
                 exceptions: str = "") -> list[list[str]]:
+    """The header block of a tabular COUNTER report (R5.1 adds ``Registry_Record``)."""
     end = (months[-1].replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     rows = [["Report_Name", (REPORT_NAMES_51 if release == "5.1" else REPORT_NAMES)[report_id]],
             ["Report_ID", report_id], ["Release", release],
@@ -49,12 +51,14 @@ def header_rows(report_id: str, release: str, vendor: str, inst_id: str, metrics
 
 
 def registry_record(vendor: str) -> str:
+    """A fictional COUNTER registry URL, stable for a vendor."""
     n = sum(ord(c) * (i + 1) for i, c in enumerate(vendor)) % 10 ** 8
     return f"https://registry.countermetrics.example/platform/{n:08d}-0000-4000-8000-000000000000"
 
 
 def write_tabular(path: Path, header: list[list[str]], columns: list[str],
                   body: list[list[object]], sep: str, bom: bool = False) -> None:
+    """Write a TSV (LF) or CSV (CRLF) report, maybe with a BOM: header, blank row, table."""
     buf = io.StringIO()
     if sep == "\t":
         for row in header:
@@ -87,15 +91,18 @@ def monthly_series(rng: np.random.Generator, total: float, months: list[date], z
 
 
 def report_row(lead: list[object], metric: str, vals: list[int]) -> list[object]:
+    """A table row: the leading columns, the metric, the period total, the months."""
     return [*lead, metric, sum(vals), *vals]
 
 
 def isbn13(body12: str) -> str:
+    """An ISBN-13 from its first twelve digits (check digit computed)."""
     body12 = body12[:12]
     s = sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(body12))
     return body12 + str((10 - s % 10) % 10)
 
 
 def write_json(path: Path, doc: dict) -> None:
+    """Write a COUNTER_SUSHI JSON document (indented, UTF-8)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

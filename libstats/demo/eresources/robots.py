@@ -20,6 +20,8 @@ from libstats.demo.eresources.patrons import Patron
 from libstats.demo.eresources.visits import session_id
 
 def robots(ctx: Ctx, d: date, rng: np.random.Generator, patrons: list[Patron]) -> None:
+    """The day's robot lines (format B only): crawlers, curl probes, the link checker,
+    and on a few days a scraper with a patron's session."""
     r = ctx.r
     base = local_epoch(d, 0, 0, 0)
     starts = [start_url(x, ctx) for x in (ASP, NEWS, HERITAGE, MEDREF)]

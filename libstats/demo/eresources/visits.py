@@ -57,10 +57,13 @@ def _proxy_login(db: int, ctx: Ctx, logged_in: bool) -> None:
 
 
 def session_id(r: random.Random) -> str:
+    """An EZproxy session id: 15 letters and digits."""
     return "".join(r.choice(ALNUM) for _ in range(15))
 
 
 def visit(db: int, ctx: Ctx, d: date, branch: str | None) -> None:
+    """One visit to database ``db`` on day ``d``, remote (``branch`` None) or from a
+    branch's public computer, starting at ``ctx.t``."""
     r = ctx.r
     b_era = d >= FORMAT_B_FROM
     if branch is not None:

@@ -38,6 +38,8 @@ N_STAFF_DEVICES = {"CEN": 7, "NOR": 5, "EAS": 4}
 
 @dataclass
 class Device:
+    """A device that joins the Wi-Fi: a patron's, a library computer or printer, or staff's."""
+
     idx: int
     branch: str
     kind: int                 # index into DEVICE_KINDS; -1 library computer, -2 printer

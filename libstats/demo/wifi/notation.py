@@ -27,6 +27,7 @@ def utc_day(n: int) -> tuple[date, str, str]:
 
 
 def hms(s: int) -> str:
+    """Seconds of a day -> ``HH:MM:SS``."""
     return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
@@ -38,11 +39,13 @@ def ctime(t: int) -> str:
 
 
 def event_ts(t: int) -> str:
+    """UTC epoch -> RADIUS ``Event-Timestamp`` ``'Jan  6 2025 15:00:00 UTC'``."""
     n, s = divmod(t, 86400)
     return f"{utc_day(n)[2]} {hms(s)} UTC"
 
 
 def iso_z(t: int) -> str:
+    """UTC epoch -> ISO 8601 with ``Z`` (Meraki's CSV)."""
     n, s = divmod(t, 86400)
     return f"{utc_day(n)[0].isoformat()}T{hms(s)}Z"
 
@@ -55,6 +58,7 @@ def local_day_base(d: date) -> int:
 
 
 def digest(*parts: object, n: int = 16) -> bytes:
+    """A stable hash of ``parts`` (``n`` bytes): ids and MACs without random draws."""
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=n).digest()
 
 
@@ -66,22 +70,27 @@ def private_mac(*parts: object) -> str:
 
 
 def vendor_mac(oui: str, *parts: object) -> str:
+    """A MAC under a vendor's OUI, stable for ``parts``: 12 lower hex."""
     return oui.replace(":", "") + digest("vmac", *parts, n=3).hex()
 
 
 def dash_upper(mac: str) -> str:
+    """12 hex digits -> ``AA-BB-CC-DD-EE-FF`` (RADIUS)."""
     return "-".join(mac[i:i + 2] for i in range(0, 12, 2)).upper()
 
 
 def colon_lower(mac: str) -> str:
+    """12 hex digits -> ``aa:bb:cc:dd:ee:ff`` (Meraki, UniFi)."""
     return ":".join(mac[i:i + 2] for i in range(0, 12, 2))
 
 
 def norm_mac(mac: str) -> str:
+    """Any MAC notation -> 12 lower hex digits."""
     return re.sub(r"[^0-9a-f]", "", mac.lower())
 
 
 def letters_only(s: str) -> str:
+    """``s`` without anything but ASCII letters (for device names)."""
     return re.sub(r"[^A-Za-z]", "", s)
 
 

@@ -37,6 +37,8 @@ HOURS_OPEN = np.arange(9, 21)
 
 @dataclass
 class Visit:
+    """One session of a device on a branch's Wi-Fi, before any system has logged it."""
+
     day: date                 # local day of the start
     start: int                # UTC epoch
     dur: int                  # seconds (>= 1)
