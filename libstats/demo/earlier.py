@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from libstats.demo.generate import SIERRA_CIRC_TRANS_COLUMNS
+from libstats.demo.common import DEFAULT_SEED, SIERRA_CIRC_TRANS_COLUMNS
 
 FY_START = date(2022, 7, 1)
 FY_END = date(2023, 6, 30)
@@ -197,7 +197,8 @@ def _wifi(rng: np.random.Generator, days: list[date], out: Path) -> int:
                 ("Calling-Station-Id", f'"{mac}"'),
                 ("Framed-IP-Address", f"10.10.{20 + seq % 12}.{2 + seq % 250}"),
                 ("Acct-Authentic", "RADIUS"), ("Service-Type", "Framed-User")]
-            inp, outp = int(rng.integers(10_000, 50_000_000)), int(rng.integers(50_000, 400_000_000))
+            inp = int(rng.integers(10_000, 50_000_000))
+            outp = int(rng.integers(50_000, 400_000_000))
 
             def tail(t: datetime) -> list[tuple[str, str]]:
                 stamp = t.strftime("%b ") + f"{t.day:2d}" + t.strftime(" %Y %H:%M:%S UTC")
@@ -305,7 +306,7 @@ def _counter(rng: np.random.Generator, out: Path) -> None:
     _write(out / FILES["counter"], "\n".join(lines) + "\n")
 
 
-def generate_fy2023(raw_dir: Path, seed: int = 20250701) -> dict:
+def generate_fy2023(raw_dir: Path, seed: int = DEFAULT_SEED) -> dict:
     """Write the FY2023 exports under ``raw_dir`` (byte-identical for a seed); returns counts."""
     raw_dir = Path(raw_dir)
     days = _open_days()

@@ -1,4 +1,4 @@
-"""Tests for the demo e-resource exports (libstats/demo/eresources.py) and the reference.
+"""Tests for the demo e-resource exports (libstats/demo/eresources/) and the reference.
 
 The demo is generated once per module; the reference (tests/eresources_reference.py, written from
 docs/eresources.md) is run on it. Hand-written inputs check the reference itself, rule by rule.
@@ -20,13 +20,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from libstats.demo import eresources as E
-from libstats.demo.generate import barcode_check_digit
+from libstats import demo
+from libstats.demo.common import barcode_check_digit
+from libstats.demo.eresources import config as E
+from libstats.demo.eresources.generate import generate_eresources
 from tests import eresources_reference as ref
 
 SEED = 20250701
 LOCAL = ZoneInfo("America/New_York")
-CONFIG = Path(E.__file__).with_name("library.toml")
+CONFIG = Path(demo.__file__).with_name("library.toml")
 FY = (date(2024, 7, 1), date(2025, 6, 30))
 FY_MONTHS = [f"{y}-{m:02d}" for y, m in [(2024, m) for m in range(7, 13)]
              + [(2025, m) for m in range(1, 7)]]
@@ -82,7 +84,7 @@ def _parse(line: str) -> dict | None:
 @pytest.fixture(scope="module")
 def raw(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("eres") / "raw"
-    summary = E.generate_eresources(root, SEED)
+    summary = generate_eresources(root, SEED)
     root.joinpath("summary.json").write_text(json.dumps(summary))
     return root
 
@@ -121,7 +123,7 @@ def use(raw):
 
 # ------------------------------------------------------------------------------------ files
 def test_deterministic_and_gzip_headers(raw, tmp_path):
-    E.generate_eresources(tmp_path, SEED)
+    generate_eresources(tmp_path, SEED)
     a = _hashes(raw / "eresources")
     assert a == _hashes(tmp_path / "eresources")
     gz = [p for p in (raw / "eresources" / "ezproxy").iterdir() if p.suffix == ".gz"]

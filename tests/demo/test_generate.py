@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from libstats.demo.generate import barcode_check_digit, generate_demo, make_barcode
+from libstats.demo.common import barcode_check_digit, make_barcode
+from libstats.demo.generate import generate_demo
 
 SEED = 20250701
 OTHER_SEED = 7

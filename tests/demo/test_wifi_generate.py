@@ -1,4 +1,4 @@
-"""Tests for the demo Wi-Fi logs (libstats/demo/wifi.py) and the reference recomputation.
+"""Tests for the demo Wi-Fi logs (libstats/demo/wifi/) and the reference recomputation.
 
 The demo is generated once per module; the reference (tests/wifi_reference.py) is run on it
 once. A few hand-written inputs check the reference itself against docs/wifi.md.
@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from libstats.demo import wifi as W
-from libstats.demo.generate import HOLIDAYS, barcode_check_digit
+from libstats.demo.wifi import network as W
+from libstats.demo.common import HOLIDAYS, barcode_check_digit
+from libstats.demo.wifi.generate import generate_wifi
 from tests import wifi_reference as ref
 
 SEED = 20250701
@@ -62,7 +63,7 @@ def _epoch(header: str) -> int:
 @pytest.fixture(scope="module")
 def raw(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("wifi_raw")
-    W.generate_wifi(root, SEED)
+    generate_wifi(root, SEED)
     return root
 
 
@@ -127,7 +128,7 @@ def anomalies(raw) -> dict[str, int]:
 
 # ------------------------------------------------------------------------------------ files
 def test_same_seed_is_byte_identical(raw, tmp_path):
-    W.generate_wifi(tmp_path, SEED)
+    generate_wifi(tmp_path, SEED)
     a, b = _hashes(raw), _hashes(tmp_path)
     assert len(a) == 365 + 365 + 12
     assert a == b
