@@ -22,7 +22,7 @@ import pytest
 
 from libstats import demo
 from libstats.demo.common import barcode_check_digit
-from libstats.demo.eresources import config as E
+from libstats.demo.eresources import settings as E
 from libstats.demo.eresources.generate import generate_eresources
 from tests import eresources_reference as ref
 

@@ -21,7 +21,7 @@ and lends e-books, e-audio, videos and magazines through three e-lending vendors
   302 redirects, same days as the main log, plain text.
 * ``counter/*``: COUNTER Release 5 reports from the vendors, R5.0 for July-December 2024 and
   R5.1 for January-June 2025, tabular (TSV, CSV) and COUNTER_SUSHI JSON (see
-  :data:`~libstats.demo.eresources.config.COUNTER_FILES`): DR from EBSCOhost (TSV R5.0, JSON
+  :data:`~libstats.demo.eresources.settings.COUNTER_FILES`): DR from EBSCOhost (TSV R5.0, JSON
   R5.1), PR from NewsVault (JSON R5.0, CSV R5.1 with a byte-order mark), TR_B1 from Heritage
   Roots (TSV both releases), TR_J1 from MedRef (CSV R5.0, TSV R5.1), DR_D1 from LinguaLab (TSV
   R5.0, CSV R5.1) and one LinguaLab Kids DR_D1 R5.1 that reports exception 3030 (no usage) with
@@ -29,7 +29,7 @@ and lends e-books, e-audio, videos and magazines through three e-lending vendors
 * ``ecirc/*.csv``: monthly checkouts from ReadWave (OverDrive-like), StreamShelf (hoopla-like,
   one row per title with ``title``, ``creator`` and ``isbn``) and Newsstand Plus (magazines).
 
-Databases (:data:`~libstats.demo.eresources.config.DATABASES` is the
+Databases (:data:`~libstats.demo.eresources.settings.DATABASES` is the
 ``[[eresources.databases]]`` list): Academic Search Premier
 (``search.ebscohost.com``, ``*.ebscohost.com``), NewsVault Newspapers
 (``infoweb.newsvault.example``, ``*.archivalpress.example``), Heritage Roots Genealogy
@@ -102,7 +102,7 @@ Modules (imports point down the list, never up)
 * :mod:`~libstats.demo.eresources.robots`, :mod:`~libstats.demo.eresources.visits` and
   :mod:`~libstats.demo.eresources.databases`: who clicks what.
 * :mod:`~libstats.demo.eresources.clicks`, :mod:`~libstats.demo.eresources.patrons`,
-  :mod:`~libstats.demo.eresources.clock` and :mod:`~libstats.demo.eresources.config` (what the
+  :mod:`~libstats.demo.eresources.clock` and :mod:`~libstats.demo.eresources.settings` (what the
   config must know: proxy host, LogFormats, databases, sources, file names).
 """
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from faker import Faker
 
-from libstats.demo.eresources.config import ASP, COUNTER_FILES, HERITAGE, LINGUA, MEDREF, NEWS
+from libstats.demo.eresources.settings import ASP, COUNTER_FILES, HERITAGE, LINGUA, MEDREF, NEWS
 from libstats.demo.eresources.reports import (H1, H2, header_rows, isbn13, month_column,
                                               monthly_series, registry_record, report_row,
                                               write_json, write_tabular)
@@ -275,7 +275,7 @@ def _lingualab_dr_d1(rng: np.random.Generator, r: random.Random, out: Path, a: _
 
 def write_counter(rng: np.random.Generator, r: random.Random, fake: Faker, out: Path,
                   actions: dict) -> None:
-    """Write every report of :data:`~libstats.demo.eresources.config.COUNTER_FILES` under ``out``,
+    """Write every report of :data:`~libstats.demo.eresources.settings.COUNTER_FILES` under ``out``,
     its figures scaled from the clicks of the EZproxy log (``actions``)."""
     a = _Clicks(actions)
     asp_total, eri_total = _ebscohost_totals(a)

@@ -14,7 +14,7 @@ from urllib.parse import quote, quote_plus
 
 from libstats.demo.common import MONTH_ABBR
 from libstats.demo.eresources.clicks import Ctx
-from libstats.demo.eresources.config import ASP, AUTO, HERITAGE, IPLIT, LINGUA, MEDREF, NEWS
+from libstats.demo.eresources.settings import ASP, AUTO, HERITAGE, IPLIT, LINGUA, MEDREF, NEWS
 
 TOPICS = (
     "climate change", "civil war letters", "diabetes diet", "resume writing",

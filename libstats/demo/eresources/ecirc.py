@@ -17,7 +17,7 @@ import numpy as np
 from faker import Faker
 
 from libstats.demo.common import MONTH_WEIGHT
-from libstats.demo.eresources.config import ECIRC_FILES
+from libstats.demo.eresources.settings import ECIRC_FILES
 from libstats.demo.eresources.reports import H1, H2, isbn13
 
 def _readwave(rng: np.random.Generator, out: Path, months: list) -> None:
@@ -75,7 +75,7 @@ def _newsstand(rng: np.random.Generator, out: Path, months: list) -> None:
 
 
 def write_ecirc(rng: np.random.Generator, r: random.Random, fake: Faker, out: Path) -> None:
-    """Write the vendors' files of :data:`~libstats.demo.eresources.config.ECIRC_FILES` (``out``
+    """Write the vendors' files of :data:`~libstats.demo.eresources.settings.ECIRC_FILES` (``out``
     is their folder)."""
     out.mkdir(parents=True, exist_ok=True)
     months = H1 + H2

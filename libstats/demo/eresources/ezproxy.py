@@ -18,7 +18,7 @@ from libstats.demo.common import FY_START, HOLIDAYS, MONTH_WEIGHT, write_gz
 from libstats.demo.eresources.clicks import Ctx, Line
 from libstats.demo.eresources.clock import (FIRST_FILE, FORMAT_B_FROM, LAST_FILE, local_epoch,
                                             log_days, log_stamp)
-from libstats.demo.eresources.config import ASP, NEWS, RARE
+from libstats.demo.eresources.settings import ASP, NEWS, RARE
 from libstats.demo.eresources.patrons import DB_WEIGHTS, N_PATRONS, Patron, make_patrons
 from libstats.demo.eresources.robots import robots
 from libstats.demo.eresources.visits import visit

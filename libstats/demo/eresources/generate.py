@@ -15,7 +15,7 @@ import numpy as np
 from faker import Faker
 
 from libstats.demo.common import DEFAULT_SEED
-from libstats.demo.eresources.config import ERES_DIR
+from libstats.demo.eresources.settings import ERES_DIR
 from libstats.demo.eresources.counter import write_counter
 from libstats.demo.eresources.ecirc import write_ecirc
 from libstats.demo.eresources.ezproxy import write_ezproxy

@@ -1,6 +1,6 @@
 """The robots in the format-B logs: crawlers, monitoring probes, the link checker, a scraper.
 
-Recognisable only by their user agents (:data:`~libstats.demo.eresources.config.ROBOT_AGENTS`);
+Recognisable only by their user agents (:data:`~libstats.demo.eresources.settings.ROBOT_AGENTS`);
 the library's own link checker is known only to ``extra_robots``, and the scraper runs with a
 patron's session.
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 from libstats.demo.eresources.clicks import Ctx
 from libstats.demo.eresources.clock import local_epoch
-from libstats.demo.eresources.config import (ASP, HERITAGE, LINGUA, MEDREF, NEWS, PROXY_HOST,
+from libstats.demo.eresources.settings import (ASP, HERITAGE, LINGUA, MEDREF, NEWS, PROXY_HOST,
                                              ROBOT_AGENTS)
 from libstats.demo.eresources.databases import hex_digits, start_url
 from libstats.demo.eresources.patrons import Patron

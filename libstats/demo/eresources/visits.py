@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from libstats.demo.eresources.clicks import Ctx, Line, request_line
 from libstats.demo.eresources.clock import FORMAT_B_FROM
-from libstats.demo.eresources.config import (ASP, AUTO, HERITAGE, LINGUA, MEDREF, NEWS,
+from libstats.demo.eresources.settings import (ASP, AUTO, HERITAGE, LINGUA, MEDREF, NEWS,
                                              PROXY_HOST)
 from libstats.demo.eresources.databases import db_session, start_url
 
