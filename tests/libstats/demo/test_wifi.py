@@ -1,6 +1,6 @@
 """Tests for the demo Wi-Fi logs (libstats/demo/wifi/) and the reference recomputation.
 
-The demo is generated once per module; the reference (tests/wifi_reference.py) is run on it
+The demo is generated once per module; the reference (tests/oracles/wifi_reference.py) is run on it
 once. A few hand-written inputs check the reference itself against docs/wifi.md.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from libstats.demo.wifi import network as W
 from libstats.demo.common import HOLIDAYS, barcode_check_digit
 from libstats.demo.wifi.generate import generate_wifi
-from tests import wifi_reference as ref
+from tests.oracles import wifi_reference as ref
 
 SEED = 20250701
 LOCAL = ZoneInfo("America/New_York")

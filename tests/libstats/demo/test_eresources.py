@@ -1,6 +1,6 @@
 """Tests for the demo e-resource exports (libstats/demo/eresources/) and the reference.
 
-The demo is generated once per module; the reference (tests/eresources_reference.py, written from
+The demo is generated once per module; the reference (tests/oracles/eresources_reference.py, written from
 docs/eresources.md) is run on it. Hand-written inputs check the reference itself, rule by rule.
 """
 
@@ -24,7 +24,7 @@ from libstats import demo
 from libstats.demo.common import barcode_check_digit
 from libstats.demo.eresources import settings as E
 from libstats.demo.eresources.generate import generate_eresources
-from tests import eresources_reference as ref
+from tests.oracles import eresources_reference as ref
 
 SEED = 20250701
 LOCAL = ZoneInfo("America/New_York")

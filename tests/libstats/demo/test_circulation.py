@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from libstats.demo.common import barcode_check_digit, make_barcode
-from libstats.demo.generate import generate_demo
+from libstats.demo.generate import DEFAULT_SEED, generate_demo
 
 SEED = 20250701
 OTHER_SEED = 7
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 LOCAL = ZoneInfo("America/New_York")
 AS_OF = date(2025, 6, 30)
 
@@ -69,9 +69,10 @@ def _read(root: Path, rel: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[Path, dict]:
-    root = tmp_path_factory.mktemp("raw_a")
-    return root, generate_demo(root, seed=SEED)
+def demo(demo_exports) -> tuple[Path, dict]:
+    """The session's exports (tests/conftest.py), made with the default seed, which is SEED."""
+    assert DEFAULT_SEED == SEED
+    return demo_exports
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """E-resources end to end on a hand-written mini library: counts, privacy, bad input.
 
-Expected figures are written out by hand in tests/eresources_fixtures.py from
+Expected figures are written out by hand in tests/fixtures/eresources_fixtures.py from
 docs/eresources.md.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main
-from tests import eresources_fixtures as ef
+from tests.fixtures import eresources_fixtures as ef
 from tests.conftest import is_total, shown_as
 
 SLUG_DIR = Path("out") / "published" / "testville" / "FY2025"

@@ -29,13 +29,6 @@ START, END = "2024-07-01", "2025-06-30"
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(folder), "-q"]) == 0
-    return folder
-
-
-@pytest.fixture(scope="session")
 def cfg(demo):
     return tomllib.loads((demo / "library.toml").read_text())
 
@@ -282,10 +275,18 @@ def test_tokens_are_not_card_numbers_or_plain_hashes(demo):
     assert tokens and not tokens & plain
 
 
-def test_rerun_is_byte_identical(demo):
-    before = (release(demo).resolve(), tree_hash(release(demo)))
-    assert main(["demo", "--out", str(demo), "-q"]) == 0
-    assert (release(demo).resolve(), tree_hash(release(demo))) == before
+def test_rerun_is_byte_identical(demo, tmp_path):
+    # on a copy of the demo folder (the shared one is read by tests on the other worker)
+    copy = tmp_path / "demo"
+    copy.mkdir()
+    (copy / "raw").symlink_to(demo / "raw")
+    for name in ("library.toml", "demo.key"):
+        shutil.copy2(demo / name, copy / name)
+    shutil.copytree(demo / "out", copy / "out", symlinks=True)
+    before = (release(copy).resolve().name, tree_hash(release(copy)))
+    assert tree_hash(release(copy)) == tree_hash(release(demo))
+    assert main(["demo", "--out", str(copy), "-q"]) == 0
+    assert (release(copy).resolve().name, tree_hash(release(copy))) == before
 
 
 def test_check_command_revalidates_the_release(demo, tmp_path):
@@ -308,17 +309,20 @@ def test_steward_report_and_data_docs(demo):
     assert manifest["tables"][0]["suppressed_cells"] > 0
 
 
-def test_notebook_runs_against_the_demo(demo):
+def test_notebook_runs_against_the_demo_and_draws_its_chart(demo):
     import nbformat
     from nbclient import NotebookClient
-    nb_path = Path(__file__).parent.parent / "notebooks" / "circulation_by_month.ipynb"
+    nb_path = Path(__file__).resolve().parents[2] / "notebooks" / "circulation_by_month.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
         "the notebook must be committed without outputs"
     os.environ["LIBSTATS_DEMO_OUT"] = str(demo)
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(nb_path.parent)}}).execute()
-    artefacts = Path(__file__).parent.parent / "test-artifacts"
+    figures = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+               if "image/png" in o.get("data", {})]
+    assert len(figures) == 1, "the notebook draws its chart of circulation by month"
+    artefacts = Path(__file__).resolve().parents[2] / "test-artifacts"
     artefacts.mkdir(exist_ok=True)
     nbformat.write(nb, artefacts / "circulation_by_month.executed.ipynb")
 
@@ -335,13 +339,13 @@ def test_check_catches_added_files_and_personal_data_in_reports(demo, tmp_path):
     assert main(["check", str(copy3)]) == 1
 
 
-# --- Wi-Fi: published figures against tests/wifi_reference.py (written from docs/wifi.md) -----
+# --- Wi-Fi: published figures against tests/oracles/wifi_reference.py (written from docs/wifi.md) -----
 
 @pytest.fixture(scope="session")
 def wifi_reference(demo, cfg):
     import datetime as dt
 
-    from tests import wifi_reference as ref
+    from tests.oracles import wifi_reference as ref
     w = cfg["wifi"]
     radius = next(s for s in cfg["sources"] if s["format"] == "radius_detail")
     kwargs = dict(library_tz=cfg["library"]["timezone"], radius_tz=radius["timezone"],
@@ -455,7 +459,7 @@ def _raw_wifi_identifiers(wifi_dir: Path) -> set[str]:
     return out
 
 
-# --- E-resources: published figures against tests/eresources_reference.py -------------------
+# --- E-resources: published figures against tests/oracles/eresources_reference.py -------------------
 # (written from docs/eresources.md alone, in plain Python: its own LogFormat parser, COUNTER
 # session rules, robots and double-click filter, COUNTER and vendor readers)
 
@@ -472,7 +476,7 @@ def _expected(counter: dict, keys: list[str]) -> pd.Series:
 
 
 def test_ezproxy_use_matches_an_independent_count_with_the_counter_rules(demo, eres_args):
-    from tests import eresources_reference as ref
+    from tests.oracles import eresources_reference as ref
     keys = ["month", "database", "measure"]
     expected = _expected(ref.reference_use(*eres_args), keys)
     pub = published(demo, "pub_eres_use__database_month")
@@ -483,14 +487,14 @@ def test_ezproxy_use_matches_an_independent_count_with_the_counter_rules(demo, e
 
 
 def test_starting_point_hits_match_the_reference(demo, eres_args):
-    from tests import eresources_reference as ref
+    from tests.oracles import eresources_reference as ref
     expected = _expected(ref.reference_spu(*eres_args), ["month", "database"])
     assert_matches(published(demo, "pub_eres_spu__database_month"), expected,
                    ["month", "database"])
 
 
 def test_counter_and_ecirc_tables_match_the_reference(demo, eres_args):
-    from tests import eresources_reference as ref
+    from tests.oracles import eresources_reference as ref
     keys = ["month", "database", "report", "measure"]
     expected = _expected(ref.reference_counter(*eres_args), keys)
     pub = published(demo, "pub_eres_counter__database_month")
@@ -502,7 +506,7 @@ def test_counter_and_ecirc_tables_match_the_reference(demo, eres_args):
 
 
 def test_ezproxy_exclusions_bad_lines_and_hosts_match_the_reference(demo, eres_args):
-    from tests import eresources_reference as ref
+    from tests.oracles import eresources_reference as ref
     m = json.loads((release(demo) / "manifest.json").read_text())["eresources"]
     for (source, reason), n in ref.reference_excluded(*eres_args).items():
         assert m["sources"][source]["excluded"][reason] == n, (source, reason)
@@ -544,7 +548,7 @@ def test_no_withheld_cell_can_be_narrowed_independent_audit(demo):
     at least the protection interval wide, or, under a small whole-library figure (published
     whatever its size), as wide as any release could give it; and the run's own audit
     reported no narrower."""
-    from tests.disclosure_reference import integer_ranges
+    from tests.oracles.disclosure_reference import integer_ranges
     manifest = json.loads((release(demo) / "manifest.json").read_text())
     interval = manifest["disclosure"]["protection_interval"]
     frames = {t["name"]: pd.read_parquet(release(demo) / "tables" / f"{t['name']}.parquet")

@@ -1,6 +1,6 @@
 """Complementary suppression and its audit (docs/disclosure.md), on hand-made tables with the
 failure cases other tools are known for, and on random tables (hypothesis); every result is
-re-audited by the independent integer-programming audit of tests/disclosure_reference.py."""
+re-audited by the independent integer-programming audit of tests/oracles/disclosure_reference.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from libstats.schema import PUBLISHED_TABLES, TableSpec, _cols
 from tests.conftest import STAT_HEADER, csv_text, stat_rows
-from tests.disclosure_reference import integer_ranges, narrowest
+from tests.oracles.disclosure_reference import integer_ranges, narrowest
 from transforms.disclosure import suppression
 from transforms.disclosure.audit import audit_published
 from transforms.disclosure.cells import attack, build_model, check_consistent

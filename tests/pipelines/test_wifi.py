@@ -1,6 +1,6 @@
 """Wi-Fi end to end on a hand-written mini library: counts, privacy, anomalies, bad input.
 
-Expected figures are written out by hand in tests/wifi_fixtures.py from docs/wifi.md.
+Expected figures are written out by hand in tests/fixtures/wifi_fixtures.py from docs/wifi.md.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from tests import wifi_fixtures as wf
+from tests.fixtures import wifi_fixtures as wf
 from tests.conftest import shown_as
 
 

@@ -21,22 +21,18 @@ import pytest
 
 from libstats.release import tree_hash
 from pipelines.cli import main
-from tests.test_demo_e2e import demo  # noqa: F401 - the shared session demo run
 
 pytestmark = pytest.mark.slow
 YEARS = {"FY2023": ("2022-07-01", "2023-06-30", "pls_fy2023"),
          "FY2025": ("2024-07-01", "2025-06-30", "pls_fy2024")}
-ARTEFACTS = Path(__file__).parent.parent / "test-artifacts"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def annual(demo):  # noqa: F811
+def annual(demo, tmp_path_factory):
     """A copy of the demo's releases (the shared demo output stays untouched), the FY2023
     run, and the reports: PLS for both years, CT for FY2025."""
-    folder = demo.parent / "annual-demo"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir()
+    folder = tmp_path_factory.mktemp("annual-demo")
     (folder / "raw").symlink_to(demo / "raw")
     shutil.copy(demo / "library.toml", folder / "library.toml")
     shutil.copy(demo / "demo.key", folder / "demo.key")
@@ -111,8 +107,8 @@ def registered_users(raw: Path, cfg: dict, end: str) -> pd.Series:
 
 
 def expected_elements(demo, fy: str) -> dict[str, int]:  # noqa: F811
-    from tests import eresources_reference as eref
-    from tests import wifi_reference as wref
+    from tests.oracles import eresources_reference as eref
+    from tests.oracles import wifi_reference as wref
     start, end, version = YEARS[fy]
     raw, cfg = demo / "raw", tomllib.loads((demo / "library.toml").read_text())
     ev = circulation(raw, cfg, start, end)

@@ -174,7 +174,7 @@ def test_every_layout_item_names_an_element_of_some_definitions():
 ])
 def test_bad_definitions_name_the_file_and_key(tmp_path, edit, key):
     src = Path(load_definitions("pls_fy2024").path)
-    root = Path(__file__).parent.parent
+    root = Path(__file__).resolve().parents[2]
     (tmp_path / "definitions").mkdir()
     text = (root / src).read_text(encoding="utf-8")
     assert edit[0] in text
