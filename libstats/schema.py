@@ -7,7 +7,7 @@ the steward report are all derived from these specs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Logical column types used by the published tables, with the pandas dtype the release holds.
 # The label of a dimension's total level: branch_code = "all" is the whole library, month =
@@ -223,6 +223,24 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
         ),
     ]
 }
+
+
+def _universe_totals(tables: dict[str, TableSpec]) -> dict[str, TableSpec]:
+    """Linked tables share their whole-library, whole-period figure.
+
+    Every table of a universe counts the same things, so its row with every dimension at the
+    total level is the same figure as the open total of a sibling table (the Wi-Fi sessions of
+    the year are the sessions table's ``all``/``all`` row and the weekday-hour table's
+    ``all``/``all``/``all`` row). A table without ``open_totals`` of its own whose universe has
+    one gets its dimensions as ``open_totals``: that one row is open, every other row is not.
+    Derived here so that disclosure control, the suites and ``libstats check`` agree."""
+    has_open = {s.universe_name for s in tables.values() if s.open_totals}
+    return {name: (replace(s, open_totals=s.dims)
+                   if not s.open_totals and s.universe_name in has_open and s.dims else s)
+            for name, s in tables.items()}
+
+
+PUBLISHED_TABLES = _universe_totals(PUBLISHED_TABLES)
 
 
 @dataclass(frozen=True)
