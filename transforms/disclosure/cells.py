@@ -16,6 +16,9 @@ inwards to integers (counts are whole numbers). docs/disclosure.md has the reaso
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -283,7 +286,7 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
 
     n = len(comp)
     pos = {c: j for j, c in enumerate(comp)}
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.addVars(n, np.ones(n), np.full(n, float(cap)))
     for cells, coefs, rhs, is_eq, _ in rows:
@@ -326,6 +329,33 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
             tight |= binding()
         out[c] = Range(low, high, tuple(sorted(tight)))
     return out
+
+
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+def _new_highs():
+    """A HiGHS instance. The first one of a process prints HiGHS' copyright banner on the C
+    standard output, before any option can be set; that output is sent to /dev/null (``-q``
+    means quiet, and a release's logs carry libstats' messages only)."""
+    global _banner_shown
+    import highspy
+
+    with _BANNER_LOCK:
+        if _banner_shown:
+            return highspy.Highs()
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+        return h
 
 
 def _row(m: CellModel, hidden: set[int], terms) -> tuple[list[int], list[float], float]:
