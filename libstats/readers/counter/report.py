@@ -108,7 +108,8 @@ class Report:
         if value in METRICS:
             self.report_id, self.family = value, value[:2]
             return
-        known = f"{value} is a COUNTER report libstats does not read; " if value in OTHER_IDS \
+        known = (f"{value} is a COUNTER report libstats does not read (leave it out of the "
+                 f"source's 'path'); ") if value in OTHER_IDS \
             else "unknown Report_ID (value not shown); "
         self.fail(known + "expected one of " + ", ".join(METRICS), line, column)
 

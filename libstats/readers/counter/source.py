@@ -91,6 +91,8 @@ def load_counter(con, resolved: ResolvedProfile, files: list[Path], progress=Non
                          f"{w['what']}" + (f" ({w['count']} times)" if w["count"] > 1 else ""))
     bad = len(ing.quarantined)
     if bad and (bad > max_bad_share * len(files) or bad == len(files)):
+        if len(files) == 1:
+            raise first_error
         raise InputError(first_error.path, f"{first_error.problem} ({bad} of {len(files)} "
                          f"report(s) of the source cannot be read, more than [eresources] "
                          f"max_bad_report_share = {max_bad_share:g})", line=first_error.line,
