@@ -30,7 +30,7 @@ _HEADERS = {
 # Values that name or locate a person (exact-match scan targets) versus EZproxy internals.
 # A request line or URL as a whole is no identifier (it never equals an output value); the
 # identifiers inside it (query values, barcodes, e-mails, DNs) are extracted as leak-scan
-# targets of their own (pipelines/eresources.py), which scanning 10M whole URLs would not do.
+# targets of their own (pipelines/eresources/), which scanning 10M whole URLs would not do.
 _NOT_PERSONAL = {"%s", "%b", "%m", "%v", "%T", "%t", "%{ezproxy-groups}i",
                  "%{ezproxy-protocol}i", "%{ezproxy-spuaccess}i", "%{user-agent}i",
                  "%r", "%U", "%{referer}i"}
