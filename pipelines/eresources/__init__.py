@@ -4,14 +4,18 @@ database-use tables (rules in docs/eresources.md).
 Steps:
 
 1. ``raw_*``                    read each source (EZproxy lines parsed by LogFormat, bad lines
-                                quarantined; COUNTER reports validated; vendor CSVs).
-2. ``stg_ezproxy_requests``     URL parts, library-local day and hour, session identity; a time
-                                offset that disagrees with the source's zone stops the run.
+                                quarantined; COUNTER reports validated, broken ones quarantined
+                                up to max_bad_report_share; vendor CSVs).
+2. ``stg_ezproxy_requests``     URL parts, library-local day and hour (from the offset each line
+                                carries), session identity; an offset that is neither the
+                                source zone's nor its other-half-year one stops the run
+                                (``ezproxy.py``).
 3. ``int_eres_identity_tokens`` keyed token of each session identity (the fiscal year's key).
 4. ``int_eres_requests``        exclusion reasons (period, robots, status, proxy pages,
                                 double-clicks) and session keys.
 5. ``int_eres_counted``         database and class (search / request) of each counted request.
-6. ``int_counter_metrics``, ``int_ecirc``  COUNTER figures and e-circulation, names mapped.
+6. ``int_counter_metrics``, ``int_ecirc``  COUNTER figures (``counter.py``: overlaps, warnings,
+                                quarantined reports) and e-circulation, names mapped.
 7. ``pub_eres_*``, ``pub_ecirc_*``  the published tables' SQL (run by the caller).
 """
 
