@@ -246,6 +246,30 @@ def _eresources_section(eres: dict, e) -> str:
                                e(f"{c['first_month']} to {c['last_month']}"),
                                e(c["databases"])]))
         parts.append("</table>")
+    quarantined = eres.get("counter_quarantined", [])
+    if quarantined:
+        parts.append("<h3 class=fail>COUNTER reports quarantined (not read, the run went on)"
+                     "</h3><table>")
+        parts.append(_row(["source", "file", "where", "problem"], "th"))
+        for q in quarantined:
+            where = f"line {e(q['line'])}" if q.get("line") is not None else ""
+            if q.get("column"):
+                where += f", column <code>{e(q['column'])}</code>"
+            parts.append(_row([e(q["source"]), f"<code>{e(q['file'])}</code>", where,
+                               e(q["problem"])]))
+        parts.append("</table>")
+    warnings = eres.get("counter_warnings", []) + eres.get("ezproxy_warnings", [])
+    if warnings:
+        parts.append("<h3>E-resource warnings (read; worth a look)</h3><table>")
+        parts.append(_row(["source", "first at", "times", "warning"], "th"))
+        for w in warnings:
+            where = f"<code>{e(w['file'])}</code>"
+            if w.get("line") is not None:
+                where += f", line {e(w['line'])}"
+            if w.get("column"):
+                where += f", column <code>{e(w['column'])}</code>"
+            parts.append(_row([e(w["source"]), where, e(w["count"]), e(w["what"])]))
+        parts.append("</table>")
     ecirc = eres.get("ecirc")
     if ecirc:
         parts.append(f"<p>Vendor e-circulation: {e(ecirc['rows'])} row(s) read, "

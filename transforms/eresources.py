@@ -90,6 +90,13 @@ def _spu_target(url: str) -> str:
             f"WHEN {up} IS NOT NULL THEN substr({url}, {up} + 5) END")
 
 
+def _year_offset(month: int, tz: str) -> str:
+    """The UTC offset (minutes) of zone ``tz`` on the 15th of ``month`` of the line's year."""
+    at = (f"make_timestamptz(year(__ts AT TIME ZONE 'UTC'), {month}, 15, 12, 0, 0.0, "
+          f"'UTC')")
+    return f"datediff('minute', {at} AT TIME ZONE 'UTC', {at} AT TIME ZONE {tz})"
+
+
 def stg_ezproxy_requests(src: EzproxyStaging, library_tz: str) -> str:
     """One row per parsed line: times in the library's zone, URL parts, session identity."""
     request, url_col = _col(src, "request"), _col(src, "url")
@@ -110,6 +117,7 @@ def stg_ezproxy_requests(src: EzproxyStaging, library_tz: str) -> str:
                    {offset} AS logged_offset,
                    datediff('minute', __ts AT TIME ZONE 'UTC', __ts AT TIME ZONE {tz})
                        AS zone_offset,
+                   {_year_offset(1, tz)} AS jan_offset, {_year_offset(7, tz)} AS jul_offset,
                    __ts AT TIME ZONE {lit(library_tz)} AS local_ts,
                    TRY_CAST({_col(src, 'status')} AS INTEGER) AS status,
                    {url} AS request_url,
@@ -118,6 +126,10 @@ def stg_ezproxy_requests(src: EzproxyStaging, library_tz: str) -> str:
             FROM {src.table})
         SELECT {lit(src.name)} AS source, {lit(src.kind)} AS kind, _rec, __file, __ln,
                epoch(__ts)::BIGINT AS epoch_s, logged_offset, zone_offset,
+               -- the zone's offset of the other half of the year: its standard offset in
+               -- summer (a server clock that ignores daylight saving time) and the reverse
+               CASE WHEN jan_offset = zone_offset THEN jul_offset ELSE jan_offset END
+                   AS other_offset,
                local_ts::DATE AS day, hour(local_ts) AS hour,
                strftime(local_ts, '%Y-%m') AS month, status,
                {'_spu_url' if src.kind == 'spu' else 'request_url'} AS url,

@@ -35,6 +35,9 @@ def read_eresources(root: TableReader) -> EresourceSettings:
     share = e.get("max_bad_line_share", (int, float), 0.01, what="a number")
     if isinstance(share, bool) or not 0 <= share <= 1:
         raise e.fail("max_bad_line_share", "must be between 0 and 1")
+    reports = e.get("max_bad_report_share", (int, float), 0.2, what="a number")
+    if isinstance(reports, bool) or not 0 <= reports <= 1:
+        raise e.fail("max_bad_report_share", "must be between 0 and 1")
     items = e.get("databases", list, [], what="an array of tables ([[eresources.databases]])")
     databases, owner, names, counter_owner = [], {}, set(), {}
     for i, item in enumerate(items):
@@ -66,7 +69,8 @@ def read_eresources(root: TableReader) -> EresourceSettings:
                                            globs["requests"]))
     e.finish()
     return EresourceSettings(databases=tuple(databases), proxy_hosts=proxy, robots=robots,
-                             double_click_seconds=seconds, max_bad_line_share=float(share))
+                             double_click_seconds=seconds, max_bad_line_share=float(share),
+                             max_bad_report_share=float(reports))
 
 
 @functools.lru_cache(maxsize=64)

@@ -88,6 +88,7 @@ class EresourceSettings:
     robots: tuple[str, ...] = DEFAULT_ROBOTS
     double_click_seconds: int = 30
     max_bad_line_share: float = 0.01
+    max_bad_report_share: float = 0.2    # COUNTER reports of a source that may be quarantined
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ unknown directive stops the run). Everything that names or locates a person (cli
 names, session ids, the request line and URL with their paths and query strings, referers) is
 dropped after the run has used it; only the database, day, hour and counts go further.
 
-COUNTER reports are institution-level aggregates read by ``libstats/readers/counter.py`` (no
+COUNTER reports are institution-level aggregates read by ``libstats/readers/counter/`` (no
 per-person column exists in them). A vendor e-circulation CSV has four known columns; a patron
 column in it is unknown and stops the run.
 """

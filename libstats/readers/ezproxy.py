@@ -2,7 +2,10 @@
 line, with one VARCHAR column per LogFormat directive (docs/eresources.md §2-3).
 
 1. **lines**: each file is read as lines in order and numbered (a streaming window, one thread);
-   everything after runs in parallel on the stored table.
+   everything after runs in parallel on the stored table. Real logs carry bytes that are not
+   UTF-8 (Latin-1 query strings, odd user agents): such a file is read through a UTF-8 copy
+   in the run's private work folder in which those bytes are read as Latin-1; the lines
+   holding them are counted (with the first one's number) for the steward report.
 2. **parse**: each line is matched against the source's formats in order (one anchored RE2
    pattern each; a later pattern is tried only where the earlier ones failed). ``-`` and empty
    fields become NULL. The time is parsed with its UTC offset.
@@ -24,7 +27,7 @@ from libstats.errors import InputError
 from libstats.profiles import ResolvedProfile
 from libstats.profiles.eresources import ezproxy_profile
 from libstats.readers.files import IngestedSource, hashed_files
-from libstats.readers.lines import check_text_file, line_reader, read_lines
+from libstats.readers.lines import check_text_file, line_reader, read_lines, utf8_lines
 from libstats.readers.logformat import LogFormat
 from libstats.sql import lit, q
 
@@ -46,6 +49,7 @@ class EzproxySource(IngestedSource):
 
     formats: list[LogFormat]
     bad: BadLines
+    non_utf8: list[dict]            # {file, lines, first_line}: lines read with Latin-1 bytes
 
     def locate(self, con, rowid: int, column: str | None = None) -> tuple[Path, int]:
         file_no, ln = con.execute(f"SELECT __file, __ln FROM {self.table} WHERE rowid = ?",
@@ -58,9 +62,12 @@ def _absent(expr: str) -> str:
 
 
 def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: Path,
-                 max_bad_share: float, progress=None) -> EzproxySource:
+                 max_bad_share: float, progress=None,
+                 work_dir: Path | None = None) -> EzproxySource:
     """Load every file of an EZproxy source into ``raw_<name>``; bad lines go to
-    ``quarantine`` (a file path; written only when there are bad lines)."""
+    ``quarantine`` (a file path; written only when there are bad lines). UTF-8 copies of
+    files that are not UTF-8 are made in ``work_dir`` (default: the quarantine's folder) and
+    removed once read."""
     src = resolved.source
     table = f"raw_{src.name}"
     lines = f"_lines_{src.name}"
@@ -69,12 +76,25 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
         check_text_file(path, "an EZproxy log text file")
     _, formats = ezproxy_profile(src.format, src.log_format)
     ing = EzproxySource(resolved, table, [])
-    ing.files, ing.formats, ing.bad = infos, formats, BadLines()
+    ing.files, ing.formats, ing.bad, ing.non_utf8 = infos, formats, BadLines(), []
 
     con.execute(f"CREATE OR REPLACE TABLE {lines} (file INTEGER, ln BIGINT, line VARCHAR)")
+    folder = work_dir or quarantine.parent
     for i, path in enumerate(files):
-        read_lines(con, f"INSERT INTO {lines} SELECT {i}, row_number() OVER (), line "
-                        f"FROM {line_reader(path)}", [path], src.name)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        read, n_latin1, first = utf8_lines(path, folder / f"_{src.name}_{i}.utf8.log")
+        try:
+            read_lines(con, f"INSERT INTO {lines} SELECT {i}, row_number() OVER (), line "
+                            f"FROM {line_reader(read)}", [read], src.name)
+        except InputError as exc:
+            if read == path:
+                raise
+            raise InputError(path, exc.problem, line=exc.line, source=src.name) from None
+        finally:
+            if read != path:
+                read.unlink(missing_ok=True)
+        if n_latin1:
+            ing.non_utf8.append({"file": path, "lines": n_latin1, "first_line": first})
     _check_line_numbers(con, lines, files, src.name)
 
     # One struct per format, g0..gn in directive order; a format is tried only where the

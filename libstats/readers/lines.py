@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import os
 import zlib
 from pathlib import Path
 
@@ -69,3 +71,59 @@ def read_lines(con, sql: str, paths: list[Path], source: str):
                     raise err from None
         raise InputError(paths[0], "the files cannot be read as text lines",
                          source=source) from None
+
+
+_CHUNK = 1 << 24
+_BAD_AT: list[int] = []       # where the error handler met bytes that are not UTF-8
+
+
+def _latin1_fallback(exc: UnicodeError):
+    """Read a byte that is not part of UTF-8 as Latin-1 (every byte is a Latin-1 character,
+    so nothing is lost and the line's other characters stay as written)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _BAD_AT.append(exc.start)
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("libstats-latin1", _latin1_fallback)
+
+
+def utf8_lines(path: Path, dest: Path) -> tuple[Path, int, int | None]:
+    """The file to read as text lines: ``path`` itself when it is UTF-8, otherwise a UTF-8
+    copy written to ``dest`` (plain, mode 0600) in which each byte that is not part of UTF-8
+    (a Latin-1 query string, an odd user agent) is read as Latin-1. Line ends are unchanged,
+    so line numbers stay the file's. Returns the path, the number of lines that held such
+    bytes and the first of them."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with opener(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        return path, 0, None
+    except UnicodeDecodeError:
+        pass
+    bad_lines, first, seen, carry = 0, None, 0, b""
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with opener(path, "rb") as fh, open(fd, "w", encoding="utf-8", newline="") as out:
+        while True:
+            chunk = fh.read(_CHUNK)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            block, carry = data[:cut], data[cut:]
+            _BAD_AT.clear()
+            out.write(block.decode("utf-8", errors="libstats-latin1"))
+            last_line, pos_line, prev = None, seen, 0
+            for pos in _BAD_AT:                       # only where bytes were not UTF-8
+                pos_line += block.count(b"\n", prev, pos)
+                prev = pos
+                if pos_line != last_line:
+                    bad_lines += 1
+                    last_line = pos_line
+                    first = pos_line + 1 if first is None else first
+            seen += block.count(b"\n")
+            if not chunk:
+                break
+    return dest, bad_lines, first

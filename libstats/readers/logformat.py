@@ -6,7 +6,7 @@
 >>> [d.column for d in fmt.directives]
 ['%h', '%l', '%u', '%t', '%r', '%s', '%b']
 >>> print(fmt.pattern)
-^([^ ,]+(?:, [^ ,]+)*) ([^ ]+) ([^ ]+) \\[([^\\]]+)\\] "([^"]*)" ([^ ]+) ([^ ]+)\\r?$
+^([^ ,]+(?:, [^ ,]+)*) ([^ ]+) ([^ ]+) \\[([^\\]]+)\\] "((?:[^"\\\\]|\\\\.)*)" ([^ ]+) ([^ ]+)\\r?$
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ _HEADERS = {
 # Values that name or locate a person (exact-match scan targets) versus EZproxy internals.
 # A request line or URL as a whole is no identifier (it never equals an output value); the
 # identifiers inside it (query values, barcodes, e-mails, DNs) are extracted as leak-scan
-# targets of their own (pipelines/eresources.py), which scanning 10M whole URLs would not do.
+# targets of their own (pipelines/eresources/), which scanning 10M whole URLs would not do.
 _NOT_PERSONAL = {"%s", "%b", "%m", "%v", "%T", "%t", "%{ezproxy-groups}i",
                  "%{ezproxy-protocol}i", "%{ezproxy-spuaccess}i", "%{user-agent}i",
                  "%r", "%U", "%{referer}i"}
 
+# Values that hold spaces even where the format does not quote them.
+_SPACED = {"%r", "%{user-agent}i"}
 _TOKEN = re.compile(r"%(?:\{([^}]*)\})?(.)", re.S)
 _META = set("\\.^$|?*+()[]{}")
 
@@ -82,6 +84,7 @@ def parse_log_format(text: str) -> LogFormat:
     ...
     libstats.readers.logformat.LogFormatError: unknown LogFormat directive '%q'
     """
+    text = re.sub(r"^\s*LogFormat\s+", "", text, flags=re.I)   # pasted from config.txt
     parts: list[str] = ["^"]
     directives: list[Directive] = []
     pos = 0
@@ -112,7 +115,12 @@ def parse_log_format(text: str) -> LogFormat:
         if code == "t":
             group = r"\[([^\]]+)\]"
         elif quoted:
-            group = '([^"]*)'
+            # a quoted value may hold spaces and, escaped as \", quotes
+            group = r'((?:[^"\\]|\\.)*)'
+        elif column in _SPACED:
+            # written without quotes, a request line or user agent still holds spaces:
+            # as few characters as let the rest of the line match
+            group = "(.*?)"
         elif is_list:
             group = "([^ ,]+(?:, [^ ,]+)*)"
         else:

@@ -377,8 +377,12 @@ def _parse_cached(paths: tuple[str, ...], stamps: tuple, formats: tuple[str, ...
             key = (int(epoch) // 900, off)
             ok = offsets.get(key)
             if ok is None:
-                real = datetime.fromtimestamp(epoch, stz).utcoffset()
-                ok = offsets[key] = real == timedelta(minutes=off)
+                # the zone's offset then, or its offset of the other half of the year (a
+                # clock that ignores daylight saving time): the line's own offset is used
+                moment = datetime.fromtimestamp(epoch, stz)
+                year_offsets = {moment.utcoffset()} | {
+                    datetime(moment.year, m, 15, 12, tzinfo=stz).utcoffset() for m in (1, 7)}
+                ok = offsets[key] = timedelta(minutes=off) in year_offsets
             if not ok:
                 raise EresReferenceError(f"{path.name}:{ln}: mixed time zones (offset does not "
                                          f"match {server_tz})")
@@ -730,9 +734,14 @@ def _iso_date(v, where: str, end: bool = False) -> date:
         raise EresReferenceError(f"{where}: not a date: {v!r}") from None
 
 
+# COUNTER exceptions a report may carry and still be read (CoP R5.1 Appendix D, HTTP 200;
+# 0 and 1-999 are the vendor's own informational codes); 3030 is an empty report.
+_READ_ANYWAY = {"3030", "3031", "3032", "3040", "3050", "3060", "3061", "3062", "3063", "3070"}
+
+
 def _check_exceptions(codes: list[str], where: str) -> None:
     for c in codes:
-        if c and c != "3030":
+        if c and c not in _READ_ANYWAY and not (c.isdigit() and int(c) < 1000):
             raise EresReferenceError(f"{where}: COUNTER exception {c}")
 
 
@@ -825,8 +834,8 @@ def _read_tabular(path: Path) -> _Report:
         metric = row[i_metric].strip()
         if metric not in REPORT_METRICS[report_id]:
             raise EresReferenceError(f"{where}: Metric_Type {metric!r} not in {report_id}")
-        vals = {month: _count(row[i], where) for i, month in month_cols.items()}
-        if _count(row[i_total], where) != sum(vals.values()):
+        vals = {month: _count(row[i] or "0", where) for i, month in month_cols.items()}
+        if _count(row[i_total] or "0", where) != sum(vals.values()):
             raise EresReferenceError(f"{where}: Reporting_Period_Total is not the sum of months")
         access = row[i_access].strip() if i_access is not None else None
         for month, v in vals.items():

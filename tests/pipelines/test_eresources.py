@@ -249,26 +249,74 @@ def test_bad_vendor_values_name_file_line_and_column(eres_library, capsys, bad, 
     assert "Libby" not in out
 
 
-def test_counter_report_with_an_exception_stops_the_run(eres_library, capsys):
+def _set_exception(eres_library: Path, code: int, severity: str, message: str) -> None:
     path = eres_library.parent / "raw" / "eres" / "counter" / "beta_pr_p1_2025-01.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
-    doc["Report_Header"]["Exceptions"] = [{"Code": 3031, "Severity": "Warning",
-                                          "Message": "Usage Not Ready for Requested Dates",
+    doc["Report_Header"]["Exceptions"] = [{"Code": code, "Severity": severity,
+                                          "Message": message,
                                           "Data": "Testville Public Library"}]
     path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+
+
+def test_counter_report_with_an_error_exception_stops_the_run(eres_library, capsys):
+    _set_exception(eres_library, 2010, "Error",
+                   "Requestor is Not Authorized to Access Usage for Institution")
     code, out = run(eres_library, capsys)
     assert code != 0
-    assert "beta_pr_p1_2025-01.json" in out and "3031" in out and "line" in out
+    assert "beta_pr_p1_2025-01.json" in out and "2010" in out and "line" in out
     assert "Testville Public Library" not in out
 
 
-def test_counter_file_with_a_wrong_header_stops_the_run(eres_library, capsys):
+def test_an_informational_counter_exception_is_a_warning(eres_library, capsys):
+    _set_exception(eres_library, 3031, "Warning", "Usage Not Ready for Requested Dates")
+    code, out = run(eres_library, capsys)
+    assert code == 0, out
+    m = _manifest(eres_library)["eresources"]
+    [w] = m["counter_warnings"]
+    assert w["file"].endswith("beta_pr_p1_2025-01.json") and "3031" in w["what"]
+    assert m["counter_sources"]["counter"] == {"reports": 2, "reports_quarantined": 0,
+                                               "warnings": 1}
+    html = (eres_library.parent / SLUG_DIR / "steward_report.html").read_text(encoding="utf-8")
+    assert "E-resource warnings" in html and "3031" in html
+    assert "Testville Public Library" not in json.dumps(m)
+
+
+def test_counter_file_with_a_broken_header_stops_the_run(eres_library, capsys):
+    """One of the two reports is broken: half the source, more than max_bad_report_share."""
+    path = eres_library.parent / "raw" / "eres" / "counter" / "alpha_dr_2024.tsv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Report_ID\t", "Report_Kind\t"),
+                    encoding="utf-8")
+    code, out = run(eres_library, capsys)
+    assert code != 0
+    assert "alpha_dr_2024.tsv" in out and "line 2" in out and "max_bad_report_share" in out
+
+
+def test_a_broken_counter_report_is_quarantined_below_the_share(eres_library, capsys):
+    text = eres_library.read_text(encoding="utf-8").replace(
+        "max_bad_line_share = 0.2", "max_bad_line_share = 0.2\nmax_bad_report_share = 0.5")
+    eres_library.write_text(text, encoding="utf-8")
+    path = eres_library.parent / "raw" / "eres" / "counter" / "beta_pr_p1_2025-01.json"
+    path.write_text(path.read_text(encoding="utf-8")[:200], encoding="utf-8")
+    code, out = run(eres_library, capsys)
+    assert code == 0, out
+    m = _manifest(eres_library)["eresources"]
+    [q] = m["counter_quarantined"]
+    assert q["file"].endswith("beta_pr_p1_2025-01.json") and "not valid JSON" in q["problem"]
+    assert m["counter_sources"]["counter"]["reports_quarantined"] == 1
+    assert [r["file"] for r in m["counter"]] == [next(
+        r["file"] for r in m["counter"] if r["file"].endswith("alpha_dr_2024.tsv"))]
+    html = (eres_library.parent / SLUG_DIR / "steward_report.html").read_text(encoding="utf-8")
+    assert "COUNTER reports quarantined" in html and "beta_pr_p1_2025-01.json" in html
+
+
+def test_a_counter_header_in_another_case_is_read_with_a_warning(eres_library, capsys):
     path = eres_library.parent / "raw" / "eres" / "counter" / "alpha_dr_2024.tsv"
     path.write_text(path.read_text(encoding="utf-8").replace("Report_ID\t", "Report_Id\t"),
                     encoding="utf-8")
     code, out = run(eres_library, capsys)
-    assert code != 0
-    assert "alpha_dr_2024.tsv" in out and "line 2" in out
+    assert code == 0, out
+    [w] = _manifest(eres_library)["eresources"]["counter_warnings"]
+    assert (w["line"], w["column"]) == (2, "Report_ID")
 
 
 def test_overlapping_counter_reports_stop_the_run(eres_library, capsys):
@@ -353,3 +401,35 @@ def test_the_first_url_parameter_of_a_starting_point_decides(eres_library, capsy
     rows = {(r["month"], r["database"]): r
             for r in _table(eres_library, "pub_eres_spu__database_month")}
     assert rows[("2024-10", "other")]["suppressed"] == "true"
+
+
+def test_a_line_with_bytes_that_are_not_utf8_is_read_and_the_run_goes_on(eres_library, capsys):
+    """Latin-1 bytes in a query string and a user agent: the file is read (those bytes as
+    Latin-1), the lines count, the steward sees how many there were and where the first is."""
+    log = eres_library.parent / "raw" / "eres" / "ezproxy-20241010.log"
+    with open(log, "ab") as fh:
+        fh.write(ef._f1("192.0.2.77", "-", "10/Oct/2024:13:00:00 -0400",
+                        "https://news.beta.example/results?q=caf", 200).encode()
+                 .replace(b"q=caf", b"q=caf\xe9") + b"\n")
+    code, out = run(eres_library, capsys)
+    assert code == 0, out
+    m = _manifest(eres_library)["eresources"]
+    [w] = m["ezproxy_warnings"]
+    assert w["file"].endswith("ezproxy-20241010.log") and w["line"] == 15 and w["count"] == 1
+    assert "Latin-1" in w["what"]
+    assert _pz_use(eres_library, "searches", "2024-10", "Beta News") == 3
+    html = (eres_library.parent / SLUG_DIR / "steward_report.html").read_text(encoding="utf-8")
+    assert "not UTF-8" in html
+
+
+def test_a_summer_line_with_the_standard_offset_uses_its_own_offset(eres_library, capsys):
+    """A server clock that ignores daylight saving time writes -0500 in October: the line's
+    offset is the truth (10:30 -0500 is 11:30 in New York), with a warning."""
+    log = eres_library.parent / "raw" / "eres" / "ezproxy-20241010.log"
+    _append(log, ef._f1("192.0.2.99", "-", "10/Oct/2024:10:30:00 -0500",
+                        "https://news.beta.example/article/7", 200))
+    code, out = run(eres_library, capsys)
+    assert code == 0, out
+    [w] = _manifest(eres_library)["eresources"]["ezproxy_warnings"]
+    assert w["line"] == 15 and w["column"] == "%t" and "offset" in w["what"]
+    assert _pz_use(eres_library, "requests", "2024-10", "Beta News") == 2

@@ -50,9 +50,34 @@ MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", 
 MONTH_HEADING = re.compile(r"([A-Z][a-z]{2})-([0-9]{4})")
 YEAR_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-PERIOD = re.compile(r"Begin_Date\s*=\s*(\S+)\s*;\s*End_Date\s*=\s*(\S+)")
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+# Reporting_Period as the Code of Practice writes it and as vendors do: "Begin_Date=2017-01-01;
+# End_Date=2017-06-30" (any spacing, any case of the names) or "2017-01-01 to 2017-06-30"
+# (also "-" or a dash between the dates); the dates may be yyyy-mm-dd or yyyy-mm.
+PERIODS = (
+    re.compile(r"begin_?date\s*=\s*(\S+?)\s*[;,]\s*end_?date\s*=\s*(\S+?)\s*;?", re.I),
+    re.compile(r"([0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)\s*(?:to|–|—|-|/)\s*"
+               r"([0-9]{4}-[0-9]{2}(?:-[0-9]{2})?)", re.I),
+)
 EXCEPTION_CODE = re.compile(r"(?:^|;)\s*([0-9]+)\s*:")
 DIGITS = re.compile(r"[0-9]+")
+# The exceptions a report may carry and still be read (HTTP status 200 in COUNTER R5.1 Code of
+# Practice Appendix D, Table D.1; severity "Warning" in R5.0 Appendix F, Table F.1). Codes
+# 0 (info/debug) and 1-999 (the vendor's own warnings) are warnings too; 3030 (No Usage
+# Available for Requested Dates) is an empty report. Every other code stops: 1000-1030
+# (service not available or busy, queued, too many requests, insufficient information),
+# 2000-2030 (not authorized, API key), 3000-3020 (report not supported, invalid dates).
+WARNING_EXCEPTIONS = {
+    3031: "Usage Not Ready for Requested Dates",
+    3032: "Usage No Longer Available for Requested Dates",
+    3040: "Partial Data Returned",
+    3050: "Parameter Not Recognized in this Context",
+    3060: "Invalid ReportFilter Value",
+    3061: "Incongruous ReportFilter Value",
+    3062: "Invalid ReportAttribute Value",
+    3063: "Components Not Supported",
+    3070: "Required ReportFilter Missing",
+}
 
 
 
@@ -65,6 +90,7 @@ class Report:
         self.first = self.last = ""          # the reporting period's first and last month
         self.rows: list[tuple] = []
         self.newlines: list[int] = []        # JSON: offsets of "\n", for line numbers
+        self.warnings: list[dict] = []       # {line, column, what, count}
 
     def fail(self, problem: str, line: int | None = None, column: str | None = None):
         raise InputError(self.path, problem, line=line, column=column, source=self.source)
@@ -82,16 +108,35 @@ class Report:
         if value in METRICS:
             self.report_id, self.family = value, value[:2]
             return
-        known = f"{value} is a COUNTER report libstats does not read; " if value in OTHER_IDS \
+        known = (f"{value} is a COUNTER report libstats does not read (leave it out of the "
+                 f"source's 'path'); ") if value in OTHER_IDS \
             else "unknown Report_ID (value not shown); "
         self.fail(known + "expected one of " + ", ".join(METRICS), line, column)
 
     def exception(self, code: int, line: int, column: str) -> None:
-        if code != 3030:
-            shown = code if code < 10000 else "(a code too long to be COUNTER's, not shown)"
-            self.fail(f"the report carries COUNTER exception {shown}: only 3030 (No Usage "
-                      f"Available for Requested Dates) is accepted; fetch the report again or "
-                      f"leave it out", line, column)
+        """3030 (no usage) is an empty report; the informational exceptions are warnings for
+        the steward report; every other code (errors, fatal ones, unknown ones) stops."""
+        if code == 3030:
+            return
+        what = exception_warning(code)
+        if what is not None:
+            self.warn(line, column, f"COUNTER exception {code} ({what}): the report was read; "
+                                    f"check the months it covers")
+            return
+        shown = code if code < 10000 else "(a code too long to be COUNTER's, not shown)"
+        raise CounterStop(self.path, f"the report carries COUNTER exception {shown}, an error "
+                          f"(Code of Practice R5.1 Appendix D): the report holds no usage to "
+                          f"read; fetch the report again or leave it out", line=line,
+                          column=column, source=self.source)
+
+    def warn(self, line: int | None, column: str | None, what: str) -> None:
+        """A warning for the run output and the steward report; one entry per file and kind,
+        counted, with its first line."""
+        for w in self.warnings:
+            if w["what"] == what and w["column"] == column:
+                w["count"] += 1
+                return
+        self.warnings.append({"line": line, "column": column, "what": what, "count": 1})
 
     def set_period(self, begin, end, line: int, column: str) -> None:
         first, last = as_date(begin), as_date(end)
@@ -125,10 +170,42 @@ class Report:
 
 
 def as_date(value) -> date | None:
+    """A yyyy-mm-dd date, or yyyy-mm (its first day, for a period's months)."""
+    value = str(value).strip()
+    if _MONTH.fullmatch(value):
+        value += "-01"
     try:
-        return date.fromisoformat(value) if _DATE.fullmatch(str(value)) else None
+        return date.fromisoformat(value) if _DATE.fullmatch(value) else None
     except ValueError:
         return None
+
+
+def parse_period(value: str) -> tuple[str, str] | None:
+    """Begin and end of a tabular Reporting_Period in any of the forms of ``PERIODS``."""
+    for form in PERIODS:
+        m = form.fullmatch(value.strip())
+        if m:
+            return m.group(1), m.group(2)
+    return None
+
+
+def exception_warning(code: int) -> str | None:
+    """The meaning of an informational COUNTER exception (a warning), None for the others."""
+    if code == 0:
+        return "an informational message of the vendor"
+    if 1 <= code <= 999:
+        return "a warning of the vendor"
+    return WARNING_EXCEPTIONS.get(code)
+
+
+def header_key(name: str) -> str:
+    """A column or header name with case, spaces and underscores ignored."""
+    return re.sub(r"[\s_]+", "", name).lower()
+
+
+class CounterStop(InputError):
+    """A report that must stop the run even when broken reports are only quarantined (an
+    error exception: the vendor says the report is not a report of usage)."""
 
 
 def as_text(value) -> str | None:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from libstats.errors import InputError
 from libstats.profiles import ResolvedProfile
-from libstats.readers.counter.report import COLUMNS, TYPES, Report
+from libstats.readers.counter.report import COLUMNS, TYPES, CounterStop, Report
 from libstats.readers.counter.sushi import read_json
 from libstats.readers.counter.tabular import read_tabular
 from libstats.readers.files import IngestedSource, hashed_files, sniff_binary
@@ -18,7 +18,15 @@ from libstats.sql import q
 
 class CounterSource(IngestedSource):
     """A loaded ``counter_r5`` source: one row per figure; ``__file`` is the file's index in
-    ``files`` and ``__line`` the figure's row (tabular) or the line its JSON object starts."""
+    ``files`` and ``__line`` the figure's row (tabular) or the line its JSON object starts.
+
+    ``warnings``: per file, what was read but deserves the steward's eye (informational
+    COUNTER exceptions, names in another case or spacing) as ``{file, line, column, what,
+    count}``; ``quarantined``: the broken reports left out, ``{file, line, column, problem}``
+    (the problem is libstats' own text: never a value)."""
+
+    warnings: list[dict]
+    quarantined: list[dict]
 
     def locate(self, con, rowid: int, column: str | None = None) -> tuple[Path, int]:
         file_no, line = con.execute(f"SELECT __file, __line FROM {self.table} WHERE rowid = ?",
@@ -42,23 +50,53 @@ def _read_file(rep: Report) -> None:
     read_tabular(rep, text, "\t" if tab else ",")
 
 
-def load_counter(con, resolved: ResolvedProfile, files: list[Path],
-                 progress=None) -> CounterSource:
-    """Read, check and load every report of a ``counter_r5`` source into ``raw_<name>``."""
+def load_counter(con, resolved: ResolvedProfile, files: list[Path], progress=None,
+                 max_bad_share: float = 0.0) -> CounterSource:
+    """Read, check and load every report of a ``counter_r5`` source into ``raw_<name>``.
+
+    A report that cannot be read is quarantined (left out, named in ``quarantined``) and the
+    others are read; the source stops, with the first broken report's error, when more than
+    ``max_bad_share`` of its reports are broken, or all of them. An error exception in a
+    report (``CounterStop``) always stops."""
     src = resolved.source
     table = f"raw_{src.name}"
     infos = hashed_files(files, src)
     ing = CounterSource(resolved, table, list(COLUMNS), stored=[])
-    ing.files = infos
+    ing.files, ing.warnings, ing.quarantined = infos, [], []
     rows: list[tuple] = []
+    first_error: InputError | None = None
     for n, (path, info) in enumerate(zip(files, infos)):
         rep = Report(path, n, src.name)
-        _read_file(rep)
+        try:
+            _read_file(rep)
+        except CounterStop:
+            raise
+        except InputError as exc:
+            first_error = first_error or exc
+            ing.quarantined.append({"file": path, "line": exc.line, "column": exc.column,
+                                    "problem": exc.problem})
+            info.first_rowid, info.rows = len(rows), 0
+            if progress:
+                progress(f"warning: {path.name} cannot be read as a COUNTER report "
+                         f"(line {exc.line}): quarantined")
+            continue
         info.first_rowid, info.rows = len(rows), len(rep.rows)
         rows += rep.rows
+        ing.warnings += [{"file": path, **w} for w in rep.warnings]
         if progress:
             progress(f"read {path.name}: {rep.report_id} R{rep.release}, "
                      f"{info.rows:,} figures")
+            for w in rep.warnings:
+                progress(f"warning: {path.name}, line {w['line']}, column '{w['column']}': "
+                         f"{w['what']}" + (f" ({w['count']} times)" if w["count"] > 1 else ""))
+    bad = len(ing.quarantined)
+    if bad and (bad > max_bad_share * len(files) or bad == len(files)):
+        if len(files) == 1:
+            raise first_error
+        raise InputError(first_error.path, f"{first_error.problem} ({bad} of {len(files)} "
+                         f"report(s) of the source cannot be read, more than [eresources] "
+                         f"max_bad_report_share = {max_bad_share:g})", line=first_error.line,
+                         column=first_error.column, source=src.name) from None
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"CREATE TABLE {table} ("
                 + ", ".join(f"{q(c)} {TYPES.get(c, 'VARCHAR')}" for c in COLUMNS) + ")")

@@ -70,7 +70,9 @@ def read_json(rep: Report, text: str) -> None:
     else:
         filters = {}
     rep.set_period(filters.get("Begin_Date"), filters.get("End_Date"), fline, "Report_Filters")
-    items = doc.get("Report_Items", [])
+    # An empty report (exception 3030, or nothing used) may leave Report_Items out, or null.
+    items = doc.get("Report_Items")
+    items = [] if items is None else items
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         rep.fail("Report_Items is not a list of objects", rep.line_of(doc), "Report_Items")
     for item in items:

@@ -13,9 +13,26 @@ from libstats.readers.counter.report import (
     MONTH_HEADING,
     MONTHS,
     NAME_COLUMN,
-    PERIOD,
     Report,
+    header_key,
+    parse_period,
 )
+
+_RESPELLED = "a name written in another case or spacing than COUNTER's: matched (write it as " \
+             "the Code of Practice does)"
+
+
+def _canonical(rep: Report, name: str, known, line: int) -> str:
+    """``name`` as COUNTER spells it when it is one of ``known`` in another case or spacing
+    (a warning), else unchanged."""
+    if name in known:
+        return name
+    key = header_key(name)
+    for k in known:
+        if header_key(k) == key:
+            rep.warn(line, k, _RESPELLED)
+            return k
+    return name
 
 
 def _rows(rep: Report, text: str, delimiter: str) -> list[tuple[int, list[str]]]:
@@ -43,6 +60,7 @@ def read_tabular(rep: Report, text: str, delimiter: str) -> None:
         if i >= len(rows):
             rep.fail(f"the file ends inside the report header (at row {i + 1})", len(rows))
         line, row = rows[i][0], rows[i][1] + ["", ""]
+        row[0] = _canonical(rep, row[0], (name,), line)
         if row[0] != name:
             why = " (Release 5.1 has 13 header rows)" if i == 12 else ""
             rep.fail(f"header row {i + 1} must be named '{name}' in column A{why}", line, name)
@@ -61,8 +79,7 @@ def read_tabular(rep: Report, text: str, delimiter: str) -> None:
     for code in codes:
         rep.exception(int(code), line, "Exceptions")
     value, line = header["Reporting_Period"]
-    period = PERIOD.fullmatch(value)
-    rep.set_period(*(period.groups() if period else "--"), line, "Reporting_Period")
+    rep.set_period(*(parse_period(value) or "--"), line, "Reporting_Period")
     if len(rows) > size and any(rows[size][1]):
         rep.fail(f"row {size + 1} must be blank: Release {rep.release} reports have {size} "
                  f"header rows", rows[size][0])
@@ -76,10 +93,20 @@ def _read_body(rep: Report, headings_row, body) -> None:
     while headings and not headings[-1]:
         headings.pop()
     name_col, family = NAME_COLUMN[rep.family], rep.family
+    if headings:
+        headings[0] = _canonical(rep, headings[0], (name_col,), line)
     if not headings or headings[0] != name_col:
         rep.fail(f"the first column heading of a {family} report must be '{name_col}'", line,
                  name_col)
     months = []
+    known = BODY_COLUMNS[family] | {"Metric_Type", "Reporting_Period_Total"}
+    for i, heading in enumerate(headings):
+        month = MONTH_HEADING.fullmatch(heading.capitalize()) if heading else None
+        if month and month[1] in MONTHS and heading != month[0]:
+            rep.warn(line, month[0], _RESPELLED)
+            headings[i] = heading = month[0]
+        elif not month:
+            headings[i] = heading = _canonical(rep, heading, known, line)
     for i, heading in enumerate(headings):
         if headings.index(heading) != i:
             rep.fail("duplicate column heading", line, heading or f"#{i + 1}")
@@ -87,7 +114,7 @@ def _read_body(rep: Report, headings_row, body) -> None:
         if month and month[1] in MONTHS:
             months.append((i, f"{month[2]}-{MONTHS[month[1]]:02d}"))
             rep.check_month(months[-1][1], line, heading)
-        elif heading not in BODY_COLUMNS[family] | {"Metric_Type", "Reporting_Period_Total"}:
+        elif heading not in known:
             rep.fail(f"unknown column: not a COUNTER column of {family} reports", line,
                      heading or f"#{i + 1}")
     needed = ["Metric_Type", "Reporting_Period_Total"] + (["Platform"] if family == "TR" else [])
@@ -108,14 +135,14 @@ def _read_body(rep: Report, headings_row, body) -> None:
             if not cell[col]:
                 rep.fail("the name column is empty", line, col)
         metric = rep.metric(cell["Metric_Type"], line, "Metric_Type")
-        counts = [(month, rep.count(cell[headings[i]], line, headings[i]))
+        # A blank month cell is no usage (vendors leave zero months empty): 0.
+        counts = [(month, rep.count(cell[headings[i]] or "0", line, headings[i]))
                   for i, month in months]
-        total = rep.count(cell["Reporting_Period_Total"], line, "Reporting_Period_Total")
+        total = rep.count(cell["Reporting_Period_Total"] or "0", line,
+                          "Reporting_Period_Total")
         if total != sum(n for _, n in counts):
             rep.fail("Reporting_Period_Total is not the sum of the month columns", line,
                      "Reporting_Period_Total")
         for month, n in counts:
             rep.add(line, cell[native_col], cell, metric, month, n)
 
-
-# ---- JSON -------------------------------------------------------------------------------

@@ -666,7 +666,10 @@ def test_reference_errors(tmp_path):
     good = p.read_text(encoding="utf-8")
     p.write_text(good.replace("Exceptions\t", "Exceptions\t3031: Usage Not Ready"),
                  encoding="utf-8")
-    with pytest.raises(ref.EresReferenceError, match="3031"):
+    ref.reference_counter(raw, cfg, *NOV)          # informational: read
+    p.write_text(good.replace("Exceptions\t", "Exceptions\t3000: Report Not Supported"),
+                 encoding="utf-8")
+    with pytest.raises(ref.EresReferenceError, match="3000"):
         ref.reference_counter(raw, cfg, *NOV)
     p.write_text(good.replace("\t7\t3\t4", "\t8\t3\t4"), encoding="utf-8")
     with pytest.raises(ref.EresReferenceError, match="Reporting_Period_Total"):

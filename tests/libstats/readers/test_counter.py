@@ -281,8 +281,8 @@ def test_unknown_metric(tmp_path):
     assert "not a metric of DR" in message
 
 
-@pytest.mark.parametrize("bad", ["-1", "2.5", "Zyxwv", ""],
-                         ids=["negative", "decimal", "text", "empty"])
+@pytest.mark.parametrize("bad", ["-1", "2.5", "Zyxwv"],
+                         ids=["negative", "decimal", "text"])
 def test_bad_count(tmp_path, bad):
     refused(tabular(tmp_path, body=dr_body(requests=("1", bad, "4", "5"))), line=16,
             words=["Feb-2024", "whole number"])
@@ -300,17 +300,85 @@ def test_unknown_body_column(tmp_path):
             words=["Patron_Barcode", "unknown column"])
 
 
-def test_json_exception_other_than_3030(tmp_path):
+def test_json_informational_exception_is_a_warning(tmp_path):
     doc = json_r50([{"Code": 3031, "Severity": "Warning",
                      "Message": "Usage Not Ready for " + INSTITUTION, "Data": INSTITUTION}])
     path = write_json(tmp_path / "dr.json", doc)
-    message = refused(path, line=line_of(path, '"Code": 3031') - 1, words=["3031"])
-    assert "Usage Not Ready" not in message
+    con, ing = load(path)
+    assert con.execute(f"SELECT count(*) FROM {ing.table}").fetchone()[0] > 0
+    [w] = ing.warnings
+    assert w["line"] == line_of(path, '"Code": 3031') - 1 and "3031" in w["what"]
+    assert all(secret not in str(ing.warnings) for secret in SECRETS)
 
 
-def test_tabular_exception_other_than_3030(tmp_path):
-    refused(tabular(tmp_path, exceptions="3032: Usage No Longer Available (" + INSTITUTION
-                    + ")"), line=9, words=["3032", "Exceptions"])
+def test_json_error_exception_stops(tmp_path):
+    doc = json_r50([{"Code": 2010, "Severity": "Error",
+                     "Message": "Requestor is Not Authorized for " + INSTITUTION,
+                     "Data": INSTITUTION}])
+    path = write_json(tmp_path / "dr.json", doc)
+    message = refused(path, line=line_of(path, '"Code": 2010') - 1, words=["2010", "error"])
+    assert "Not Authorized" not in message
+
+
+def test_error_exception_stops_even_when_broken_reports_are_quarantined(tmp_path):
+    good = tabular(tmp_path, name="a.tsv")
+    bad = tabular(tmp_path, name="b.tsv", exceptions="3020: Invalid Date Arguments")
+    con = duckdb.connect()
+    with pytest.raises(InputError) as info:
+        load_counter(con, resolved(), [good, bad], max_bad_share=0.9)
+    assert "b.tsv" in str(info.value) and "3020" in str(info.value)
+
+
+def test_tabular_informational_exceptions_are_warnings(tmp_path):
+    _, ing = load(tabular(tmp_path, exceptions="3032: Usage No Longer Available (" + INSTITUTION
+                          + "); 3040: Partial Data Returned"))
+    assert [(w["line"], w["column"]) for w in ing.warnings] == [(9, "Exceptions")] * 2
+    assert "3032" in ing.warnings[0]["what"] and "3040" in ing.warnings[1]["what"]
+    assert all(secret not in str(ing.warnings) for secret in SECRETS)
+
+
+def test_blank_month_cell_is_zero(tmp_path):
+    con, ing = load(tabular(tmp_path, body=dr_body(requests=("1", "", "4", "5"))))
+    assert con.execute(f"SELECT count FROM {ing.table} WHERE metric_type = "
+                       f"'Total_Item_Requests' AND month = '2024-02'").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("period", ["2024-01-01 to 2024-03-31", "Begin_Date=2024-01-01;End_Date"
+                                    "=2024-03-31", "begin_date = 2024-01; end_date = 2024-03",
+                                    "2024-01 to 2024-03"])
+def test_reporting_period_forms(tmp_path, period):
+    con, ing = load(tabular(tmp_path, period=period))
+    assert con.execute(f"SELECT min(month), max(month) FROM {ing.table}").fetchone() == \
+        ("2024-01", "2024-03")
+
+
+def test_header_names_in_another_case_or_spacing_are_matched_with_a_warning(tmp_path):
+    headings = ["database", "Publisher", "Publisher_ID", "Platform", "Proprietary_ID",
+                "Data Type", "Access_Method", "METRIC_TYPE", "Reporting_Period_Total",
+                "JAN-2024", "Feb-2024", "mar-2024"]
+    con, ing = load(tabular(tmp_path, headings=headings, r2="report_id", r10="Reporting Period"))
+    assert con.execute(f"SELECT count(*), sum(count) FROM {ing.table}").fetchone() == (6, 15)
+    assert sorted(w["column"] for w in ing.warnings) == sorted(
+        ["Report_ID", "Reporting_Period", "Database", "Data_Type", "Metric_Type", "Jan-2024",
+         "Mar-2024"])
+    assert {w["line"] for w in ing.warnings} == {2, 10, 14}
+
+
+def test_a_broken_report_is_quarantined_below_the_share(tmp_path):
+    good = [tabular(tmp_path, name=f"{m}.tsv", period=f"{m} to {m}",
+                    headings=DR_HEADINGS[:9] + [f"{month}-2024"],
+                    body=[r[:8] + [r[9], r[9]] for r in dr_body()])
+            for m, month in (("2024-01", "Jan"), ("2024-02", "Feb"), ("2024-03", "Mar"))]
+    broken = write_json(tmp_path / "z.json", json_r50())
+    broken.write_text(broken.read_text()[:40], encoding="utf-8")
+    con = duckdb.connect()
+    ing = load_counter(con, resolved(), good + [broken], max_bad_share=0.25)
+    [q] = ing.quarantined
+    assert q["file"] == broken and q["line"] is not None and "JSON" in q["problem"]
+    assert con.execute(f"SELECT count(DISTINCT __file) FROM {ing.table}").fetchone() == (3,)
+    with pytest.raises(InputError) as info:          # 1 of 4 is more than 0.2
+        load_counter(duckdb.connect(), resolved(), good + [broken], max_bad_share=0.2)
+    assert "z.json" in str(info.value) and "max_bad_report_share" in str(info.value)
 
 
 def test_truncated_json(tmp_path):

@@ -4,43 +4,42 @@ database-use tables (rules in docs/eresources.md).
 Steps:
 
 1. ``raw_*``                    read each source (EZproxy lines parsed by LogFormat, bad lines
-                                quarantined; COUNTER reports validated; vendor CSVs).
-2. ``stg_ezproxy_requests``     URL parts, library-local day and hour, session identity; a time
-                                offset that disagrees with the source's zone stops the run.
+                                quarantined; COUNTER reports validated, broken ones quarantined
+                                up to max_bad_report_share; vendor CSVs).
+2. ``stg_ezproxy_requests``     URL parts, library-local day and hour (from the offset each line
+                                carries), session identity; an offset that is neither the
+                                source zone's nor its other-half-year one stops the run
+                                (``ezproxy.py``).
 3. ``int_eres_identity_tokens`` keyed token of each session identity (the fiscal year's key).
 4. ``int_eres_requests``        exclusion reasons (period, robots, status, proxy pages,
                                 double-clicks) and session keys.
 5. ``int_eres_counted``         database and class (search / request) of each counted request.
-6. ``int_counter_metrics``, ``int_ecirc``  COUNTER figures and e-circulation, names mapped.
+6. ``int_counter_metrics``, ``int_ecirc``  COUNTER figures (``counter.py``: overlaps, warnings,
+                                quarantined reports) and e-circulation, names mapped.
 7. ``pub_eres_*``, ``pub_ecirc_*``  the published tables' SQL (run by the caller).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from libstats.config import HOST_RE, Config
-from libstats.errors import NoDataError
+from libstats.config import Config
 from libstats.keys import PeriodKey
 from libstats.period import Period
 from libstats.profiles import ResolvedProfile
 from libstats.profiles.eresources import EZPROXY_FORMATS
 from libstats.readers import csv as csv_reader
-from libstats.readers.counter import check_overlaps, load_counter
+from libstats.readers.counter import load_counter
 from libstats.readers.ezproxy import load_ezproxy
 from libstats.readers.files import IngestedSource
 from libstats.readers.values import first_bad, raise_at
 from libstats.results import CheckResult
-from libstats.sql import lit, months_table, q
+from libstats.sql import lit, q
 from pipelines.context import Run, Staged
+from pipelines.eresources.counter import stage_counter
+from pipelines.eresources.ezproxy import stage_ezproxy
 from transforms import eresources as e
-from transforms.pseudonymize import key_params
-
-REASONS = e.EXCLUSION_REASONS
-# An unmapped host is listed for the steward only if it looks like no identifier.
-_HOST_IDENTIFIER = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$|:|@|\d{6,}|^\[")
 
 
 @dataclass
@@ -68,9 +67,10 @@ def load(run: Run, resolved: ResolvedProfile, files: list[Path]) -> IngestedSour
     if fmt in EZPROXY_FORMATS:
         path = quarantine_dir(config, period) / f"{resolved.source.name}.bad_lines.tsv"
         return load_ezproxy(con, resolved, files, path, config.eresources.max_bad_line_share,
-                            progress)
+                            progress, work_dir=run.work_dir)
     if fmt == "counter_r5":
-        return load_counter(con, resolved, files, progress)
+        return load_counter(con, resolved, files, progress,
+                            max_bad_share=config.eresources.max_bad_report_share)
     return csv_reader.load_source(con, resolved, files, run.work_dir, progress)
 
 
@@ -94,7 +94,7 @@ def _stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
     ecirc = [i for i in loaded if i.resolved.profile.name == "vendor_ecirc"]
     report: dict = {"rules": "docs/eresources.md"}
     if ez:
-        report.update(_ezproxy(con, config, period, pkey, ez, progress))
+        report.update(stage_ezproxy(con, config, period, pkey, ez, progress))
         if any(i.resolved.profile.name == "ezproxy_log" for i in ez):
             out.pub_sql["pub_eres_use__database_month"] = e.pub_eres_use__database_month(
                 "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names)
@@ -102,13 +102,9 @@ def _stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
             out.pub_sql["pub_eres_spu__database_month"] = e.pub_eres_spu__database_month(
                 "int_eres_counted", fiscal_year=fy, start=s, end=end, databases=names)
     if counter:
-        check_overlaps(con, counter)
-        mapped = {c: d.name for d in es.databases for c in d.counter_names}
-        con.execute("CREATE OR REPLACE TABLE int_counter_metrics AS " + e.int_counter_metrics(
-            [(i.name, i.table) for i in counter], mapped))
+        report.update(stage_counter(con, config, counter, progress))
         out.pub_sql["pub_eres_counter__database_month"] = e.pub_eres_counter__database_month(
             "int_counter_metrics", fiscal_year=fy, start=s, end=end)
-        report["counter"] = _counter_report(con, config, counter)
     if ecirc:
         report["ecirc"] = _ecirc(con, ecirc, s, end)
         out.pub_sql["pub_ecirc_checkouts__vendor_format_month"] = \
@@ -116,120 +112,9 @@ def _stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
                                                        end=end)
     out.report = report
     for i in loaded:
-        out.rows[i.name] = {"read": i.rows, **report.get("sources", {}).get(i.name, {})}
+        out.rows[i.name] = {"read": i.rows, **report.get("sources", {}).get(i.name, {}),
+                            **report.get("counter_sources", {}).get(i.name, {})}
     return out
-
-
-def _ezproxy(con, config: Config, period: Period, pkey: PeriodKey, ez: list,
-             progress=None) -> dict:
-    es = config.eresources
-    staged = [(ing, e.EzproxyStaging(
-        name=ing.name, kind="spu" if ing.resolved.profile.name == "ezproxy_spu" else "log",
-        table=ing.table, fields=dict(ing.resolved.fields),
-        timezone=ing.resolved.source.timezone or config.timezone)) for ing in ez]
-    # Staged once (the time conversions are the costly part), then checked per source.
-    con.execute("CREATE OR REPLACE TABLE stg_ezproxy_requests AS " + " UNION ALL ".join(
-        f"SELECT * FROM ({e.stg_ezproxy_requests(src, config.timezone)})"
-        for _, src in staged))
-    for ing, src in staged:
-        rowid, n = first_bad(con, "stg_ezproxy_requests",
-                             f"source = {lit(ing.name)} AND "
-                             f"logged_offset IS DISTINCT FROM zone_offset", rowid="_rec")
-        if rowid is not None:
-            raise_at(con, ing, rowid, n, src.fields["time"],
-                     f"mixed time zones: the time's UTC offset is not that of the source's "
-                     f"time zone '{src.timezone}' at that moment (set 'timezone' on this "
-                     f"source to the EZproxy server's zone)")
-    if progress:
-        progress("  e-resources: session tokens, robots, double-clicks")
-    con.execute("CREATE OR REPLACE TABLE int_eres_identity_tokens AS "
-                + e.int_eres_identity_tokens("stg_ezproxy_requests"), key_params(pkey))
-    con.execute("CREATE OR REPLACE TABLE int_eres_robot_agents AS "
-                + e.int_eres_robot_agents("stg_ezproxy_requests", es.robots))
-    con.execute("CREATE OR REPLACE TABLE int_eres_requests AS " + e.int_eres_requests(
-        "stg_ezproxy_requests", "int_eres_identity_tokens", "int_eres_robot_agents",
-        start=period.start.isoformat(), end=period.end.isoformat(),
-        proxy_hosts=es.proxy_hosts, double_click_seconds=es.double_click_seconds))
-    con.execute("DROP TABLE stg_ezproxy_requests")
-    con.execute("DROP TABLE int_eres_identity_tokens")
-    con.execute("CREATE OR REPLACE TABLE int_eres_hosts AS " + e.int_eres_hosts(
-        "int_eres_requests", [(d.name, d.hosts) for d in es.databases]))
-    con.execute("CREATE OR REPLACE TABLE int_eres_counted AS " + e.int_eres_counted(
-        "int_eres_requests", "int_eres_hosts", es.databases))
-    in_period = dict(con.execute(
-        "SELECT source, count(*) FROM int_eres_requests WHERE reason IS DISTINCT FROM "
-        "'outside_period' GROUP BY ALL").fetchall())
-    for ing in ez:
-        if not in_period.get(ing.name):
-            raise NoDataError(f"no line of EZproxy source '{ing.name}' is in {period.label} "
-                              f"({period.start} to {period.end}); check --period and the "
-                              f"logs' date range")
-
-    per_source: dict = {}
-    excluded = {(src, reason): int(n) for src, reason, n in con.execute(
-        "SELECT source, reason, count(*) FROM int_eres_requests WHERE reason IS NOT NULL "
-        "GROUP BY ALL").fetchall()}
-    kept = dict(con.execute("SELECT source, count(*) FROM int_eres_counted GROUP BY ALL"
-                            ).fetchall())
-    bad_lines = []
-    for ing in ez:
-        per_source[ing.name] = {
-            "lines": ing.bad.lines, "bad_lines": ing.bad.count,
-            "counted": int(kept.get(ing.name, 0)),
-            "excluded": {r: excluded.get((ing.name, r), 0) for r in REASONS},
-            "robots_detectable": "user_agent" in ing.resolved.fields,
-            "log_formats_without_user_agent": [f.text for f in ing.formats
-                                               if "user_agent" not in f.fields],
-        }
-        if ing.bad.count:
-            bad_lines.append({"source": ing.name, "count": ing.bad.count,
-                              "share": round(ing.bad.count / max(1, ing.bad.lines), 6),
-                              "file": config.display_path(ing.bad.first_file),
-                              "line": ing.bad.first_line,
-                              "quarantine": config.display_path(ing.bad.quarantine)})
-            if progress:
-                progress(f"warning: {ing.bad.count:,} line(s) of '{ing.name}' match no "
-                         f"LogFormat (first: {config.display_path(ing.bad.first_file)}, line "
-                         f"{ing.bad.first_line}); quarantined")
-    listed, hidden = _other_hosts(con, config.threshold)
-    empty = [m for (m,) in con.execute(
-        f"SELECT month FROM {months_table(period.start.isoformat(), period.end.isoformat())} "
-        f"WHERE month NOT IN (SELECT month FROM int_eres_requests WHERE kind = 'log') "
-        f"ORDER BY 1").fetchall()]
-    return {"sources": per_source, "bad_lines": bad_lines, "other_hosts": listed,
-            "months_without_requests": empty,
-            "other_hosts_not_listed": hidden,
-            "databases": [d.name for d in config.eresources.databases]}
-
-
-def _other_hosts(con, threshold: int) -> tuple[list[dict], int]:
-    """Unmapped hosts used by more than ``threshold`` different people (session identities,
-    not sessions: one patron on eleven days is one), unless they look like an identifier;
-    the rest are only counted."""
-    rows = con.execute("""
-        SELECT host, count(*) AS requests,
-               count(DISTINCT session_key // 1048576) AS identities
-        FROM int_eres_counted WHERE database = 'other' AND kind = 'log' AND host IS NOT NULL
-        GROUP BY host ORDER BY requests DESC, host""").fetchall()
-    listed = [{"host": h, "requests": int(n)} for h, n, identities in rows
-              if identities > threshold and HOST_RE.match(h)
-              and not _HOST_IDENTIFIER.search(h)]
-    return listed, len(rows) - len(listed)
-
-
-def _counter_report(con, config: Config, counter: list) -> list[dict]:
-    reports = []
-    for ing in counter:
-        for i, f in enumerate(ing.files):
-            row = con.execute(
-                f"SELECT string_agg(DISTINCT report_id, ', ' ORDER BY report_id), "
-                f"string_agg(DISTINCT release, ', ' ORDER BY release), min(month), max(month),"
-                f" count(DISTINCT native_name) FROM {ing.table} WHERE __file = ?", [i]
-            ).fetchone()
-            reports.append({"source": ing.name, "file": config.display_path(f.path),
-                            "report": row[0], "release": row[1], "first_month": row[2],
-                            "last_month": row[3], "databases": int(row[4] or 0)})
-    return reports
 
 
 def _ecirc(con, loaded: list, start: str, end: str) -> dict:
