@@ -401,10 +401,13 @@ _CHILLISPOT_INFRA = (
     'Vendor-Specific.ChilliSpot.Max-Total-Octets', 'Vendor-Specific.ChilliSpot.Version',
 )
 
-VENDORS = ('Airespace', 'Cisco', 'Aruba', 'Ruckus', 'UBNT', 'Meraki', 'Mikrotik', 'WISPr', 'ChilliSpot')
+VENDORS = ("Airespace", "Cisco", "Aruba", "Ruckus", "UBNT", "Meraki", "Mikrotik", "WISPr",
+           "ChilliSpot")
+_PERSONAL = (*_AIRESPACE_PERSONAL, *_CISCO_PERSONAL, *_ARUBA_PERSONAL, *_RUCKUS_PERSONAL,
+             *_UBNT_PERSONAL, *_MERAKI_PERSONAL, *_MIKROTIK_PERSONAL, *_WISPR_PERSONAL,
+             *_CHILLISPOT_PERSONAL)
+_INFRA = (*_AIRESPACE_INFRA, *_CISCO_INFRA, *_ARUBA_INFRA, *_RUCKUS_INFRA, *_UBNT_INFRA,
+          *_MERAKI_INFRA, *_MIKROTIK_INFRA, *_WISPR_INFRA, *_CHILLISPOT_INFRA)
 
 #: Every known VSA name -> its column role in the ``radius_detail`` profile.
-VSA_COLUMNS: dict[str, Column] = {
-    **drop(*_AIRESPACE_PERSONAL, *_CISCO_PERSONAL, *_ARUBA_PERSONAL, *_RUCKUS_PERSONAL, *_UBNT_PERSONAL, *_MERAKI_PERSONAL, *_MIKROTIK_PERSONAL, *_WISPR_PERSONAL, *_CHILLISPOT_PERSONAL),
-    **drop_non_personal(*_AIRESPACE_INFRA, *_CISCO_INFRA, *_ARUBA_INFRA, *_RUCKUS_INFRA, *_UBNT_INFRA, *_MERAKI_INFRA, *_MIKROTIK_INFRA, *_WISPR_INFRA, *_CHILLISPOT_INFRA),
-}
+VSA_COLUMNS: dict[str, Column] = {**drop(*_PERSONAL), **drop_non_personal(*_INFRA)}
