@@ -53,7 +53,7 @@ def load(run: Run, resolved: ResolvedProfile, files: list[Path]) -> IngestedSour
     fmt, con, progress = resolved.profile.name, run.con, run.progress
     if fmt == "radius_detail":
         return load_radius(con, resolved, files, progress)
-    if fmt == "meraki_clients":
+    if fmt in ("meraki_clients", "meraki_dashboard_csv"):
         return csv_reader.load_source(con, resolved, files, run.work_dir, progress)
     return load_json(con, resolved, files, progress, allow_envelope=fmt == "unifi_sessions")
 
@@ -79,6 +79,14 @@ def _check_staged(con, ing, src: w.WifiSource, view: str) -> None:
     branch_cols = [f[k] for k in ("nas_id", "nas_ip", "ap", "ap_mac", "ap_serial", "ap_name")
                    if k in f]
     checks = [
+        ("status <> 'nas' AND device_is_ip", f.get("device_mac"),
+         "the client field holds IP addresses, not MAC addresses (value not shown): libstats "
+         "counts devices by MAC and never counts an IP as a device. The controller is set to "
+         "send the client's IP as Calling-Station-Id; on a Cisco WLC (AireOS) set Security > "
+         "AAA > RADIUS > Authentication 'Call Station ID Type' to 'System MAC Address' "
+         "(config radius callStationIdType macaddr), on other controllers send the client MAC; "
+         "files written before the change cannot be counted: leave them out of the source's "
+         "path (docs/wifi.md)"),
         ("status <> 'nas' AND event_at IS NULL", f.get("start_ts"),
          "the start time cannot be parsed (epoch seconds or ISO 8601 expected)"),
         ("status <> 'nas' AND device IS NULL", f.get("device_mac"),
@@ -279,6 +287,13 @@ def identifiers_sql(run: Run, loaded: list[IngestedSource]) -> str | None:
     parts = []
     for ing in loaded:
         col = ing.resolved.fields.get("device_mac")
+        values = getattr(ing, "values_table", None)
+        if values:
+            # Scanned attributes repeated in a record: every value, not one per record.
+            parts.append(f"""
+            SELECT {lit(ing.name)} AS source, attribute AS column_name, value FROM {values}
+            WHERE {lit(ing.name)} || '.' || attribute NOT IN
+                  ({', '.join(lit(e) for e in run.config.leak_scan_exempt) or "''"})""")
         if col is None or col not in ing.stored:
             continue
         norm = w.mac_sql(q(col))

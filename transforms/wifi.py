@@ -22,6 +22,10 @@ MAC_SQL_RE = (rf"^(?:{_HEX2}(?:[-:]{_HEX2}){{5}}|[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{
 # Called-Station-Id: "AP-MAC" or "AP-MAC:SSID" (RFC 3580).
 CALLED_RE = (rf"^({_HEX2}(?:[-:]?{_HEX2}){{5}}|[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}}\."
              rf"[0-9A-Fa-f]{{4}})(?::(.*))?$")
+# An IPv4 or IPv6 address where a MAC was expected (a controller sending the client's IP as
+# Calling-Station-Id): never a device.
+IP_SQL_RE = (r"^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}"
+             r"(?:%[0-9A-Za-z]+)?)$")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ANOMALIES = {
     "duplicate_record": "duplicate record (ignored)",
@@ -57,6 +61,22 @@ def _f(src: WifiSource, fld: str, cast: str | None = None) -> str:
     return f"try_cast({expr} AS {cast})" if cast else expr
 
 
+_KB_RE = r"^([0-9]+(?:\.[0-9]+)?) ?([kKMGT]?i?B)?$"
+_KB_PER = {"": 1, "B": 1 / 1024, "KB": 1, "KIB": 1, "MB": 1024, "MIB": 1024, "GB": 1024 ** 2,
+           "GIB": 1024 ** 2, "TB": 1024 ** 3, "TIB": 1024 ** 3}
+
+
+def kb_sql(expr: str) -> str:
+    """Kilobytes (DOUBLE) from a Meraki usage value: a number of kB (the API, and the CSV's
+    usage.sent/usage.recv) or a number with a unit as the dashboard shows it ("1.5 MB",
+    "1,024 KB"); NULL if it is neither."""
+    clean = f"replace(trim({expr}), ',', '')"
+    num = f"try_cast(regexp_extract({clean}, {lit(_KB_RE)}, 1) AS DOUBLE)"
+    unit = f"upper(regexp_extract({clean}, {lit(_KB_RE)}, 2))"
+    cases = " ".join(f"WHEN {lit(u)} THEN {num} * {f!r}" for u, f in _KB_PER.items())
+    return f"CASE WHEN regexp_matches({clean}, {lit(_KB_RE)}) THEN CASE {unit} {cases} END END"
+
+
 def instant_sql(expr: str, tz: str) -> str:
     """Epoch seconds, or ISO 8601 with an offset, or ISO 8601 local to ``tz``: an instant."""
     return (f"CASE WHEN regexp_matches({expr}, '^[0-9]+(\\.[0-9]+)?$') "
@@ -75,8 +95,12 @@ def stg_wifi_records(src: WifiSource) -> str:
 
     source, _rec (raw rowid), status (start/stop/interim/nas, or 'session' for exports whose
     records are sessions), session_key, event_at, end_at (TIMESTAMPTZ), session_time, bytes,
-    device (normalized MAC), ssid, branch_code (NULL when unmapped), is_wired.
+    device (normalized MAC), device_is_ip (the device field holds an IP address, not a MAC),
+    ssid, branch_code (NULL when unmapped), is_wired.
     """
+    raw_device = _f(src, "device_mac")
+    device_is_ip = (f"coalesce({mac_sql(raw_device)} IS NULL AND regexp_matches("
+                    f"{raw_device}, {lit(IP_SQL_RE)}), false)")
     if src.format == "radius_detail":
         status = (f"CASE {_f(src, 'status')} "
                   + " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in STATUS.items())
@@ -95,11 +119,13 @@ def stg_wifi_records(src: WifiSource) -> str:
         nas = f"coalesce({_f(src, 'nas_id')}, {_f(src, 'nas_ip')}, '')"
         return f"""
             SELECT {lit(src.name)} AS source, r.rowid AS _rec, {status} AS status,
-                   {nas} || chr(31) || coalesce({_f(src, 'session_id')}, '') AS session_key,
+                   {nas} || chr(31) || coalesce({_f(src, 'session_id')},
+                       chr(30) || {_f(src, 'unique_session_id')}, '') AS session_key,
                    {event_at} AS event_at, NULL::TIMESTAMPTZ AS end_at,
                    {_f(src, 'session_time', 'BIGINT')} AS session_time,
                    {bytes_} AS bytes,
-                   {mac_sql(_f(src, 'device_mac'))} AS device, {ssid} AS ssid,
+                   {mac_sql(raw_device)} AS device, {device_is_ip} AS device_is_ip,
+                   {ssid} AS ssid,
                    coalesce(b1.branch_code, b2.branch_code, b3.branch_code) AS branch_code,
                    false AS is_wired
             FROM {src.table} AS r
@@ -110,7 +136,7 @@ def stg_wifi_records(src: WifiSource) -> str:
     start = instant_sql(_f(src, "start_ts"), src.timezone)
     end = instant_sql(_f(src, "end_ts"), src.timezone)
     if src.format.startswith("meraki"):
-        kb = [_f(src, f, "DOUBLE") for f in ("sent_kb", "recv_kb")]
+        kb = [kb_sql(_f(src, f)) for f in ("sent_kb", "recv_kb")]
         bytes_ = (f"CASE WHEN {kb[0]} IS NULL AND {kb[1]} IS NULL THEN NULL ELSE "
                   f"round((coalesce({kb[0]}, 0) + coalesce({kb[1]}, 0)) * 1024)::HUGEINT END")
         duration = f"date_diff('second', {start}, {end})"
@@ -118,7 +144,8 @@ def stg_wifi_records(src: WifiSource) -> str:
                  f"{_branch_join('b2', _f(src, 'ap_serial'))}\n"
                  f"{_branch_join('b3', _f(src, 'ap_name'))}")
         branch = "coalesce(b1.branch_code, b2.branch_code, b3.branch_code)"
-        wired = "false"
+        # recentDeviceConnection: "Wireless" or "Wired" (a client on a switch port).
+        wired = f"coalesce(lower({_f(src, 'connection')}) = 'wired', false)"
     else:                               # unifi_sessions
         tx, rx = _f(src, "tx_bytes", "UBIGINT"), _f(src, "rx_bytes", "UBIGINT")
         bytes_ = (f"CASE WHEN {tx} IS NULL AND {rx} IS NULL THEN NULL ELSE "
@@ -134,7 +161,8 @@ def stg_wifi_records(src: WifiSource) -> str:
         SELECT {lit(src.name)} AS source, r.rowid AS _rec, 'session' AS status,
                NULL::VARCHAR AS session_key, {start} AS event_at, {end} AS end_at,
                {duration} AS session_time, {bytes_} AS bytes,
-               {mac_sql(_f(src, 'device_mac'))} AS device, {_f(src, 'ssid')} AS ssid,
+               {mac_sql(raw_device)} AS device, {device_is_ip} AS device_is_ip,
+               {_f(src, 'ssid')} AS ssid,
                {branch} AS branch_code, {wired} AS is_wired
         FROM {src.table} AS r
         {joins}

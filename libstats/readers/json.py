@@ -96,13 +96,30 @@ def _invalid(path: Path, source: str) -> InputError:
     return InputError(path, "the file cannot be read as JSON", source=source)
 
 
+# DuckDB's JSON reader refuses an object larger than ``maximum_object_size`` (16 MiB by
+# default): a controller's {"meta": ..., "data": [...]} file is one object as large as the file
+# (a busy branch's month of UniFi sessions passes 16 MiB). The limit is set from the files'
+# sizes; the parameter is a 32-bit count of bytes, so a larger file is refused as such.
+MAX_OBJECT_SIZE = 2 ** 32 - 1
+DEFAULT_OBJECT_SIZE = 16 * 1024 * 1024
+
+
+def object_size_limit(paths: list[Path]) -> int:
+    """The ``maximum_object_size`` that lets DuckDB read every file whole."""
+    return max([DEFAULT_OBJECT_SIZE, *(p.stat().st_size + 1024 for p in paths)])
+
+
+def _reader(files: str, fmt: str, limit: int) -> str:
+    return (f"read_json_objects({files}, format = {lit(fmt)}, filename = true, "
+            f"maximum_object_size = {limit})")
+
+
 def _objects(paths: list[Path], envelope: bool) -> str:
     files = "[" + ", ".join(lit(str(p)) for p in paths) + "]"
     if envelope:
         return (f"(SELECT filename, generate_subscripts(recs, 1) - 1 AS idx, "
                 f"unnest(recs) AS json FROM (SELECT filename, json_extract(json, '$.data[*]') "
-                f"AS recs FROM read_json_objects({files}, format = 'unstructured', "
-                f"filename = true)))")
+                f"AS recs FROM {_reader(files, 'unstructured', object_size_limit(paths))}))")
     # Each record's index in its file, from the order the records were stored in (a table
     # keeps the reader's order); a window over the reader itself numbers them in whatever
     # order its threads deliver, so the records' rowids, and every order built on them,
@@ -118,7 +135,7 @@ def _store_array_records(con, paths: list[Path]) -> None:
     """The records of top-level-array files, in file order, as a temporary table."""
     files = "[" + ", ".join(lit(str(p)) for p in paths) + "]"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_ARRAY_RECORDS} AS SELECT filename, json "
-                f"FROM read_json_objects({files}, format = 'array', filename = true)")
+                f"FROM {_reader(files, 'array', object_size_limit(paths))}")
 
 
 def _path(key: str) -> str:
@@ -131,6 +148,13 @@ def load_json(con, resolved: ResolvedProfile, files: list[Path], progress=None, 
     table = f"raw_{src.name}"
     infos = hashed_files(files, src)
     envelopes = [_shape(path, allow_envelope, src.name) for path in files]
+    for path in files:
+        if path.stat().st_size + 1024 > MAX_OBJECT_SIZE:
+            raise InputError(path, f"the file is larger than DuckDB's JSON reader can take as "
+                                   f"one document ({MAX_OBJECT_SIZE:,} bytes, its "
+                                   f"maximum_object_size): split the export (e.g. one file "
+                                   f"per day); this is a reader limit, not invalid JSON",
+                             source=src.name)
     ing = JsonSource(resolved, table, [])
     ing.files, ing.envelopes = infos, envelopes
     file_no = {str(p): i for i, p in enumerate(files)}
@@ -148,23 +172,29 @@ def load_json(con, resolved: ResolvedProfile, files: list[Path], progress=None, 
                     + " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in file_no.items())
                     + " END::INTEGER AS __file, idx::BIGINT AS __idx, json FROM ("
                     + " UNION ALL ".join(parts) + ")")
-    except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException):
+    except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
         for path in files:
             try:
                 json.loads(path.read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError):
                 raise _invalid(path, src.name) from None
-        raise InputError(files[0], "the files cannot be read as JSON", source=src.name) \
-            from None
+        # Valid JSON that DuckDB did not read: a reader limit, never reported as bad JSON.
+        # (DuckDB's message is not shown: it may quote the data.)
+        limit = "maximum_object_size" in str(exc)
+        raise InputError(files[0], "the files are valid JSON but DuckDB's JSON reader could "
+                                   "not read them (" + ("a record or document is larger than "
+                                   "its maximum_object_size" if limit else
+                                   f"{type(exc).__name__}") + "); this is a reader limit, "
+                                   "not invalid JSON: split the export and report it",
+                         source=src.name) from None
     con.execute(f"DROP TABLE IF EXISTS {_ARRAY_RECORDS}")
     raw = f"_json_{src.name}"
     wrapped = [p for p, e in zip(files, envelopes) if e]
     if wrapped:
         listed = "[" + ", ".join(lit(str(p)) for p in wrapped) + "]"
         bad = con.execute(
-            f"SELECT filename FROM read_json_objects({listed}, format = 'unstructured', "
-            f"filename = true) WHERE coalesce(json_type(json, '$.data'), '') <> 'ARRAY' "
-            f"LIMIT 1").fetchone()
+            f"SELECT filename FROM {_reader(listed, 'unstructured', object_size_limit(wrapped))} "
+            f"WHERE coalesce(json_type(json, '$.data'), '') <> 'ARRAY' LIMIT 1").fetchone()
         if bad is not None:
             raise InputError(bad[0], 'the file is not {"data": [...]} with an array of '
                                      "records", line=1, source=src.name)

@@ -247,6 +247,11 @@ def _assert_names(out: str, fname: str, line: int, column: str | None = None) ->
     pytest.param(START.replace('Calling-Station-Id = "02-00-00-00-00-07"',
                                'Calling-Station-Id = "pat9@example.com"'), 1,
                  "Calling-Station-Id", "not a MAC address", id="client-id-not-a-mac"),
+    pytest.param(START.replace('Calling-Station-Id = "02-00-00-00-00-07"',
+                               'Calling-Station-Id = "192.0.2.55"'), 1,
+                 "Calling-Station-Id", "Call Station ID Type", id="wlc-sends-client-ip"),
+    pytest.param(START + "\tAcct-Session-Time = 5\n\tAcct-Session-Time = 6\n", 12,
+                 "Acct-Session-Time", "different values", id="counter-twice"),
 ])
 def test_bad_radius_records(wifi_library, capsys, text, line, column, fragment):
     _rewrite_radius(wifi_library, text)

@@ -41,3 +41,22 @@ def test_records_keep_their_file_order_under_threads(tmp_path):
             "OR rowid <> __file * 40000 + __idx").fetchone()[0]
         assert wrong == 0
         con.close()
+
+
+def test_a_controller_envelope_over_16_mib_reads(tmp_path):
+    """A UniFi {"meta", "data"} file is one JSON document; past DuckDB's default
+    maximum_object_size (16 MiB) it was refused as not JSON."""
+    recs = [{"_id": f"65{i:022x}", "mac": f"02:00:00:{i >> 16 & 255:02x}:{i >> 8 & 255:02x}:"
+             f"{i & 255:02x}", "ap_mac": "02:00:00:cc:00:01", "hostname": "Test-Patron-Laptop",
+             "essid": "Library-Guest", "assoc_time": 1730419200 + i, "duration": 600,
+             "tx_bytes": 1000, "rx_bytes": 2000, "ip": "192.0.2.10", "is_wired": False,
+             "site_id": "5f00000000000000000000aa", "oui": "Test", "channel": 36,
+             "user_id": f"66{i:022x}"} for i in range(45_000)]
+    path = tmp_path / "unifi.json"
+    path.write_text(json.dumps({"meta": {"rc": "ok"}, "data": recs}, indent=2), encoding="utf-8")
+    assert path.stat().st_size > 16 * 1024 * 1024
+    source = Source(name="unifi", kind="wifi", format="unifi_sessions", path="unifi.json")
+    con = duckdb.connect()
+    ing = load_json(con, resolve(source, tmp_path / "library.toml"), [path],
+                    allow_envelope=True)
+    assert ing.rows == 45_000
