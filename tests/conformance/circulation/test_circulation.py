@@ -57,3 +57,18 @@ def test_timestamp_variants(raw, tz, expected):
     got = con.execute(f"SELECT CAST(({parse_timestamp_sql(src, 'event_ts')}) AS VARCHAR) FROM t"
                       ).fetchone()[0]
     assert got == expected
+
+
+PERSONAL = ("cardnumber", "surname", "firstname", "middle_name", "preferred_name", "othernames",
+            "address", "city", "zipcode", "email", "phone", "mobile", "borrowernotes",
+            "password", "userid", "opacnote", "altcontactsurname", "smsalertnumber")
+
+
+def test_koha_borrowers_schema_header():
+    from pathlib import Path
+    header = (Path(__file__).parent / "koha_borrowers_23x" / "header.txt").read_text().strip()
+    cols = header.split(",")
+    assert [c for c in cols if c not in KOHA_BORROWERS.columns] == []
+    for c in PERSONAL:
+        role = KOHA_BORROWERS.columns[c].role
+        assert role == "drop" or (c == "zipcode" and role.startswith("generalize")), c
