@@ -72,3 +72,11 @@ def test_koha_borrowers_schema_header():
     for c in PERSONAL:
         role = KOHA_BORROWERS.columns[c].role
         assert role == "drop" or (c == "zipcode" and role.startswith("generalize")), c
+
+
+def test_koha_items_schema_header():
+    from pathlib import Path
+    header = (Path(__file__).parent / "koha_items_schema" / "header.txt").read_text().strip()
+    assert [c for c in header.split(",") if c not in KOHA_ITEMS.columns] == []
+    for c in ("barcode", "itemnotes", "itemnotes_nonpublic", "uri", "more_subfields_xml"):
+        assert KOHA_ITEMS.columns[c].role == "drop" and KOHA_ITEMS.columns[c].identifier
