@@ -80,3 +80,82 @@ def test_koha_items_schema_header():
     assert [c for c in header.split(",") if c not in KOHA_ITEMS.columns] == []
     for c in ("barcode", "itemnotes", "itemnotes_nonpublic", "uri", "more_subfields_xml"):
         assert KOHA_ITEMS.columns[c].role == "drop" and KOHA_ITEMS.columns[c].identifier
+
+
+# --- whole-file cases: staged figures (events per branch, day, type) --------------------------
+
+import csv  # noqa: E402
+from collections import Counter  # noqa: E402
+from datetime import datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from libstats.profiles.circulation import KOHA_STATISTICS  # noqa: E402
+from libstats.sql import lit  # noqa: E402
+from transforms.circulation import stg_circ_columns  # noqa: E402
+
+HERE = Path(__file__).parent
+# case -> (file, profile, timestamp column, branch column, code column, library tz)
+FILE_CASES = {
+    "sierra_circ_trans_psql": ("circ_trans.csv", SIERRA_CIRC_TRANS, "transaction_gmt",
+                               "stat_group_code_num", "op_code", "America/New_York"),
+    "sierra_circ_trans_pgadmin": ("circ_trans.csv", SIERRA_CIRC_TRANS, "transaction_gmt",
+                                  "stat_group_code_num", "op_code", "America/New_York"),
+    "koha_statistics_iso": ("statistics.csv", KOHA_STATISTICS, "datetime", "branch", "type",
+                            "Europe/Berlin"),
+}
+# Worked out by hand (see each SOURCE.md).
+HAND = {
+    "sierra_circ_trans_psql": {("10", "2024-07-02", "checkout"): 2,
+                               ("10", "2024-07-03", "checkin"): 1,
+                               ("20", "2024-07-03", "renewal"): 1,
+                               ("20", "2024-07-02", "checkout"): 1},
+    "koha_statistics_iso": {("CPL", "2024-07-02", "checkout"): 2,
+                            ("CPL", "2024-07-03", "renewal"): 1,
+                            ("MPL", "2024-07-03", "checkin"): 1,
+                            ("MPL", "2024-07-03", "in_library_use"): 1,
+                            ("MPL", "2024-07-03", "checkout"): 1},
+}
+HAND["sierra_circ_trans_pgadmin"] = HAND["sierra_circ_trans_psql"]
+
+
+def mini_reader(path: Path, profile, ts_col, branch_col, code_col, library_tz) -> Counter:
+    """Independent of libstats' readers: csv module + datetime.fromisoformat."""
+    out = Counter()
+    src_tz = ZoneInfo(profile.timezone or library_tz)
+    with path.open(newline="", encoding="utf-8") as f:
+        for rec in csv.DictReader(f):
+            raw = rec[ts_col].replace("Z", "+00:00")
+            if raw[-3] in "+-" and raw[-6] != ":" and raw[-5] not in "+-":
+                raw += ":00"                                   # psql '-04'
+            elif raw[-5] in "+-":
+                raw = raw[:-2] + ":" + raw[-2:]                # '+0200'
+            t = datetime.fromisoformat(raw)
+            t = t.replace(tzinfo=src_tz) if t.tzinfo is None else t
+            day = t.astimezone(ZoneInfo(library_tz)).date().isoformat()
+            out[(rec[branch_col], day, profile.event_codes[rec[code_col]])] += 1
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(FILE_CASES))
+def test_file_case_figures(case):
+    fname, profile, ts_col, branch_col, code_col, library_tz = FILE_CASES[case]
+    path = HERE / case / fname
+    expected = mini_reader(path, profile, ts_col, branch_col, code_col, library_tz)
+    assert dict(expected) == HAND[case]
+    fields = {c.field: name for name, c in profile.columns.items() if c.field}
+    src = StagedSource(name=case, table="raw", fields=fields,
+                       timezone=profile.timezone or library_tz, domains={},
+                       timestamp_formats=DEFAULT_TIMESTAMP_FORMATS,
+                       date_formats=DEFAULT_DATE_FORMATS)
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE raw AS SELECT * FROM read_csv({lit(str(path))}, header=true, "
+                f"all_varchar=true)")
+    header = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
+    assert [c for c in header if c not in profile.columns] == []   # nothing unknown
+    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in profile.event_codes.items())
+    cols = stg_circ_columns(src, library_tz, event_type=lambda e: f"CASE {e} {cases} END",
+                            branch_code=lambda b: b)
+    got = con.execute(f"SELECT __branch_code, CAST(__event_date AS VARCHAR), __event_type, "
+                      f"count(*) FROM (SELECT {cols} FROM raw) GROUP BY ALL").fetchall()
+    assert {(b, d, t): n for b, d, t, n in got} == HAND[case]
