@@ -185,3 +185,40 @@ def test_file_case_figures(case):
     got = con.execute(f"SELECT __branch_code, CAST(__event_date AS VARCHAR), __event_type, "
                       f"count(*) FROM (SELECT {cols} FROM raw) GROUP BY ALL").fetchall()
     assert {(b, d, t): n for b, d, t, n in got} == HAND[case]
+
+
+# --- headers through libstats' real CSV header reader ----------------------------------------
+
+from libstats.config.model import Source  # noqa: E402
+from libstats.errors import InputError  # noqa: E402
+from libstats.profiles.resolve import resolve  # noqa: E402
+from libstats.readers.csv import _read_header  # noqa: E402
+
+
+def _header_of(path: Path, fmt: str, kind: str) -> list[str]:
+    resolved = resolve(Source(name="s", kind=kind, format=fmt, path=path.name),
+                       HERE / "libstats.toml")
+    return _read_header(path, resolved, path.read_bytes()[:65536])
+
+
+@pytest.mark.parametrize("case,fname,fmt,kind", [
+    ("koha_borrowers_23x", "header.txt", "koha_borrowers", "patrons"),
+    ("koha_items_schema", "header.txt", "koha_items", "items"),
+    ("sierra_circ_trans_psql", "circ_trans.csv", "sierra_circ_trans", "circulation"),
+    ("sierra_circ_trans_pgadmin", "circ_trans.csv", "sierra_circ_trans", "circulation"),
+    ("koha_statistics_legacy_columns", "statistics.csv", "koha_statistics", "circulation"),
+    ("koha_statistics_2205_header", "statistics.csv", "koha_statistics", "circulation"),
+])
+def test_header_accepted_by_reader(case, fname, fmt, kind):
+    path = HERE / case / fname
+    assert _header_of(path, fmt, kind) == path.read_text().splitlines()[0].replace('"', "").split(",")
+
+
+def test_unknown_column_stops():
+    path = HERE / "koha_items_unknown_column" / "items.csv"
+    with pytest.raises(InputError) as exc:
+        _header_of(path, "koha_items", "items")
+    msg = str(exc.value)
+    assert "items.csv" in msg and "line 1" in msg and "'test_unknown_col'" in msg, msg
+    assert "unclassified column: the 'koha_items' profile does not know it" in msg, msg
+    assert "give it a role under [[sources]] columns" in msg, msg
