@@ -50,8 +50,18 @@ REQUIRED_FIELDS = {
 TIMESTAMP_FIELDS = {"event_ts", "last_seen"}
 DATE_FIELDS = {"birth_date", "enrolled", "expiry", "renewed"}
 
-DEFAULT_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+DEFAULT_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
+                             "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
                              "%Y-%m-%d")
+# Timestamps written with a UTC offset (ISO ``+02:00`` / ``+0200`` / ``Z``, psql's ``-04``), with
+# or without fractional seconds. They are always recognised, whatever formats the config sets:
+# the offset fixes the instant, which is then read as wall-clock time in the source's time zone
+# (the configured one: the source's ``timezone``, else the library's), so the event's day is the
+# library's local day (libstats/readers/staged.py parse_timestamp_sql).
+OFFSET_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%z",
+                            "%Y-%m-%d %H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S.%f%z",
+                            "%Y-%m-%d %H:%M%z", "%Y-%m-%dT%H:%M%z")
+OFFSET_SUFFIX_RE = r"[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d",)
 
 

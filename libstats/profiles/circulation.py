@@ -2,6 +2,17 @@
 
 Each profile gives every column the export carries a role (libstats/profiles/base.py); a column
 the export carries but its profile does not know stops the run.
+
+Koha: the columns of ``statistics``, ``borrowers`` and ``items`` as declared in Koha's
+``installer/data/mysql/kohastructure.sql`` (Koha-Community/Koha, GPL-3.0; column names only, no
+code copied), for the releases 22.05 LTS through 25.x: ``items.localuse`` (22.05+),
+``items.sub_location`` and ``borrowers.preferred_name`` (24.x+), ``borrowers.protected`` (25.x)
+added to the earlier column set; ``statistics.proccode``/``usercode``/``associatedborrower``
+are kept for older exports. Caveat: the per-release lists were checked against the brief of
+issue 17 and the current kohastructure.sql, not yet diffed release by release.
+
+Sierra: ``sierra_view.circ_trans`` as documented in the Sierra DNA data dictionary (all 25
+columns, including ``icode1``, ``icode2`` and ``item_agency_code_num``).
 """
 
 from __future__ import annotations
@@ -48,7 +59,7 @@ KOHA_BORROWERS = Profile(
         "anonymized": Column("keep", "anonymized"),
         **drop(
             "cardnumber", "surname", "firstname", "middle_name", "title", "othernames",
-            "initials", "pronouns", "streetnumber", "streettype", "address", "address2", "city",
+            "initials", "pronouns", "preferred_name", "streetnumber", "streettype", "address", "address2", "city",
             "state", "country", "email", "phone", "mobile", "fax", "emailpro", "phonepro",
             "B_streetnumber", "B_streettype", "B_address", "B_address2", "B_city", "B_state",
             "B_zipcode", "B_country", "B_email", "B_phone", "password_expiration_date",
@@ -61,6 +72,7 @@ KOHA_BORROWERS = Profile(
             "privacy_guarantor_fines", "privacy_guarantor_checkouts", "checkprevcheckout",
             "updated_on", "lang", "login_attempts", "overdrive_auth_token",
             "autorenew_checkouts", "primary_contact_method"),
+        **drop_non_personal("protected"),
     },
 )
 
@@ -82,7 +94,7 @@ KOHA_ITEMS = Profile(
             "itemcallnumber", "coded_location_qualifier", "issues", "renewals", "reserves",
             "restricted", "timestamp", "deleted_on", "permanent_location", "onloan",
             "cn_source", "cn_sort", "materials", "enumchron", "copynumber", "stocknumber",
-            "new_status", "exclude_from_local_holds_priority"),
+            "new_status", "exclude_from_local_holds_priority", "localuse", "sub_location"),
     },
 )
 
@@ -102,7 +114,8 @@ SIERRA_CIRC_TRANS = Profile(
                 "postal_code", "patron_agency_code_num"),
         **drop_non_personal("application_name", "source_code", "volume_record_id",
                              "bib_record_id", "due_date_gmt", "count_type_code_num",
-                             "loanrule_code_num"),
+                             "loanrule_code_num", "icode1", "icode2",
+                             "item_agency_code_num"),
     },
     event_codes={"o": "checkout", "r": "renewal", "i": "checkin", "u": "in_library_use"},
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from libstats.profiles import DEFAULT_DATE_FORMATS
+from libstats.profiles.base import OFFSET_SUFFIX_RE, OFFSET_TIMESTAMP_FORMATS
 from libstats.sql import lit, q
 
 
@@ -34,9 +35,20 @@ def _fmt_list(formats: tuple[str, ...]) -> str:
 
 
 def parse_timestamp_sql(src: StagedSource, fld: str) -> str:
-    """The field parsed as a TIMESTAMP (NULL for empty or Koha's '0000-00-00')."""
+    """The field parsed as a TIMESTAMP (NULL for empty or Koha's '0000-00-00'), as wall-clock
+    time in the source's time zone.
+
+    A value written with a UTC offset (``2024-07-02 11:43:49-04`` from psql/pgAdmin,
+    ``...T11:43:49+02:00``, ``+0200``, ``Z``) names an instant: it is converted to the source's
+    configured time zone (``src.timezone``: the source's, else the library's), so that the
+    event's day is the library's local day. A value without offset is wall-clock time as written.
+    """
     col = field_sql(src, fld)
+    with_offset = f"regexp_matches({col}, {lit(OFFSET_SUFFIX_RE)})"
+    instant = (f"try_strptime(regexp_replace({col}, 'Z$', '+00:00'), "
+               f"{_fmt_list(OFFSET_TIMESTAMP_FORMATS)})")
     return (f"CASE WHEN {col} IS NULL OR starts_with({col}, '0000-00-00') THEN NULL "
+            f"WHEN {with_offset} THEN timezone({lit(src.timezone)}, {instant}) "
             f"ELSE try_strptime({col}, {_fmt_list(src.timestamp_formats)}) END")
 
 

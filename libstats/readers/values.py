@@ -58,7 +58,8 @@ def check_values(con, ing: IngestedSource, staged: StagedSource) -> None:
         if rowid is not None:
             formats = staged.timestamp_formats if what == "timestamp" else staged.date_formats
             raise_at(con, ing, rowid, n, col,
-                      f"the {what} cannot be parsed (expected {' or '.join(formats)}; set "
+                      f"the {what} cannot be parsed (expected {' or '.join(formats)}"
+                      f"{', or with a UTC offset' if what == 'timestamp' else ''}; set "
                       f"'{what}_format' for this source if the export uses another format)")
 
 
