@@ -135,6 +135,14 @@ def _cmd_report_annual(args) -> int:
     return 0
 
 
+def _cmd_draft_profile(args) -> int:
+    """Draft the [[sources]] block for an export file (roles proposed; no value printed)."""
+    from pipelines.draft import draft
+    print(draft(Path(args.file), args.kind, delimiter=args.delimiter, encoding=args.encoding),
+          end="")
+    return 0
+
+
 def _cmd_approve(args) -> int:
     """Publish a pending release (a library that requires approval)."""
     from pipelines.approval import approve
@@ -200,6 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "nothing is written) or report the element as missing (-1), naming "
                         "the cell")
     p.set_defaults(func=_cmd_report_annual)
+
+    p = sub.add_parser("draft-profile", help=_cmd_draft_profile.__doc__,
+                       description=_cmd_draft_profile.__doc__)
+    p.add_argument("file", help="the export file (CSV or TSV)")
+    p.add_argument("--kind", choices=["circulation", "patrons", "items", "wifi", "eresources"],
+                   help="the source kind (default: any known profile, else circulation)")
+    p.add_argument("--delimiter", help="the field delimiter (default: tab for .tsv, else comma)")
+    p.add_argument("--encoding", default="utf-8", help="the file's encoding (default utf-8)")
+    p.set_defaults(func=_cmd_draft_profile)
 
     for name, func in (("approve", _cmd_approve), ("reject", _cmd_reject)):
         p = sub.add_parser(name, help=func.__doc__, description=func.__doc__)
