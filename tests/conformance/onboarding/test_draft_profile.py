@@ -1,0 +1,40 @@
+"""draft-profile round trip: draft → paste into a config → the run reads the file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from pipelines.cli import main
+from tests.conftest import CONFIG, mini_library_files
+
+CASE = Path(__file__).parent / "draft-profile-roundtrip"
+
+
+def test_draft_is_valid_toml_that_the_run_accepts(tmp_path, test_key, capsys):
+    config = mini_library_files(tmp_path)
+    raw = config.parent / "raw"
+    shutil.copyfile(CASE / "destiny.csv", raw / "destiny.csv")
+    assert main(["draft-profile", str(raw / "destiny.csv")]) == 0
+    draft = capsys.readouterr().out
+    for value in ("Test Patron", "example.org", "2100000"):
+        assert value not in draft
+    assert 'format = "csv"' in draft and '"Patron Name" = "drop"' in draft
+    assert 'Email = "drop"' in draft and '"Patron Barcode" = "token"' in draft
+    draft = draft.replace('path = "destiny.csv"', 'path = "raw/destiny.csv"')
+    config.write_text(CONFIG + "\n" + draft, encoding="utf-8")
+    code = main(["run", str(config), "--period", "FY2025", "-q"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert out.out == "" and out.err == ""
+    manifest = json.loads(next((tmp_path / "out").rglob("manifest.json")).read_text())
+    rows = {i["source"]: i["rows_in"] for i in manifest["inputs"]}
+    assert rows["destiny"] == 20
+
+
+def test_known_profile_is_named(tmp_path, capsys):
+    config = mini_library_files(tmp_path)
+    assert main(["draft-profile", str(config.parent / "raw" / "statistics.csv")]) == 0
+    out = capsys.readouterr().out
+    assert 'format = "koha_statistics"' in out and "known" in out
