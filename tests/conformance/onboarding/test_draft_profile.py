@@ -59,3 +59,17 @@ def test_quiet_run_prints_nothing_at_the_file_descriptor_level(tmp_path, test_ke
     assert ours == []
     if out:
         pytest.xfail("only the HiGHS banner is left (the disclosure fix silences it)")
+
+
+def test_json_export_with_a_utf8_bom_is_read(mini_library, capsys):
+    """A Meraki JSON export saved with a BOM reads like one without (Wi-Fi mini library)."""
+    from tests.pipelines.test_wifi import wifi_library as make_wifi
+    config = make_wifi.__wrapped__(mini_library)
+    folder = config.parent / "raw" / "wifi"
+    text = ('[\n {"mac": "02:00:00:00:00:01", "firstSeen": 1730793600,'
+            ' "recentDeviceName": "WEST-AP-2"}\n]\n')
+    (folder / "meraki-2024-11-06.json").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    code = main(["run", str(config), "--period", "FY2025", "-q"])
+    err = capsys.readouterr().err
+    assert "meraki-2024-11-06.json" not in err and "BOM" not in err, err
+    assert "\u00ef\u00bb\u00bf" not in err
