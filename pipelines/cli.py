@@ -36,7 +36,13 @@ def _cmd_keygen(args) -> int:
     return 0
 
 
-def _summary(result) -> None:
+def _summary(result, quiet: bool = False) -> None:
+    if quiet:
+        return
+    for w in result.manifest.get("warnings", []):
+        where = f" ({w['file']})" if w["file"] else ""
+        count = f"{w['count']} " if w["count"] else ""
+        print(f"warning: source '{w['source']}'{where}: {count}{w['what']}", file=sys.stderr)
     empty = result.manifest.get("coverage", {}).get("months_without_events")
     if empty:
         print(f"warning: no circulation event at all in {', '.join(empty)}; if the exports "
@@ -77,7 +83,7 @@ def _cmd_run(args) -> int:
              f"({period.start} to {period.end})")
     result = run(config, period, progress=progress,
                              memory_limit=args.memory_limit, threads=args.threads)
-    _summary(result)
+    _summary(result, args.quiet)
     return 0
 
 
@@ -93,8 +99,9 @@ def _cmd_demo(args) -> int:
     config = load_config(config_path)
     period = parse_period(config, "FY2025")
     result = run(config, period, progress=progress)
-    _summary(result)
-    print(f"demo config: {config_path}")
+    _summary(result, args.quiet)
+    if not args.quiet:
+        print(f"demo config: {config_path}")
     return 0
 
 
@@ -121,9 +128,18 @@ def _cmd_report_annual(args) -> int:
         raise ConfigError("--fiscal-year", None, "must be a year like 2025")
     folder = produce(config, fy, args.form, progress=Progress(not args.quiet),
                      if_withheld=args.if_withheld)
-    print(f"annual report ({args.form}, FY{fy}): {folder}")
-    for name in sorted(p.name for p in folder.iterdir()):
-        print(f"  {name}")
+    if not args.quiet:
+        print(f"annual report ({args.form}, FY{fy}): {folder}")
+        for name in sorted(p.name for p in folder.iterdir()):
+            print(f"  {name}")
+    return 0
+
+
+def _cmd_draft_profile(args) -> int:
+    """Draft the [[sources]] block for an export file (roles proposed; no value printed)."""
+    from pipelines.draft import draft
+    print(draft(Path(args.file), args.kind, delimiter=args.delimiter, encoding=args.encoding),
+          end="")
     return 0
 
 
@@ -161,14 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
                                     "in the previous calendar year")
     p.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 2GB (default: DuckDB's)")
     p.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument("-q", "--quiet", action="store_true", help="quiet: nothing on stdout or stderr but errors")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("demo", help=_cmd_demo.__doc__, description=_cmd_demo.__doc__)
     p.add_argument("--out", default="demo-output",
                    help="folder for the demo exports, config, key and outputs "
                         "(default: ./demo-output)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument("-q", "--quiet", action="store_true", help="quiet: nothing on stdout or stderr but errors")
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("check", help=_cmd_check.__doc__, description=_cmd_check.__doc__)
@@ -186,12 +202,21 @@ def build_parser() -> argparse.ArgumentParser:
                         "ended in the previous calendar year, the PLS reporting period)")
     p.add_argument("--form", default="pls",
                    help="the form's layout (reports/forms/layouts/FORM.toml; default pls)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument("-q", "--quiet", action="store_true", help="quiet: nothing on stdout or stderr but errors")
     p.add_argument("--if-withheld", choices=["stop", "missing"], default="stop",
                    help="a cell a whole-library figure needs is withheld: stop (default; "
                         "nothing is written) or report the element as missing (-1), naming "
                         "the cell")
     p.set_defaults(func=_cmd_report_annual)
+
+    p = sub.add_parser("draft-profile", help=_cmd_draft_profile.__doc__,
+                       description=_cmd_draft_profile.__doc__)
+    p.add_argument("file", help="the export file (CSV or TSV)")
+    p.add_argument("--kind", choices=["circulation", "patrons", "items", "wifi", "eresources"],
+                   help="the source kind (default: any known profile, else circulation)")
+    p.add_argument("--delimiter", help="the field delimiter (default: tab for .tsv, else comma)")
+    p.add_argument("--encoding", default="utf-8", help="the file's encoding (default utf-8)")
+    p.set_defaults(func=_cmd_draft_profile)
 
     for name, func in (("approve", _cmd_approve), ("reject", _cmd_reject)):
         p = sub.add_parser(name, help=func.__doc__, description=func.__doc__)

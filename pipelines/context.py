@@ -33,10 +33,16 @@ class Run:
     work_dir: Path
     on_disk: bool = False                  # the run works in a database file (large exports)
     progress: Callable[[str], None] | None = None
+    #: warnings that do not stop the run: {source, file, what, count}; into the manifest's
+    #: ``warnings``, the steward report and stderr (never a value)
+    warnings: list[dict] = field(default_factory=list)
 
     def say(self, message: str) -> None:
         if self.progress:
             self.progress(message)
+
+    def warn(self, source: str, file: str | None, what: str, count: int) -> None:
+        self.warnings.append({"source": source, "file": file, "what": what, "count": count})
 
 
 @dataclass

@@ -41,7 +41,7 @@ from libstats.profiles import ResolvedProfile, resolve
 from libstats.readers.files import expand_paths
 from libstats.schema import PUBLISHED_TABLES
 from libstats.sql import lit
-from pipelines import approval, disclosure, publish, verify
+from pipelines import approval, disclosure, plausibility, publish, verify
 from pipelines.context import Run
 from pipelines.domains import DOMAINS, domain_of
 from pipelines.manifest import build_manifest
@@ -112,6 +112,7 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
         r = Run(None, config, period, pkey, zones.work_dir, progress=progress)
         loaded = read(r, resolved, memory_limit, threads)
         staged = stage(r, resolved, loaded)
+        plausibility.check(r, loaded, staged)
         frames, protected = disclosure_control(r, staged, zones)
         zones.suites = start_suites(r, frames, protected, zones)
         pz_tables = write_pseudonymized(r, staged, zones)
@@ -253,6 +254,7 @@ def make_manifest(r: Run, loaded: list, staged: dict, frames: dict, protected: _
         manifest["differential_privacy"] = protected.ledger
     for s in staged.values():
         manifest.update(s.manifest)
+    manifest["warnings"] = list(r.warnings)
     return manifest
 
 

@@ -45,6 +45,14 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     parts.append(f"<div class=\"banner {'ok' if ok else 'bad'}\"><strong>Release "
                  f"{e(status)}.</strong> {len(checks) - len(failed)} of {len(checks)} checks "
                  f"passed.{' ' + e(problem) if problem else ''}</div>")
+    warnings = manifest.get("warnings", [])
+    if warnings:
+        parts.append("<h2>Warnings</h2><table>")
+        parts.append(_row(["source", "file", "what", "rows"], "th"))
+        for w in warnings:
+            parts.append(_row([e(w["source"]), f"<code>{e(w['file'] or '')}</code>",
+                               e(w["what"]), e(w["count"])]))
+        parts.append("</table>")
     if data_docs:
         parts.append(f"<p>Great Expectations Data Docs (sample-free): <a href=\"{e(data_docs)}\">"
                      f"<code>{e(data_docs)}</code></a></p>")

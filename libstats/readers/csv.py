@@ -56,8 +56,14 @@ def _physical_line(con, ingested: IngestedSource, info: FileInfo, record_line: i
 def _read_header(path: Path, resolved: ResolvedProfile, head: bytes) -> list[str]:
     src = resolved.source
     first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
-    enc = "utf-8-sig" if src.encoding.lower().replace("_", "-") in ("utf-8", "utf8") \
-        else src.encoding
+    utf8 = src.encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    enc = "utf-8-sig" if utf8 else src.encoding
+    if not utf8 and head.startswith(b"\xef\xbb\xbf"):
+        # Decoded as a single-byte encoding the BOM would become part of the first column's
+        # name ("\u00ef\u00bb\u00bfborrowernumber"); name the cause instead.
+        raise InputError(path, f"the file starts with a UTF-8 byte-order mark but the config "
+                               f"declares encoding '{src.encoding}'; set encoding = 'utf-8-sig'",
+                         line=1, source=src.name)
     try:
         text = first_line.decode(enc)
     except UnicodeDecodeError:
@@ -99,11 +105,15 @@ def _read_header(path: Path, resolved: ResolvedProfile, head: bytes) -> list[str
                   f"({len(unknown)} of {len(header)} names unknown; names not shown): was the "
                   f"file exported without a header row, or is 'format' wrong?",
             line=1, source=src.name)
-    for name in unknown:
+    if unknown:
+        # One error listing every unknown column (header position), not one per run.
+        listed = ", ".join(f"'{name}' (field {header.index(name) + 1})" for name in unknown)
+        noun = "column" if len(unknown) == 1 else f"{len(unknown)} columns"
         raise InputError(
-            path, f"unclassified column: the '{resolved.profile.name}' profile does not "
-                  f"know it; give it a role under [[sources]] columns (e.g. \"drop\") if "
-                  f"it is expected", line=1, column=name, source=src.name)
+            path, f"unclassified {noun}: the '{resolved.profile.name}' profile does not "
+                  f"know {listed}; give each a role under [[sources]] columns (e.g. \"drop\") "
+                  f"if it is expected", line=1,
+            column=unknown[0] if len(unknown) == 1 else None, source=src.name)
     for col, spec in resolved.profile.columns.items():
         needed = spec.required or col in resolved.fields.values() and \
             resolved.profile.name == "csv"

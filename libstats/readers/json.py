@@ -38,7 +38,7 @@ class JsonSource(IngestedSource):
 
 def record_line(path: Path, idx: int, envelope: bool) -> int:
     """The line where record ``idx`` of the file's array starts (error path only)."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     dec = json.JSONDecoder()
     pos = 0
     if envelope:
@@ -87,7 +87,7 @@ def _shape(path: Path, allow_envelope: bool, source: str) -> bool:
 
 def _invalid(path: Path, source: str) -> InputError:
     try:
-        json.loads(path.read_text(encoding="utf-8"))
+        json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         return InputError(path, "the file is not UTF-8 text", source=source)
     except json.JSONDecodeError as exc:        # its message names the syntax, not the data
@@ -175,7 +175,7 @@ def load_json(con, resolved: ResolvedProfile, files: list[Path], progress=None, 
     except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as exc:
         for path in files:
             try:
-                json.loads(path.read_text(encoding="utf-8"))
+                json.loads(path.read_text(encoding="utf-8-sig"))
             except (ValueError, UnicodeDecodeError):
                 raise _invalid(path, src.name) from None
         # Valid JSON that DuckDB did not read: a reader limit, never reported as bad JSON.

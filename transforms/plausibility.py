@@ -1,0 +1,31 @@
+"""SQL text for the plausibility warnings of a run (pure functions, no I/O).
+
+Mojibake: UTF-8 text decoded as a single-byte encoding (windows-1252, latin-1) turns each
+accented letter into two or three characters that almost never occur in real text ("é" →
+"Ã©", "’" → "â€™"). Rows holding one of these sequences are counted per column; no value is
+ever selected.
+"""
+
+from __future__ import annotations
+
+from libstats.sql import lit, q
+
+#: Typical mojibake sequences (UTF-8 read as windows-1252 / latin-1).
+MOJIBAKE = ("Ã©", "Ã¨", "Ãª", "Ã«", "Ã¡", "Ã ", "Ã¢", "Ã¤", "Ã¶", "Ã¼", "Ã±", "Ã§", "Ã³",
+            "Ã­", "Ãº", "Ã‰", "Ã–", "Ãœ", "Ã„", "ÃŸ", "â€™", "â€œ", "â€", "â€“", "â€”", "Â ")
+
+#: Share of rows outside the period above which a warning is raised. A fiscal-year export
+#: routinely holds a few rows across its edges (a timezone shift at midnight, an export run a
+#: day late or a day early: well under 1 %); 5 % is about 18 days of a year, which no such
+#: slip explains: the export covers another span, or the period asked for is wrong.
+OUTSIDE_PERIOD_SHARE = 0.05
+
+
+def mojibake_count_sql(table: str, columns: list[str]) -> str:
+    """One row: for each column (in order), the number of rows whose text holds mojibake."""
+    if not columns:
+        raise ValueError("no columns")
+    def hit(col: str) -> str:
+        return " OR ".join(f"contains(CAST({q(col)} AS VARCHAR), {lit(p)})" for p in MOJIBAKE)
+    counts = ", ".join(f"count(*) FILTER (WHERE {hit(c)})" for c in columns)
+    return f"SELECT {counts} FROM {q(table)}"
