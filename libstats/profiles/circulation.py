@@ -3,13 +3,34 @@
 Each profile gives every column the export carries a role (libstats/profiles/base.py); a column
 the export carries but its profile does not know stops the run.
 
-Koha: the columns of ``statistics``, ``borrowers`` and ``items`` as declared in Koha's
-``installer/data/mysql/kohastructure.sql`` (Koha-Community/Koha, GPL-3.0; column names only, no
-code copied), for the releases 22.05 LTS through 25.x: ``items.localuse`` (22.05+),
-``items.sub_location`` and ``borrowers.preferred_name`` (24.x+), ``borrowers.protected`` (25.x)
-added to the earlier column set; ``statistics.proccode``/``usercode``/``associatedborrower``
-are kept for older exports. Caveat: the per-release lists were checked against the brief of
-issue 17 and the current kohastructure.sql, not yet diffed release by release.
+Koha: every column of ``statistics``, ``borrowers`` and ``items`` as declared in
+``installer/data/mysql/kohastructure.sql`` for the releases 22.05 LTS through 25.x, checked
+release by release against these stored copies (Koha is GPL-3.0-or-later; column names only,
+nothing else copied):
+
+- KohaSuomi/Koha-22.x @ 1b90559a816ef6124d46ac6c4dbc3d42854efb1d (22.x)
+- KohaSuomi/Koha-22x @ 3d573f315db5c781840ff0ccf8ae7865a96ff5ba (22.x + local items.sub_location)
+- Koha-Community/Koha @ 00545f8780390d735dad664d76d09cc67f42fdaa (upstream, 22.11-23.05 era)
+- KohaSuomi/Koha-23x @ 64cc1ed70bc947f96868336228b0d898ade7b66b (23.x)
+- KohaSuomi/Koha-24.05 @ 04601652c795a0209d54072282e5a0e2d0e66af1 (24.05)
+- KohaSuomi/Koha-25x @ 15cf049b5dc1bdb0a739493763c5982e84ae99c6 (25.x)
+
+The per-release column lists are in tests/conformance/circulation/koha_versions/ (with SOURCE.md).
+Later additions, all upstream (Koha bug of the atomic update): ``statistics.interface`` (30928;
+absent in 22.x), ``borrowers.protected`` (26170; 23x+), ``items.bookable`` (bookings; 23x+),
+``items.localuse`` (16122; 24.05+), ``borrowers.preferred_name`` (28633; 25.x),
+``items.sub_location`` (34142; in 23x and 25x, not in the 24.05 copy). The one local column:
+KohaSuomi/Koha-22x's own ``items.sub_location`` (after ``new_status``), same name, same role.
+``statistics.proccode``/``usercode``/``associatedborrower`` are in none of these releases; they
+are kept in the profile for exports from older Koha.
+
+Roles: ids token where they feed a field (``borrowernumber``; item ids only on request); codes
+that feed a field keep; ``dateofbirth``/``zipcode`` generalized (DESIGN.md: age band, area);
+everything else drops. Drops that hold personal data (names, addresses, emails, phones, card
+numbers, user ids, passwords and secrets, notes and other free text) are ``drop`` and their
+values feed the exact-match leak scan; drops that describe the catalogue, the workflow or an
+account setting without identifying anyone (flags, counts, status dates, codes) are
+``drop_non_personal``.
 
 Sierra: ``sierra_view.circ_trans`` as documented in the Sierra DNA data dictionary (all 25
 columns, including ``icode1``, ``icode2`` and ``item_agency_code_num``).
@@ -57,22 +78,25 @@ KOHA_BORROWERS = Profile(
         "lastseen": Column("generalize:month", "last_seen"),
         "privacy": Column("keep", "privacy"),
         "anonymized": Column("keep", "anonymized"),
+        # Personal: identifies a person, or free text that may (looked for by the leak scan).
         **drop(
-            "cardnumber", "surname", "firstname", "middle_name", "title", "othernames",
-            "initials", "pronouns", "preferred_name", "streetnumber", "streettype", "address", "address2", "city",
-            "state", "country", "email", "phone", "mobile", "fax", "emailpro", "phonepro",
-            "B_streetnumber", "B_streettype", "B_address", "B_address2", "B_city", "B_state",
-            "B_zipcode", "B_country", "B_email", "B_phone", "password_expiration_date",
-            "gonenoaddress", "lost", "debarred", "debarredcomment", "contactname",
-            "contactfirstname", "contacttitle", "borrowernotes", "relationship", "sex",
-            "password", "secret", "auth_method", "flags", "userid", "opacnote", "contactnote",
-            "sort1", "sort2", "altcontactfirstname", "altcontactsurname", "altcontactaddress1",
-            "altcontactaddress2", "altcontactaddress3", "altcontactstate", "altcontactzipcode",
-            "altcontactcountry", "altcontactphone", "smsalertnumber", "sms_provider_id",
-            "privacy_guarantor_fines", "privacy_guarantor_checkouts", "checkprevcheckout",
-            "updated_on", "lang", "login_attempts", "overdrive_auth_token",
-            "autorenew_checkouts", "primary_contact_method"),
-        **drop_non_personal("protected"),
+            "cardnumber", "surname", "firstname", "preferred_name", "middle_name", "title",
+            "othernames", "initials", "pronouns", "streetnumber", "streettype", "address",
+            "address2", "city", "state", "country", "email", "phone", "mobile", "fax",
+            "emailpro", "phonepro", "B_streetnumber", "B_streettype", "B_address", "B_address2",
+            "B_city", "B_state", "B_zipcode", "B_country", "B_email", "B_phone",
+            "debarredcomment", "contactname", "contactfirstname", "contacttitle",
+            "borrowernotes", "relationship", "sex", "password", "secret", "userid", "opacnote",
+            "contactnote", "sort1", "sort2", "altcontactfirstname", "altcontactsurname",
+            "altcontactaddress1", "altcontactaddress2", "altcontactaddress3", "altcontactstate",
+            "altcontactzipcode", "altcontactcountry", "altcontactphone", "smsalertnumber",
+            "overdrive_auth_token"),
+        # Account settings, flags, counters and status dates: about a patron, identifying no one.
+        **drop_non_personal(
+            "password_expiration_date", "gonenoaddress", "lost", "debarred", "auth_method",
+            "flags", "sms_provider_id", "privacy_guarantor_fines", "privacy_guarantor_checkouts",
+            "checkprevcheckout", "updated_on", "lang", "login_attempts", "autorenew_checkouts",
+            "primary_contact_method", "protected"),
     },
 )
 
@@ -94,7 +118,9 @@ KOHA_ITEMS = Profile(
             "itemcallnumber", "coded_location_qualifier", "issues", "renewals", "reserves",
             "restricted", "timestamp", "deleted_on", "permanent_location", "onloan",
             "cn_source", "cn_sort", "materials", "enumchron", "copynumber", "stocknumber",
-            "new_status", "exclude_from_local_holds_priority", "localuse", "sub_location"),
+            "new_status", "exclude_from_local_holds_priority", "localuse",
+            # upstream (Koha bug 34142) and KohaSuomi's own, older column of the same name
+            "sub_location"),
     },
 )
 

@@ -220,5 +220,7 @@ def test_unknown_column_stops():
         _header_of(path, "koha_items", "items")
     msg = str(exc.value)
     assert "items.csv" in msg and "line 1" in msg and "'test_unknown_col'" in msg, msg
-    assert "unclassified column: the 'koha_items' profile does not know it" in msg, msg
-    assert "give it a role under [[sources]] columns" in msg, msg
+    # wording since d80174d (one error listing every unknown column, with its position)
+    assert ("unclassified column: the 'koha_items' profile does not know 'test_unknown_col' "
+            "(field 50)") in msg, msg
+    assert "give each a role under [[sources]] columns" in msg, msg
