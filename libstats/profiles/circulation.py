@@ -28,9 +28,9 @@ Roles: ids token where they feed a field (``borrowernumber``; item ids only on r
 that feed a field keep; ``dateofbirth``/``zipcode`` generalized (DESIGN.md: age band, area);
 everything else drops. Drops that hold personal data (names, addresses, emails, phones, card
 numbers, user ids, passwords and secrets, notes and other free text) are ``drop`` and their
-values feed the exact-match leak scan; drops that describe the catalogue, the workflow or an
-account setting without identifying anyone (flags, counts, status dates, codes) are
-``drop_non_personal``.
+values feed the exact-match leak scan, and so do a patron's account flags, counters and status
+dates (they are the patron's record); drops that describe the catalogue or the workflow
+without identifying anyone (codes, item flags) are ``drop_non_personal``.
 
 Sierra: ``sierra_view.circ_trans`` as documented in the Sierra DNA data dictionary (all 25
 columns, including ``icode1``, ``icode2`` and ``item_agency_code_num``).
@@ -90,13 +90,15 @@ KOHA_BORROWERS = Profile(
             "contactnote", "sort1", "sort2", "altcontactfirstname", "altcontactsurname",
             "altcontactaddress1", "altcontactaddress2", "altcontactaddress3", "altcontactstate",
             "altcontactzipcode", "altcontactcountry", "altcontactphone", "smsalertnumber",
-            "overdrive_auth_token"),
-        # Account settings, flags, counters and status dates: about a patron, identifying no one.
-        **drop_non_personal(
+            "overdrive_auth_token",
+            # Account settings, flags, counters and status dates of one patron: they identify
+            # no one alone, but they are a patron's record, so they stay in the leak scan as
+            # before.
             "password_expiration_date", "gonenoaddress", "lost", "debarred", "auth_method",
             "flags", "sms_provider_id", "privacy_guarantor_fines", "privacy_guarantor_checkouts",
             "checkprevcheckout", "updated_on", "lang", "login_attempts", "autorenew_checkouts",
-            "primary_contact_method", "protected"),
+            "primary_contact_method"),
+        **drop_non_personal("protected"),
     },
 )
 
