@@ -20,7 +20,9 @@ def _require_approval(config: Path) -> Path:
 
 
 def _run(config: Path, capsys) -> tuple[int, str]:
-    code = main(["run", str(config), "--period", PERIOD, "-q"])
+    # not -q: quiet prints nothing but errors (issue 17), and the summary names the pending
+    # release
+    code = main(["run", str(config), "--period", PERIOD])
     cap = capsys.readouterr()
     return code, cap.out + cap.err
 
