@@ -5,7 +5,12 @@ the run; they go on ``Run.warnings`` (source, file, what, how many), into the ma
 
 from __future__ import annotations
 
-from transforms.plausibility import OUTSIDE_PERIOD_SHARE, mojibake_count_sql
+import datetime as dt
+
+from transforms.plausibility import OUTSIDE_PERIOD_SHARE, future_count_sql, mojibake_count_sql
+
+#: The staged day column of the sources that have one (circulation events).
+_EVENT_DAY = "__event_date"
 
 
 def check(r, loaded: list, staged: dict) -> None:
@@ -27,7 +32,21 @@ def check(r, loaded: list, staged: dict) -> None:
                                     f"({outside / ing.rows:.0%} of the rows read; more than "
                                     f"{OUTSIDE_PERIOD_SHARE:.0%} suggests the export covers "
                                     f"another span)", outside)
+        _future(r, ing, files)
         _mojibake(r, ing, files)
+
+
+def _future(r, ing, files) -> None:
+    """Rows dated after today: whatever their share (200 rows dated 2031 in a year's export
+    are a broken clock or date column, not the export's span). Only the count is kept; once
+    such a date has passed, a rerun no longer warns about it."""
+    if _column_type(r.con, ing.table, _EVENT_DAY) is None:
+        return
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    n = r.con.execute(future_count_sql(ing.table, _EVENT_DAY, today)).fetchone()[0]
+    if n:
+        r.warn(ing.name, files, "rows dated in the future (after the day of the run): a "
+                                "wrong clock or date column in the export?", int(n))
 
 
 def _mojibake(r, ing, files) -> None:
@@ -43,6 +62,10 @@ def _mojibake(r, ing, files) -> None:
 
 
 def _is_text(con, table: str, column: str) -> bool:
+    return _column_type(con, table, column) == "VARCHAR"
+
+
+def _column_type(con, table: str, column: str) -> str | None:
     row = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = ? "
                       "AND column_name = ?", [table, column]).fetchone()
-    return row is not None and row[0] == "VARCHAR"
+    return None if row is None else row[0]

@@ -29,3 +29,10 @@ def mojibake_count_sql(table: str, columns: list[str]) -> str:
         return " OR ".join(f"contains(CAST({q(col)} AS VARCHAR), {lit(p)})" for p in MOJIBAKE)
     counts = ", ".join(f"count(*) FILTER (WHERE {hit(c)})" for c in columns)
     return f"SELECT {counts} FROM {q(table)}"
+
+
+def future_count_sql(table: str, column: str, today: str) -> str:
+    """One row: rows of ``table`` dated after ``today`` plus a day (no clock is that wrong
+    by accident: the event has not happened yet)."""
+    return (f"SELECT count(*) FROM {q(table)} "
+            f"WHERE CAST({q(column)} AS DATE) > CAST({lit(today)} AS DATE) + 1")
