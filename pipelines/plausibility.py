@@ -9,8 +9,10 @@ import datetime as dt
 
 from transforms.plausibility import OUTSIDE_PERIOD_SHARE, future_count_sql, mojibake_count_sql
 
-#: The staged day column of the sources that have one (circulation events).
-_EVENT_DAY = "__event_date"
+#: The staged time columns of the sources that have one in their raw table: circulation
+#: events' day, EZproxy lines' instant. (Wi-Fi times are parsed while sessions are built;
+#: they have the outside-the-period share only.)
+_EVENT_TIME = ("__event_date", "__ts")
 
 
 def check(r, loaded: list, staged: dict) -> None:
@@ -40,10 +42,11 @@ def _future(r, ing, files) -> None:
     """Rows dated after today: whatever their share (200 rows dated 2031 in a year's export
     are a broken clock or date column, not the export's span). Only the count is kept; once
     such a date has passed, a rerun no longer warns about it."""
-    if _column_type(r.con, ing.table, _EVENT_DAY) is None:
+    column = next((c for c in _EVENT_TIME if _column_type(r.con, ing.table, c)), None)
+    if column is None:
         return
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-    n = r.con.execute(future_count_sql(ing.table, _EVENT_DAY, today)).fetchone()[0]
+    n = r.con.execute(future_count_sql(ing.table, column, today)).fetchone()[0]
     if n:
         r.warn(ing.name, files, "rows dated in the future (after the day of the run): a "
                                 "wrong clock or date column in the export?", int(n))

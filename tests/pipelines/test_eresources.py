@@ -433,3 +433,18 @@ def test_a_summer_line_with_the_standard_offset_uses_its_own_offset(eres_library
     [w] = _manifest(eres_library)["eresources"]["ezproxy_warnings"]
     assert w["line"] == 15 and w["column"] == "%t" and "offset" in w["what"]
     assert _pz_use(eres_library, "requests", "2024-10", "Beta News") == 2
+
+
+def test_an_ezproxy_line_dated_in_the_future_is_a_warning(eres_library, capsys):
+    """One line of 2031 in the year's log (a broken clock): outside the period, so not
+    counted, and under the outside-the-period share, yet named as a future date."""
+    log = eres_library.parent / "raw" / "eres" / "ezproxy-20241010.log"
+    _append(log, ef._f1("192.0.2.98", "-", "10/Oct/2031:10:00:00 -0400",
+                        "https://news.beta.example/article/8", 200))
+    code = main(["run", str(eres_library), "--period", "FY2025"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "rows dated in the future" in out.err and "'ezproxy'" in out.err
+    assert "192.0.2.98" not in out.out + out.err
+    warnings = [w for w in _manifest(eres_library)["warnings"] if w["source"] == "ezproxy"]
+    assert any("future" in w["what"] and w["count"] == 1 for w in warnings), warnings
