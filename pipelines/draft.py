@@ -30,6 +30,11 @@ SHAPES = {
     "barcode/card number": r"^[A-Za-z]?[0-9]{8,16}$",
     "name": r"^[A-Z][a-z]+([ '-][A-Z][a-z]+)+$",
 }
+#: Dates and timestamps as exports write them (ISO, ``T``, fractions, ``Z`` or offsets): not
+#: personal, but a column of them is the event time when no column name says so.
+TIMESTAMP_SHAPE = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?(\.[0-9]+)?)?"
+                   r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$")
+_ALL_SHAPES = {**SHAPES, "timestamp": TIMESTAMP_SHAPE}
 #: Column names that say "a person" (lower-cased, non-letters removed).
 _PERSONAL = re.compile(r"email|mail|phone|mobile|tel|mac|ip|address|street|city|zip|post|"
                        r"name|surname|birth|dob|card|barcode|patron|borrower|user|login|"
@@ -65,14 +70,14 @@ def _shapes(path: Path, header: list[str], delimiter: str) -> dict[str, dict[str
            f"columns = {{{', '.join(f'{lit(k)}: {lit(v)}' for k, v in cols.items())}}}, "
            f"quote = '\"', escape = '\"', ignore_errors = true, sample_size = -1)")
     selects = [f"count(*) FILTER (WHERE regexp_matches(trim({q(c)}), {lit(rx)}))"
-               for c in cols for rx in SHAPES.values()]
+               for c in cols for rx in _ALL_SHAPES.values()]
     counts = con.execute(f"SELECT count(*), {', '.join(selects)} FROM {src}").fetchone()
     con.close()
     total, flat = counts[0], counts[1:]
     out = {}
     for i, name in enumerate(header):
-        hits = flat[i * len(SHAPES):(i + 1) * len(SHAPES)]
-        out[name] = {s: n for s, n in zip(SHAPES, hits) if total and n * 2 >= total and n}
+        hits = flat[i * len(_ALL_SHAPES):(i + 1) * len(_ALL_SHAPES)]
+        out[name] = {s: n for s, n in zip(_ALL_SHAPES, hits) if total and n * 2 >= total and n}
     return out
 
 
@@ -102,7 +107,10 @@ def draft(path: Path, kind: str | None, *, delimiter: str | None = None,
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     header = _header(path, delimiter, encoding)
-    shapes = _shapes(path, header, delimiter)
+    counted = _shapes(path, header, delimiter)
+    times = [c for c in header if "timestamp" in counted[c]]
+    shapes = {c: {k: n for k, n in found.items() if k != "timestamp"}
+              for c, found in counted.items()}
     known = _known(header, kind)
     src_name = name or re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_") or "source"
     lines = [f"# drafted by 'libstats draft-profile' from {path.name}: review every role",
@@ -133,6 +141,11 @@ def draft(path: Path, kind: str | None, *, delimiter: str | None = None,
                      fld == "event_ts"):
                 mapping[fld] = col
                 break
+    if "event_ts" in _FIELD_NAMES.get(kind, {}) and "event_ts" not in mapping:
+        # no column name says "time": the first column whose values are timestamps
+        free = [c for c in times if c not in mapping.values()]
+        if free:
+            mapping["event_ts"] = free[0]
     roles = {}
     for col in header:
         fld = next((f for f, c in mapping.items() if c == col), None)

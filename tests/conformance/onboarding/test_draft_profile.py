@@ -67,3 +67,19 @@ def test_json_export_with_a_utf8_bom_is_read(mini_library, capsys):
     err = capsys.readouterr().err
     assert "meraki-2024-11-06.json" not in err and "BOM" not in err, err
     assert "\u00ef\u00bb\u00bf" not in err
+
+
+def test_a_time_column_is_found_by_its_values_when_its_name_does_not_say(tmp_path, capsys):
+    """A column called "When" holding ISO timestamps (with T, Z and offsets) is proposed as
+    the event time; no value is printed."""
+    export = tmp_path / "loans.csv"
+    export.write_text("When,Branch,Card,Email\n"
+                      "2024-10-01T10:00:00Z,MAIN,29999000000011,test.patron@example.com\n"
+                      "2024-10-02 11:00:00-04,MAIN,29999000000012,other.patron@example.com\n",
+                      encoding="utf-8")
+    assert main(["draft-profile", str(export), "--kind", "circulation"]) == 0
+    draft = capsys.readouterr().out
+    assert 'event_ts = "When"' in draft and 'When = "generalize:day"' in draft
+    assert "TODO" not in draft
+    assert "timestamp" not in draft          # not listed among personal-looking values
+    assert "example.com" not in draft and "29999000000011" not in draft
