@@ -81,20 +81,25 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
     con.execute(f"CREATE OR REPLACE TABLE {lines} (file INTEGER, ln BIGINT, line VARCHAR)")
     folder = work_dir or quarantine.parent
     for i, path in enumerate(files):
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        read, n_latin1, first = utf8_lines(path, folder / f"_{src.name}_{i}.utf8.log")
+        insert = f"INSERT INTO {lines} SELECT {i}, row_number() OVER (), line FROM "
         try:
-            read_lines(con, f"INSERT INTO {lines} SELECT {i}, row_number() OVER (), line "
-                            f"FROM {line_reader(read)}", [read], src.name)
-        except InputError as exc:
+            read_lines(con, insert + line_reader(path), [path], src.name)
+            continue
+        except InputError as failed:
+            # DuckDB reads UTF-8 only. A log with bytes that are not (Latin-1 query strings,
+            # odd user agents) is copied to UTF-8 and read again; the copy is made only then,
+            # so a UTF-8 log is read once. (A failed INSERT adds no row.)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            read, n_latin1, first = utf8_lines(path, folder / f"_{src.name}_{i}.utf8.log")
             if read == path:
-                raise
+                raise failed from None      # valid UTF-8: not an encoding problem
+        try:
+            read_lines(con, insert + line_reader(read), [read], src.name)
+        except InputError as exc:
             raise InputError(path, exc.problem, line=exc.line, source=src.name) from None
         finally:
-            if read != path:
-                read.unlink(missing_ok=True)
-        if n_latin1:
-            ing.non_utf8.append({"file": path, "lines": n_latin1, "first_line": first})
+            read.unlink(missing_ok=True)
+        ing.non_utf8.append({"file": path, "lines": n_latin1, "first_line": first})
     _check_line_numbers(con, lines, files, src.name)
 
     # One struct per format, g0..gn in directive order; a format is tried only where the
