@@ -34,15 +34,16 @@ def check(r, loaded: list, staged: dict) -> None:
                                     f"({outside / ing.rows:.0%} of the rows read; more than "
                                     f"{OUTSIDE_PERIOD_SHARE:.0%} suggests the export covers "
                                     f"another span)", outside)
-        _future(r, ing, files)
-        _mojibake(r, ing, files)
+        types = _column_types(r.con, ing.table)
+        _future(r, ing, files, types)
+        _mojibake(r, ing, files, types)
 
 
-def _future(r, ing, files) -> None:
+def _future(r, ing, files, types: dict) -> None:
     """Rows dated after today: whatever their share (200 rows dated 2031 in a year's export
     are a broken clock or date column, not the export's span). Only the count is kept; once
     such a date has passed, a rerun no longer warns about it."""
-    column = next((c for c in _EVENT_TIME if _column_type(r.con, ing.table, c)), None)
+    column = next((c for c in _EVENT_TIME if c in types), None)
     if column is None:
         return
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
@@ -52,9 +53,8 @@ def _future(r, ing, files) -> None:
                                 "wrong clock or date column in the export?", int(n))
 
 
-def _mojibake(r, ing, files) -> None:
-    cols = [(raw, col) for raw, col in ing.scan_columns()
-            if _is_text(r.con, ing.table, col)]
+def _mojibake(r, ing, files, types: dict) -> None:
+    cols = [(raw, col) for raw, col in ing.scan_columns() if types.get(col) == "VARCHAR"]
     if not cols:
         return
     found = r.con.execute(mojibake_count_sql(ing.table, [c for _, c in cols])).fetchone()
@@ -64,11 +64,7 @@ def _mojibake(r, ing, files) -> None:
                                     f"read as a single-byte encoding; is 'encoding' right?)", n)
 
 
-def _is_text(con, table: str, column: str) -> bool:
-    return _column_type(con, table, column) == "VARCHAR"
-
-
-def _column_type(con, table: str, column: str) -> str | None:
-    row = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = ? "
-                      "AND column_name = ?", [table, column]).fetchone()
-    return None if row is None else row[0]
+def _column_types(con, table: str) -> dict[str, str]:
+    """Each column's DuckDB type, in one catalogue query per table."""
+    return dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                            "WHERE table_name = ?", [table]).fetchall())
