@@ -22,6 +22,8 @@ class StagedSource:
     timestamp_formats: tuple[str, ...]
     date_formats: tuple[str, ...]
     written: frozenset[str] = frozenset()   # fields whose role lets them be written out
+    # The format's CodeRules (libstats/profiles/base.py) whose columns the files carry.
+    code_rules: tuple = ()
 
 
 def field_sql(src: StagedSource, fld: str) -> str:
