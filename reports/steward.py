@@ -22,6 +22,18 @@ th{background:#f3f3f3}.pass{color:#176317}.fail{color:#a00;font-weight:bold}
 """
 
 
+def _clause_id(ref: str) -> str:
+    return "clause-" + "".join(c if c.isalnum() else "-" for c in ref).strip("-").lower()
+
+
+def _clause_ref(ref: str, clauses: dict, e) -> str:
+    """A table's clause: a link to its full text below (a manifest from before short
+    references holds the full text itself)."""
+    if ref in clauses:
+        return f"<a href=\"#{_clause_id(ref)}\">{e(ref)}</a>"
+    return e(ref)
+
+
 def _row(cells: list[str], tag: str = "td") -> str:
     return "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
 
@@ -60,11 +72,18 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     parts.append("<h2>Published tables</h2><table>")
     parts.append(_row(["table", "grain", "rows", "cells withheld",
                        "legal basis"], "th"))
+    clauses = manifest.get("legal_clauses") or {}
     for t in manifest.get("tables", []):
         parts.append(_row([f"<code>{e(t['name'])}</code>", e(t["grain"]), e(t["rows"]),
                            e(t["suppressed_cells"]),
-                           "<br>".join(e(b) for b in t["legal_basis"])]))
+                           "<br>".join(_clause_ref(b, clauses, e) for b in t["legal_basis"])]))
     parts.append("</table>")
+    if clauses:
+        # Each clause's full text once, below the table that names it by short reference.
+        parts.append("<h3>Legal basis: the clauses named above</h3><dl class=\"clauses\">")
+        for ref, text in clauses.items():
+            parts.append(f"<dt id=\"{_clause_id(ref)}\">{e(ref)}</dt><dd>{e(text)}</dd>")
+        parts.append("</dl>")
     sup = manifest.get("suppression", {})
     parts.append(f"<p>Suppression: {e(sup.get('rule', ''))}</p>")
     parts += _disclosure_section(manifest.get("disclosure"), e)

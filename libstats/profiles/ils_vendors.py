@@ -42,7 +42,8 @@ out, 6002 check in). The export is what this query writes (one row per transacti
            MAX(CASE WHEN td.TransactionSubTypeID = 7   THEN td.numValue END) AS PatronCodeID,
            MAX(CASE WHEN td.TransactionSubTypeID = 124 THEN td.numValue END) AS Renewal,
            MAX(CASE WHEN td.TransactionSubTypeID = 128 THEN td.numValue END) AS CheckInTypeID,
-           MAX(CASE WHEN td.TransactionSubTypeID = 125 THEN td.numValue END) AS ItemAssignedBranchID,
+           MAX(CASE WHEN td.TransactionSubTypeID = 125 THEN td.numValue END)
+               AS ItemAssignedBranchID,
            MAX(CASE WHEN td.TransactionSubTypeID = 233 THEN td.numValue END) AS HoldRequestID
     FROM PolarisTransactions.Polaris.TransactionHeaders th
     JOIN PolarisTransactions.Polaris.TransactionDetails td ON td.TransactionID = th.TransactionID
