@@ -61,14 +61,21 @@ transaction by command name or code (CV charge, RV renew, EV discharge). Reconst
 verified against a real export: a site whose report differs stops on the first unknown column
 and classifies it. ``User PIN`` (self-check and SIP transactions log the patron's PIN) is
 ``drop`` with no looser role allowed: the config cannot make it pass, and its values are
-looked for in every output. Symphony writes dates as ``YYYYMMDDHHMMSS``.
+looked for in every output. Symphony writes dates as ``YYYYMMDDHHMMSS``. The policy names
+(User Profile, Item Type, Locations, Item Category 1, User Categories 1-5) are Symphony's
+(e.g. the SAILS library network's "Workflows Codes" page, sailsinc.org/networkresources/
+workflows-codes/, which also shows a user category holding the patron's municipality).
 
 Follett Destiny (proprietary; the circulation report export named in policy
 000_d3ab186310bce97a.txt): the report's CSV or XLSX (first sheet, header in row 1) with the
 columns the Destiny report writer shows (site, patron and copy columns). Reconstructed from
-Destiny's report options, not from a published schema or a real export (none found). Destiny
-serves K-12 schools: grade level and homeroom identify a minor and are dropped. US dates
-(``07/02/2024 11:43 AM``).
+Destiny's report options, not from a published schema or a real export (none found): Follett's
+Destiny Help describes the circulation report (checkouts, in-library use and renewals by site;
+destinyreportshelp.follettsoftware.com, Collection-Analysis-Circulations), Excel output of
+reports and Report Builder downloads, and the patron fields (name, nickname, grade level,
+homeroom, user name, District ID, User Defined fields; Destiny 16.5 Help, Patron Status).
+Destiny serves K-12 schools: grade level and homeroom identify a minor and are dropped. US
+dates (``07/02/2024 11:43 AM``).
 """
 
 from __future__ import annotations
@@ -179,9 +186,13 @@ SYMPHONY_CIRC_HISTORY = Profile(
         "User Profile": Column("keep", "patron_category"),
         # The PIN: never anything but drop (no ``allowed``), and scanned for in every output.
         "User PIN": Column("drop"),
-        **drop("User Name", "User Alternate ID", "Station Login", "User Library"),
+        # User categories are the library's own (one site uses category 2 for the
+        # municipality the patron lives in): personal, dropped.
+        **drop("User Name", "User Alternate ID", "Station Login", "User Library",
+               "User Category 1", "User Category 2", "User Category 3", "User Category 4",
+               "User Category 5"),
         **drop_non_personal("Date Due", "Number of Renewals", "Call Number", "Title",
-                            "Station"),
+                            "Station", "Item Category 1", "Item Category 2"),
     },
     event_codes={"CV": "checkout", "Charge Item": "checkout", "RV": "renewal",
                  "Renew Item": "renewal", "EV": "checkin", "Discharge Item": "checkin"},
@@ -203,7 +214,8 @@ DESTINY_CIRCULATION = Profile(
         "Circulation Type": Column("keep", "collection_code"),
         "Patron Type": Column("keep", "patron_category"),
         **drop("Patron Name", "Grade Level", "Homeroom", "District ID", "Patron Email",
-               "Note", "Librarian"),
+               "Note", "Librarian", "User Name", "Nickname", "User Defined 1",
+               "User Defined 2", "User Defined 3", "User Defined 4"),
         **drop_non_personal("Title", "Call Number", "Due Date"),
     },
     event_codes={"Checkout": "checkout", "Check Out": "checkout", "Renewal": "renewal",

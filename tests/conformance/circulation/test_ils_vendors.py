@@ -227,3 +227,33 @@ def test_xlsx_bad_row_named_by_sheet_row(tmp_path):
     msg = str(exc.value)
     assert "circulation.xlsx" in msg and "line 4" in msg and "Transaction Date" in msg, msg
     assert "not a date" not in msg
+
+
+def test_symphony_pin_values_feed_the_exact_match_scan(tmp_path):
+    """The PIN column is kept in the raw zone only so that the exact-match scan looks for its
+    values: a PIN that reached a published string column fails the run's check."""
+    from expectations.leakscan import ScanTarget, scan_exact
+    from pipelines.verify import identifiers_sql
+    case = "symphony_circ_history_pipe"
+    fname, _, _, tz = CASES[case]
+    r = _resolved(case)
+    config = SimpleNamespace(timezone=tz)
+
+    def computed(header):
+        s = _staged_source(r, header, config)
+        return (stg_circ_columns(s, tz, event_type=lambda c: mappings.event_type_sql(r, c),
+                                 branch_code=lambda b: b),
+                [c for c in header if r.scanned(c)], {})
+
+    con = duckdb.connect()
+    ing = csv_reader.load_source(con, r, [HERE / case / fname], tmp_path, computed=computed)
+    ids = con.execute(f"SELECT value FROM ({identifiers_sql([ing], ())}) "
+                      f"WHERE column_name = 'User PIN'").fetchall()
+    assert sorted(v for (v,) in ids) == ["0000", "1111", "2222"]
+    con.execute(f"CREATE VIEW ids AS {identifiers_sql([ing], ())}")
+    con.execute("CREATE TABLE leaky AS SELECT * FROM (VALUES ('MAIN'), ('1111')) t(location)")
+    con.execute("CREATE TABLE clean AS SELECT * FROM (VALUES ('MAIN'), ('EAST')) t(location)")
+    got = {c.table: c.passed for c in scan_exact(
+        con, "ids", [ScanTarget("published", "leaky", "leaky"),
+                     ScanTarget("published", "clean", "clean")])}
+    assert got == {"leaky": False, "clean": True}
