@@ -21,6 +21,12 @@ the event is read from those flags (``CodeRule``); the event day is ``xact_start
 checkin is a later time on the same row (``checkin_time``), not a row: Evergreen exports give
 checkouts and renewals only. ``circ_lib`` is the circulating org unit's id (the branch map
 names it); psql writes timestamptz with an offset (``-04``), read as the instant it names.
+Versions: the upgrade scripts (``Open-ILS/src/sql/Pg/upgrade/``) add ``parent_circ`` (0012),
+``checkin_workstation`` and ``checkin_scan_time`` (0013; 0019 for the aged table),
+``grace_period`` (0503), ``copy_location`` (0663) and ``auto_renewal``/``auto_renewal_remaining``
+(1123, 2018): an export from an older database lacks them (none is required; an upgraded
+database appends them, and columns are read by name). 0085 renamed ``recuring_fine`` and
+``recuring_fine_rule``: the old names are known too.
 
 Polaris (Innovative/Clarivate; proprietary, no schema text copied): the transactions database
 ``PolarisTransactions.Polaris.TransactionHeaders`` (TransactionID, TransactionTypeID,
@@ -110,7 +116,8 @@ _EVERGREEN_CIRC = {
         "fine_interval", "recurring_fine", "max_fine", "phone_renewal", "desk_renewal",
         "opac_renewal", "duration_rule", "recurring_fine_rule", "max_fine_rule", "stop_fines",
         "workstation", "checkin_workstation", "checkin_scan_time", "auto_renewal",
-        "auto_renewal_remaining"),
+        "auto_renewal_remaining",
+        "recuring_fine", "recuring_fine_rule"),   # names before upgrade 0085
 }
 
 EVERGREEN_CIRCULATION = Profile(
