@@ -32,10 +32,11 @@ LEGAL_CLAUSES: dict[str, str] = {
     CT_11_25_B1: (
         "Connecticut CGS 11-25(b)(1): records that can be used to identify any library user, "
         "or link any user to a library transaction, regardless of format, are confidential. A "
-        "table of counts of network use (Wi-Fi sessions and devices, public computer "
-        "sessions, website visits) identifies no user and links none to a transaction, so it "
-        "is not such a record; (b)(4)'s carve-out names registration and use of library "
-        "materials only, so it is not relied on for these tables."),
+        "table of counts of library use other than of library materials (Wi-Fi sessions and "
+        "devices, public computer sessions, website visits, program attendance) identifies no "
+        "user and links none to a transaction, so it is not such a record; (b)(4)'s carve-out "
+        "names registration and use of library materials only, so it is not relied on for "
+        "these tables."),
     MO_182_815: (
         "Missouri RSMo 182.815(5): a 'library record' does not include non-identifying "
         "material that may be retained for the purpose of studying or evaluating the "
@@ -56,6 +57,8 @@ LEGAL_CLAUSES: dict[str, str] = {
 CIRCULATION_BASIS = (CT_11_25_B4, MO_182_815)          # loans and renewals of materials
 REGISTRATION_BASIS = (CT_11_25_B4, MO_182_815_RECORD)  # registered users, enrolments
 NETWORK_BASIS = (CT_11_25_B1, MO_182_815_RECORD)       # Wi-Fi, public computers, web visits
+PROGRAMS_BASIS = NETWORK_BASIS                          # programs, attendance, room bookings
+# Interlibrary loans are loans of library material: CIRCULATION_BASIS.
 ERESOURCE_BASIS = (CT_11_25_B4, MO_182_815_RECORD, MO_182_815_MATERIAL)   # database use
 ECIRCULATION_BASIS = (CT_11_25_B4, MO_182_815, MO_182_815_MATERIAL)       # e-book loans
 
