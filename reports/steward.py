@@ -1,13 +1,15 @@
 """The steward report: one self-contained HTML page per run, built from the manifest only.
 
 It shows what a data steward signs off: the tables, their row counts and suppressed cells, the
-legal basis of each, every check with its threshold and result, the inputs by hash and the key
+legal basis of each (by short reference, with each clause's full text once below the table),
+every check with its threshold and result, the inputs by hash and the key
 ids. It is built from the manifest (which holds no data values), so it cannot show any either.
 It carries no timestamps, so the same run gives the same bytes.
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 
@@ -23,7 +25,7 @@ th{background:#f3f3f3}.pass{color:#176317}.fail{color:#a00;font-weight:bold}
 
 
 def _clause_id(ref: str) -> str:
-    return "clause-" + "".join(c if c.isalnum() else "-" for c in ref).strip("-").lower()
+    return "clause-" + re.sub(r"[^a-z0-9]+", "-", ref.lower()).strip("-")
 
 
 def _clause_ref(ref: str, clauses: dict, e) -> str:
