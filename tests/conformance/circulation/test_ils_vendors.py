@@ -32,6 +32,8 @@ HERE = Path(__file__).parent
 CASES = {
     "evergreen_circulation_psql": ("action_circulation.csv", "evergreen_circulation", ",",
                                    "America/New_York"),
+    "evergreen_circulation_pgadmin": ("action_circulation.csv", "evergreen_circulation", ",",
+                                      "America/New_York"),
     "evergreen_aged_circulation": ("aged_circulation.csv", "evergreen_aged_circulation", ",",
                                    "America/New_York"),
     "polaris_transactions_pivot": ("transactions.csv", "polaris_transactions", ",",
@@ -65,7 +67,7 @@ def _pg_time(raw: str) -> datetime:
 def _event(fmt: str, rec: dict, tz: ZoneInfo) -> tuple[str, datetime, str | None]:
     """(branch, local time, event type) of one record, per the vendor's documentation."""
     if fmt.startswith("evergreen"):
-        renewed = any(rec[f] == "t" for f in ("phone_renewal", "desk_renewal", "opac_renewal",
+        renewed = any(rec[f] in ("t", "true") for f in ("phone_renewal", "desk_renewal", "opac_renewal",
                                               "auto_renewal"))
         return (rec["circ_lib"], _pg_time(rec["xact_start"]).astimezone(tz),
                 "renewal" if renewed else "checkout")
