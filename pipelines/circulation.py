@@ -100,6 +100,7 @@ def _staged_source(r: ResolvedProfile, header: list[str], config: Config) -> Sta
         else DEFAULT_TIMESTAMP_FORMATS + r.profile.timestamp_formats,
         code_rules=tuple(rule for rule in r.profile.code_rules
                          if all(col in present for col, _ in rule.when)),
+        null_values=r.profile.null_values,
         date_formats=(src.date_format,) if src.date_format else DEFAULT_DATE_FORMATS)
 
 

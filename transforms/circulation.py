@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from libstats.readers.staged import StagedSource, field_sql, parse_timestamp_sql
-from libstats.sql import lit, months_table, q
+from libstats.readers.staged import StagedSource, cell_sql, field_sql, parse_timestamp_sql
+from libstats.sql import lit, months_table
 
 MEASURES = {"checkouts": "checkout", "renewals": "renewal", "in_library_uses": "in_library_use"}
 
@@ -67,7 +67,7 @@ def event_code_sql(src: StagedSource) -> str:
     for rule in src.code_rules:
         conds = []
         for col, values in rule.when:
-            v = f"lower(nullif(trim({q(col)}), ''))"
+            v = f"lower({cell_sql(src, col)})"
             conds.append(f"{v} IS NOT NULL" if values is None else
                          f"{v} IN ({', '.join(lit(x.lower()) for x in values)})")
         whens.append(f"WHEN {' AND '.join(conds) or 'true'} THEN {lit(rule.code)}")

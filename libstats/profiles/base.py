@@ -116,6 +116,8 @@ class Profile:
     timestamp_formats: tuple[str, ...] = ()
     # The vendor's tool writes .xlsx workbooks too (first sheet, header in row 1).
     xlsx: bool = False
+    # Cell texts that mean "no value" in this format's exports besides the empty cell.
+    null_values: tuple[str, ...] = ()
 
 
 def drop(*names: str) -> dict[str, Column]:

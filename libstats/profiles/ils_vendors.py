@@ -58,7 +58,9 @@ out, 6002 check in). The export is what this query writes (one row per transacti
 (subtype 7 = patron code is not in the cited queries: unverified). Events: 6001 with a renewal
 detail → renewal, 6001 → checkout, 6002 with check-in type 6/56 → in-library use, 6002 →
 checkin; every other type is out of scope. TranClientDate (the workstation's local time) is
-the event time.
+the event time. SQL Server Management Studio's "Save Results As" CSV writes a NULL as the text
+``NULL``: read as no value (``null_values``), so a transaction without a renewal detail is not
+a renewal and no patron is called "NULL".
 
 SirsiDynix Symphony (proprietary; no public schema or sample export was found): a circulation
 history report written as delimited text with a header row, its columns named after the
@@ -152,6 +154,8 @@ POLARIS_TRANSACTIONS = Profile(
     name="polaris_transactions", kind="circulation",
     description="Polaris PolarisTransactions TransactionHeaders + pivoted TransactionDetails "
                 "(one row per transaction)",
+    # SQL Server Management Studio's "Save Results As" writes a NULL as the text NULL.
+    null_values=("NULL",),
     columns={
         "TranClientDate": Column("generalize:day", "event_ts", required=True),
         "TransactionTypeID": Column("keep", "event_code", required=True),

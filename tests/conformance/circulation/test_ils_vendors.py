@@ -38,6 +38,8 @@ CASES = {
                                    "America/New_York"),
     "polaris_transactions_pivot": ("transactions.csv", "polaris_transactions", ",",
                                    "America/Chicago"),
+    "polaris_transactions_ssms_null": ("transactions.csv", "polaris_transactions", ",",
+                                       "America/Chicago"),
     "symphony_circ_history_pipe": ("circ_history.txt", "symphony_circ_history", "|",
                                    "America/Denver"),
     "destiny_circulation_csv": ("circulation.csv", "destiny_circulation", ",",
@@ -73,6 +75,7 @@ def _event(fmt: str, rec: dict, tz: ZoneInfo) -> tuple[str, datetime, str | None
                 "renewal" if renewed else "checkout")
     if fmt == "polaris_transactions":
         t = datetime.strptime(rec["TranClientDate"], "%Y-%m-%d %H:%M:%S.%f")
+        rec = {k: "" if v == "NULL" else v for k, v in rec.items()}     # SSMS's NULL text
         typ = {"6001": "renewal" if rec["Renewal"] else "checkout",
                "6002": "in_library_use" if rec["CheckInTypeID"] in ("6", "56") else "checkin"}
         return rec["OrganizationID"], t, typ.get(rec["TransactionTypeID"])
@@ -260,3 +263,24 @@ def test_symphony_pin_values_feed_the_exact_match_scan(tmp_path):
         con, "ids", [ScanTarget("published", "leaky", "leaky"),
                      ScanTarget("published", "clean", "clean")])}
     assert got == {"leaky": False, "clean": True}
+
+
+def test_polaris_null_text_is_no_patron(tmp_path):
+    """SSMS's NULL text is no value: the in-house use without a patron has no patron id."""
+    case = "polaris_transactions_ssms_null"
+    fname, _, _, tz = CASES[case]
+    r = _resolved(case)
+    config = SimpleNamespace(timezone=tz)
+
+    def computed(header):
+        s = _staged_source(r, header, config)
+        return (stg_circ_columns(s, tz, event_type=lambda c: mappings.event_type_sql(r, c),
+                                 branch_code=lambda b: b),
+                [c for c in header if r.scanned(c)], {})
+
+    con = duckdb.connect()
+    ing = csv_reader.load_source(con, r, [HERE / case / fname], tmp_path, computed=computed)
+    got = con.execute(f"SELECT count(*) FILTER (WHERE __patron_id IS NULL), "
+                      f"count(*) FILTER (WHERE upper(__patron_id) = 'NULL') FROM {ing.table}"
+                      ).fetchone()
+    assert got == (1, 0)
