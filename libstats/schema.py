@@ -16,12 +16,51 @@ TOTAL = "all"
 
 PANDAS_DTYPES = {"string": object, "int": "Int64", "bool": bool}
 
-CT_11_25_B4 = (
-    "Connecticut CGS 11-25(b)(4): statistical reports regarding library registration and use of "
-    "library materials that contain no personally identifying information")
-MO_182_815 = (
-    "Missouri RSMo 182.815(5): non-identifying material retained for the purpose of studying or "
-    "evaluating the circulation of library material in general is not a library record")
+# The clauses a published table may rest on, by short reference (what each table names) with
+# the full text (shown once in the steward report and recorded once in the manifest).
+# shared/reference/domain.md §1 quotes the statutes and cites where they were read.
+CT_11_25_B4 = "CT CGS 11-25(b)(4)"
+CT_11_25_B1 = "CT CGS 11-25(b)(1)"
+MO_182_815 = "MO RSMo 182.815(5) carve-out"
+MO_182_815_RECORD = "MO RSMo 182.815(5) library record"
+MO_182_815_MATERIAL = "MO RSMo 182.815(1)-(4)"
+LEGAL_CLAUSES: dict[str, str] = {
+    CT_11_25_B4: (
+        "Connecticut CGS 11-25(b)(4): nothing prevents publishing or making available to the "
+        "public statistical reports regarding library registration and use of library "
+        "materials, if such reports do not contain personally identifying information."),
+    CT_11_25_B1: (
+        "Connecticut CGS 11-25(b)(1): records that can be used to identify any library user, "
+        "or link any user to a library transaction, regardless of format, are confidential. A "
+        "table of counts of library use other than of library materials (Wi-Fi sessions and "
+        "devices, public computer sessions, website visits, program attendance) identifies no "
+        "user and links none to a transaction, so it is not such a record; (b)(4)'s carve-out "
+        "names registration and use of library materials only, so it is not relied on for "
+        "these tables."),
+    MO_182_815: (
+        "Missouri RSMo 182.815(5): a 'library record' does not include non-identifying "
+        "material that may be retained for the purpose of studying or evaluating the "
+        "circulation of library material in general."),
+    MO_182_815_RECORD: (
+        "Missouri RSMo 182.815(5): a 'library record' is a record that identifies a person as "
+        "having requested, used or borrowed library material, and any other record "
+        "identifying the names of library users. A table of counts that identifies no one is "
+        "not a library record. (The carve-out for studying the circulation of library "
+        "material is worded around circulation; for registration, network and database use "
+        "it is not relied on.)"),
+    MO_182_815_MATERIAL: (
+        "Missouri RSMo 182.815(1)-(4) (2014): 'library material' includes electronic "
+        "material: e-books, digital periodicals, applications, websites and databases, so "
+        "their use is library use like any other."),
+}
+# The bases of the families of tables; a new table names the family it belongs to.
+CIRCULATION_BASIS = (CT_11_25_B4, MO_182_815)          # loans and renewals of materials
+REGISTRATION_BASIS = (CT_11_25_B4, MO_182_815_RECORD)  # registered users, enrolments
+NETWORK_BASIS = (CT_11_25_B1, MO_182_815_RECORD)       # Wi-Fi, public computers, web visits
+PROGRAMS_BASIS = NETWORK_BASIS                          # programs, attendance, room bookings
+# Interlibrary loans are loans of library material: CIRCULATION_BASIS.
+ERESOURCE_BASIS = (CT_11_25_B4, MO_182_815_RECORD, MO_182_815_MATERIAL)   # database use
+ECIRCULATION_BASIS = (CT_11_25_B4, MO_182_815, MO_182_815_MATERIAL)       # e-book loans
 
 
 @dataclass(frozen=True)
@@ -34,7 +73,8 @@ class TableSpec:
         columns: (column name, logical type) in published order.
         key: the columns that identify a row.
         count_columns: count columns subject to small-cell suppression.
-        legal_basis: clauses the table rests on.
+        legal_basis: short references (keys of :data:`LEGAL_CLAUSES`) of the clauses that
+            cover the table: one of the ``*_BASIS`` families.
         by: key columns never totalled (a measure, a report family): each of their values is
             a table of its own for the totals and for disclosure control.
         distinct: the counts are distinct people or devices, so a total is the distinct count
@@ -57,7 +97,7 @@ class TableSpec:
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
     count_columns: tuple[str, ...] = ("value",)
-    legal_basis: tuple[str, ...] = (CT_11_25_B4, MO_182_815)
+    legal_basis: tuple[str, ...] = CIRCULATION_BASIS
     by: tuple[str, ...] = ()
     distinct: bool = False
     universe: str | None = None
@@ -127,12 +167,14 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             columns=_cols("fiscal_year:string", "branch_code:string", "age_band:string",
                           "patron_category:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "branch_code", "age_band", "patron_category"),
+            legal_basis=REGISTRATION_BASIS,
         ),
         TableSpec(
             name="pub_new_registrations__month",
             grain="one row per fiscal year and month: patrons enrolled that month",
             columns=_cols("fiscal_year:string", "month:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month"),
+            legal_basis=REGISTRATION_BASIS,
         ),
         TableSpec(
             name="pub_wifi_sessions__branch_month",
@@ -143,6 +185,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             key=("fiscal_year", "month", "branch_code"),
             universe="wifi_sessions",
             open_totals=('month', 'branch_code'),
+            legal_basis=NETWORK_BASIS,
         ),
         TableSpec(
             name="pub_wifi_sessions__branch_weekday_hour",
@@ -152,6 +195,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "hour:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "branch_code", "weekday", "hour"),
             universe="wifi_sessions",
+            legal_basis=NETWORK_BASIS,
         ),
         TableSpec(
             name="pub_wifi_session_duration__branch_month",
@@ -161,6 +205,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "duration_band:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code", "duration_band"),
             universe="wifi_sessions",
+            legal_basis=NETWORK_BASIS,
         ),
         TableSpec(
             name="pub_wifi_data_volume__branch_month",
@@ -170,6 +215,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "volume_band:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code", "volume_band"),
             universe="wifi_sessions",
+            legal_basis=NETWORK_BASIS,
         ),
         TableSpec(
             name="pub_wifi_devices__branch_day",
@@ -179,6 +225,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "day", "branch_code"),
             distinct=True,
+            legal_basis=NETWORK_BASIS,
         ),
         TableSpec(
             name="pub_eres_use__database_month",
@@ -190,6 +237,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             key=("fiscal_year", "month", "database", "measure"),
             by=("measure",),
             open_totals=('month', 'database'),
+            legal_basis=ERESOURCE_BASIS,
         ),
         TableSpec(
             name="pub_eres_spu__database_month",
@@ -199,6 +247,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "database"),
             open_totals=('month', 'database'),
+            legal_basis=ERESOURCE_BASIS,
         ),
         TableSpec(
             name="pub_eres_counter__database_month",
@@ -210,6 +259,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             key=("fiscal_year", "month", "database", "report", "measure"),
             by=("report", "measure"),
             open_totals=('month', 'database'),
+            legal_basis=ERESOURCE_BASIS,
         ),
         TableSpec(
             name="pub_ecirc_checkouts__vendor_format_month",
@@ -220,6 +270,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "format:string", "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "vendor", "format"),
             open_totals=('month', 'vendor'),
+            legal_basis=ECIRCULATION_BASIS,
         ),
     ]
 }

@@ -97,7 +97,10 @@ def _staged_source(r: ResolvedProfile, header: list[str], config: Config) -> Sta
         name=src.name, table=f"raw_{src.name}", fields=fields, timezone=tz, domains=domains,
         written=frozenset(f for f in fields if r.written(f)),
         timestamp_formats=(src.timestamp_format,) if src.timestamp_format
-        else DEFAULT_TIMESTAMP_FORMATS,
+        else DEFAULT_TIMESTAMP_FORMATS + r.profile.timestamp_formats,
+        code_rules=tuple(rule for rule in r.profile.code_rules
+                         if all(col in present for col, _ in rule.when)),
+        null_values=r.profile.null_values,
         date_formats=(src.date_format,) if src.date_format else DEFAULT_DATE_FORMATS)
 
 

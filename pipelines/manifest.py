@@ -9,7 +9,7 @@ import duckdb
 
 import libstats
 from libstats import release
-from libstats.schema import PUBLISHED_TABLES
+from libstats.schema import LEGAL_CLAUSES, PUBLISHED_TABLES
 
 
 def package_versions() -> dict:
@@ -57,6 +57,9 @@ def build_manifest(config, period, pkey, loaded, rows, frames, pz_tables, checks
                       "min_substring_length": config.min_substring_length,
                       "exempt_columns": list(config.leak_scan_exempt)},
         "tables": tables,
+        # The full text of each clause the tables name (by short reference), once.
+        "legal_clauses": {ref: LEGAL_CLAUSES[ref] for ref in
+                          sorted({b for t in tables for b in t["legal_basis"]})},
         "pseudonymized": pz_tables,
         "checks": sorted((c.to_dict() for c in checks),
                          key=lambda c: (c["zone"], c["table"], c["column"] or "", c["check"])),

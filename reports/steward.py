@@ -1,13 +1,15 @@
 """The steward report: one self-contained HTML page per run, built from the manifest only.
 
 It shows what a data steward signs off: the tables, their row counts and suppressed cells, the
-legal basis of each, every check with its threshold and result, the inputs by hash and the key
+legal basis of each (by short reference, with each clause's full text once below the table),
+every check with its threshold and result, the inputs by hash and the key
 ids. It is built from the manifest (which holds no data values), so it cannot show any either.
 It carries no timestamps, so the same run gives the same bytes.
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 
@@ -20,6 +22,18 @@ th{background:#f3f3f3}.pass{color:#176317}.fail{color:#a00;font-weight:bold}
 .banner{padding:.8rem 1rem;border-radius:4px;margin:1rem 0}
 .ok{background:#e7f5e7}.bad{background:#fde8e8}code{font-size:.85rem}
 """
+
+
+def _clause_id(ref: str) -> str:
+    return "clause-" + re.sub(r"[^a-z0-9]+", "-", ref.lower()).strip("-")
+
+
+def _clause_ref(ref: str, clauses: dict, e) -> str:
+    """A table's clause: a link to its full text below (a manifest from before short
+    references holds the full text itself)."""
+    if ref in clauses:
+        return f"<a href=\"#{_clause_id(ref)}\">{e(ref)}</a>"
+    return e(ref)
 
 
 def _row(cells: list[str], tag: str = "td") -> str:
@@ -60,11 +74,18 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     parts.append("<h2>Published tables</h2><table>")
     parts.append(_row(["table", "grain", "rows", "cells withheld",
                        "legal basis"], "th"))
+    clauses = manifest.get("legal_clauses") or {}
     for t in manifest.get("tables", []):
         parts.append(_row([f"<code>{e(t['name'])}</code>", e(t["grain"]), e(t["rows"]),
                            e(t["suppressed_cells"]),
-                           "<br>".join(e(b) for b in t["legal_basis"])]))
+                           "<br>".join(_clause_ref(b, clauses, e) for b in t["legal_basis"])]))
     parts.append("</table>")
+    if clauses:
+        # Each clause's full text once, below the table that names it by short reference.
+        parts.append("<h3>Legal basis: the clauses named above</h3><dl class=\"clauses\">")
+        for ref, text in clauses.items():
+            parts.append(f"<dt id=\"{_clause_id(ref)}\">{e(ref)}</dt><dd>{e(text)}</dd>")
+        parts.append("</dl>")
     sup = manifest.get("suppression", {})
     parts.append(f"<p>Suppression: {e(sup.get('rule', ''))}</p>")
     parts += _disclosure_section(manifest.get("disclosure"), e)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from libstats.readers.staged import StagedSource, field_sql, parse_timestamp_sql
+from libstats.readers.staged import StagedSource, cell_sql, field_sql, parse_timestamp_sql
 from libstats.sql import lit, months_table
 
 MEASURES = {"checkouts": "checkout", "renewals": "renewal", "in_library_uses": "in_library_use"}
@@ -44,7 +44,7 @@ def stg_circ_columns(src: StagedSource, library_tz: str, *,
         branch_code: gives the SQL mapping a branch expression to a branch code.
     """
     ts = field_sql(src, "event_ts")
-    code, branch = field_sql(src, "event_code"), field_sql(src, "branch")
+    code, branch = event_code_sql(src), field_sql(src, "branch")
     cols = {
         "event_date": f"CAST({local_timestamp_sql(src, library_tz)} AS DATE)",
         "_ts_given": f"({ts} IS NOT NULL AND NOT starts_with({ts}, '0000-00-00'))",
@@ -55,6 +55,23 @@ def stg_circ_columns(src: StagedSource, library_tz: str, *,
                                      "location", "patron_category")},
     }
     return ", ".join(f"{expr} AS __{name}" for name, expr in cols.items())
+
+
+def event_code_sql(src: StagedSource) -> str:
+    """The raw event code of a record: the first of the format's code rules that holds (an
+    export that writes the event in several columns), else the ``event_code`` column."""
+    code = field_sql(src, "event_code")
+    if not src.code_rules:
+        return code
+    whens = []
+    for rule in src.code_rules:
+        conds = []
+        for col, values in rule.when:
+            v = f"lower({cell_sql(src, col)})"
+            conds.append(f"{v} IS NOT NULL" if values is None else
+                         f"{v} IN ({', '.join(lit(x.lower()) for x in values)})")
+        whens.append(f"WHEN {' AND '.join(conds) or 'true'} THEN {lit(rule.code)}")
+    return f"(CASE {' '.join(whens)} ELSE {code} END)"
 
 
 def stg_circ_events(src: StagedSource) -> str:

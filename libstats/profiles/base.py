@@ -83,6 +83,25 @@ class Column:
 
 
 @dataclass(frozen=True)
+class CodeRule:
+    """An event code an export writes in several columns, not one (Evergreen's renewal flags,
+    Polaris's transaction type plus a detail subtype).
+
+    ``when`` is a tuple of (column, values): the rule holds when every column's trimmed value
+    is one of ``values`` (case-insensitive), or, with ``values`` None, is not empty. An empty
+    ``when`` always holds. A profile's rules are tried in order; the first that holds gives the
+    row's code, and when none does the code is the ``event_code`` column's value (NULL when
+    the format has none). The code is then mapped by ``event_codes`` like any other.
+    """
+
+    code: str
+    when: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
+
+
+TRUE_VALUES = ("t", "true", "1", "y", "yes")   # how psql/pgAdmin/CSV tools write a true BOOL
+
+
+@dataclass(frozen=True)
 class Profile:
     """An export format: every column it may carry, with role and the field it feeds."""
 
@@ -92,6 +111,13 @@ class Profile:
     event_codes: dict[str, str] = field(default_factory=dict)   # raw code -> event type
     timezone: str | None = None          # None: the library's local time
     description: str = ""
+    code_rules: tuple[CodeRule, ...] = ()
+    # Timestamp formats the vendor writes besides the ISO defaults (tried after them).
+    timestamp_formats: tuple[str, ...] = ()
+    # The vendor's tool writes .xlsx workbooks too (first sheet, header in row 1).
+    xlsx: bool = False
+    # Cell texts that mean "no value" in this format's exports besides the empty cell.
+    null_values: tuple[str, ...] = ()
 
 
 def drop(*names: str) -> dict[str, Column]:

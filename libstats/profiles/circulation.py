@@ -1,4 +1,5 @@
-"""Profiles of ILS exports: Koha ``statistics``, ``borrowers`` and ``items``, Sierra ``circ_trans``.
+"""Profiles of ILS exports: Koha ``statistics``, ``borrowers`` and ``items``, Sierra ``circ_trans``
+(Evergreen, Polaris, Symphony and Destiny are in ``ils_vendors``).
 
 Each profile gives every column the export carries a role (libstats/profiles/base.py); a column
 the export carries but its profile does not know stops the run.
@@ -39,6 +40,7 @@ columns, including ``icode1``, ``icode2`` and ``item_agency_code_num``).
 from __future__ import annotations
 
 from libstats.profiles.base import Column, Profile, drop, drop_non_personal
+from libstats.profiles.ils_vendors import ILS_VENDOR_PROFILES
 
 KOHA_STATISTICS = Profile(
     name="koha_statistics", kind="circulation",
@@ -149,5 +151,6 @@ SIERRA_CIRC_TRANS = Profile(
 )
 
 
-CIRCULATION_PROFILES = {p.name: p for p in
-                        (KOHA_STATISTICS, KOHA_BORROWERS, KOHA_ITEMS, SIERRA_CIRC_TRANS)}
+CIRCULATION_PROFILES = {**{p.name: p for p in
+                           (KOHA_STATISTICS, KOHA_BORROWERS, KOHA_ITEMS, SIERRA_CIRC_TRANS)},
+                        **ILS_VENDOR_PROFILES}   # Evergreen, Polaris, Symphony, Destiny

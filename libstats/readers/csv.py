@@ -26,6 +26,7 @@ from pathlib import Path
 from libstats.errors import InputError
 from libstats.profiles import ResolvedProfile
 from libstats.readers.files import FileInfo, IngestedSource, sha256_file, sniff_binary
+from libstats.readers.xlsx import xlsx_to_csv
 from libstats.sql import q
 
 _OTHER_DELIMITERS = [",", ";", "\t", "|"]
@@ -153,7 +154,15 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
     utf8 = src.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     ingested: IngestedSource | None = None
     for n, path in enumerate(files):
-        with open(path, "rb") as fh:
+        sheet = None
+        if path.suffix.lower() == ".xlsx":
+            if not resolved.profile.xlsx:
+                raise InputError(path, f"this is an .xlsx workbook; the "
+                                       f"'{resolved.profile.name}' format is read as CSV text "
+                                       f"(save the sheet as CSV)", source=src.name)
+            sheet = xlsx_to_csv(path, work_dir / f"{table}_{n}.xlsx.csv", src.name,
+                                src.delimiter)
+        with open(sheet or path, "rb") as fh:
             head = fh.read(64 * 1024)
         sniff_binary(path, head)
         header = _read_header(path, resolved, head)
@@ -167,15 +176,15 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
         # reads the file: hashlib releases the GIL, so the two overlap.
         hashing = _HASHER.submit(sha256_file, path)
         info = FileInfo(path=path, sha256="", bytes=path.stat().st_size)
-        read_path = path
-        if not utf8:
+        read_path = sheet or path
+        if not utf8 and sheet is None:
             info.transcoded = _transcode(path, src.encoding, work_dir / f"{table}_{n}.utf8.csv",
                                          src.name)
             read_path = info.transcoded
         info.first_rowid = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] \
             if ingested.files else 0
         extra, keep, staged_as = computed(header) if computed else (None, header, {})
-        if not utf8:
+        if not utf8 and sheet is None:
             keep, staged_as = header, {}  # undecodable bytes are looked for in every column
         if not ingested.files:
             ingested.stored = [c for c in header if c in keep and c not in staged_as]
@@ -194,7 +203,7 @@ def load_source(con, resolved: ResolvedProfile, files: list[Path], work_dir: Pat
                                    f"rows would be counted twice (remove one, or narrow 'path')",
                              source=src.name)
         ingested.files.append(info)
-        if not utf8:
+        if not utf8 and sheet is None:
             _check_replacement_chars(con, ingested, info, src.encoding)
         if progress:
             progress(f"read {path.name}: {info.rows:,} rows")

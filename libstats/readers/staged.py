@@ -22,12 +22,24 @@ class StagedSource:
     timestamp_formats: tuple[str, ...]
     date_formats: tuple[str, ...]
     written: frozenset[str] = frozenset()   # fields whose role lets them be written out
+    # The format's CodeRules (libstats/profiles/base.py) whose columns the files carry.
+    code_rules: tuple = ()
+    # Cell texts that mean "no value" besides the empty cell (SSMS writes NULL as "NULL").
+    null_values: tuple[str, ...] = ()
+
+
+def cell_sql(src: StagedSource, col: str) -> str:
+    """A raw column's value trimmed, with the empty cell (and the format's null texts) NULL."""
+    expr = f"nullif(trim({q(col)}), '')"
+    for text in src.null_values:
+        expr = f"nullif({expr}, {lit(text)})"
+    return expr
 
 
 def field_sql(src: StagedSource, fld: str) -> str:
     """Trimmed, empty-as-NULL column feeding a field, or NULL when nothing feeds it."""
     col = src.fields.get(fld)
-    return f"nullif(trim({q(col)}), '')" if col else "NULL::VARCHAR"
+    return cell_sql(src, col) if col else "NULL::VARCHAR"
 
 
 def _fmt_list(formats: tuple[str, ...]) -> str:

@@ -66,7 +66,8 @@ def _manifest_section(results, layout, defs, chosen, head, manifest, files) -> d
     return {"form": layout.form, "title": layout.title, "fiscal_year": head["fiscal_year"],
             "definitions": {"version": defs.version, "survey_year": defs.survey_year,
                             "file": defs.path, "sha256": defs.sha256, "chosen_by": chosen},
-            "layout": {"file": layout.path, "sha256": layout.sha256},
+            "layout": {"file": layout.path, "sha256": layout.sha256,
+                       "numbers_source": layout.numbers_source or None},
             "files": files, "elements": elements,
             "rule": "every figure is a published, non-withheld cell of this release or a sum "
                     "of them; -1 = no source (PLS missing)"}

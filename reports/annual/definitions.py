@@ -66,7 +66,7 @@ class Definitions:
 
 @dataclass(frozen=True)
 class Item:
-    item: str
+    item: str           # the state's own question number; "" when none was verified
     element: str
     label: str | None
 
@@ -80,6 +80,9 @@ class Layout:
     items: tuple[Item, ...]
     path: str
     sha256: str
+    # The published question list the item numbers come from (document and year); a layout
+    # without one shows no item numbers, only the PLS element codes.
+    numbers_source: str = ""
 
 
 def _data_dir() -> Path:
@@ -223,14 +226,21 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
         raise ConfigError("--form", None, f"no layout file for form '{form}' "
                           f"(reports/forms/layouts/{form}.toml)")
     data, digest = _load(path)
-    _unknown(data, {"form", "title", "authority", "sheet", "items"}, path, "")
+    _unknown(data, {"form", "title", "authority", "sheet", "items", "numbers_source"}, path, "")
     if data.get("form") != form:
         raise ConfigError(path, "form", f"must be '{form}' (the file's name)")
+    numbers_source = str(data.get("numbers_source", "")).strip()
     items = []
     for i, it in enumerate(_need(data, "items", path, "", list)):
         _unknown(it, {"item", "element", "label"}, path, f"items[{i}]")
-        items.append(Item(str(_need(it, "item", path, f"items[{i}]")),
-                          _need(it, "element", path, f"items[{i}]"), it.get("label")))
+        number = str(it.get("item", "")).strip()
+        if number and not numbers_source:
+            # Never a number that looks official and is not.
+            raise ConfigError(path, f"items[{i}].item",
+                              "an item number needs 'numbers_source' naming the published "
+                              "question list it comes from (document and year); without "
+                              "one, leave 'item' out and the PLS element code is shown alone")
+        items.append(Item(number, _need(it, "element", path, f"items[{i}]"), it.get("label")))
     codes = [it.element for it in items]
     dup = sorted({c for c in codes if codes.count(c) > 1})
     if dup:
@@ -238,7 +248,8 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
     return Layout(form=form, title=_need(data, "title", path, ""),
                   authority=_need(data, "authority", path, ""),
                   sheet=_need(data, "sheet", path, "")[:31], items=tuple(items),
-                  path=f"reports/forms/layouts/{form}.toml", sha256=digest)
+                  path=f"reports/forms/layouts/{form}.toml", sha256=digest,
+                  numbers_source=numbers_source)
 
 
 def all_versions(folder: Path | None = None) -> list[str]:

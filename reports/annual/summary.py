@@ -198,7 +198,10 @@ def render(results: list[ElementResult], head: dict, outlets: list[tuple[str, st
         f"<h1>{e(head['library'])}: annual report {e(head['fiscal_year'])}</h1>",
         f"<p>{e(layout.title)}; fiscal year {e(head['period'])}; definitions "
         f"<code>{e(defs.version)}</code> ({e(defs.title)}). Every figure is a published, "
-        "whole-library figure of the release, or a sum of them; -1 means no source.</p>",
+        "whole-library figure of the release, or a sum of them; -1 means no source. "
+        + (f"Item numbers: {e(layout.numbers_source)}.</p>" if layout.numbers_source else
+           "No item numbers: none of this form's published question numbers was verified, "
+           "so each figure is named by its PLS element code.</p>"),
         "<h2>Survey figures</h2><table><tr><th>Item</th><th>Element</th><th>Name</th>"
         "<th>Value</th></tr>", *rows, "</table>",
     ]

@@ -92,7 +92,7 @@ def write_xlsx(path: Path, results: list[ElementResult], head: dict, outlets: li
         ws.cell(7, j, h).font = bold
     for i, r in enumerate(results, start=8):
         value = r.ae.value if r.ae is not None else None
-        for j, v in enumerate([r.item, r.element.code, r.label, value, _flag_of(r),
+        for j, v in enumerate([r.item or None, r.element.code, r.label, value, _flag_of(r),
                                _sources(r), defs.version, _note(r)], start=1):
             ws.cell(i, j, v)
         ws.cell(i, 4).number_format = "#,##0"

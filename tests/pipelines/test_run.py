@@ -3,6 +3,7 @@ fail-closed leak checks, and the no-identifier-in-any-output property."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -126,6 +127,14 @@ def test_manifest_records_inputs_checks_keys_and_legal_basis(published):
     assert {"exact_match", "small_cells", "schema", "pattern:email",
             "pattern:library_barcode"} <= checks
     assert all(any("11-25(b)(4)" in b for b in t["legal_basis"]) for t in m["tables"])
+    # Each table names its clauses by short reference; the full texts are recorded once.
+    assert {b for t in m["tables"] for b in t["legal_basis"]} == set(m["legal_clauses"])
+    assert all(len(b) < 40 for t in m["tables"] for b in t["legal_basis"])
+    assert "statistical reports regarding library registration" in \
+        m["legal_clauses"]["CT CGS 11-25(b)(4)"]
+    report = (published.parent / PUB / "steward_report.html").read_text()
+    for text in m["legal_clauses"].values():
+        assert report.count(html.escape(text)) == 1
     assert os_environ_key() not in json.dumps(m)
 
 

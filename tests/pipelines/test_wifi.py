@@ -129,6 +129,12 @@ def test_manifest_reports_anomalies_exclusions_and_coverage(wifi_published):
     report = (wifi_published.parent / "out" / "published" / "testville" / "FY2025" /
               "steward_report.html").read_text(encoding="utf-8")
     assert "Wi-Fi" in report and "duplicate record" in report
+    # Wi-Fi tables rest on the clause that covers them, not the circulation carve-out.
+    wifi_tables = [t for t in m["tables"] if t["name"].startswith("pub_wifi")]
+    assert wifi_tables and all(t["legal_basis"] == ["CT CGS 11-25(b)(1)",
+                                                    "MO RSMo 182.815(5) library record"]
+                               for t in wifi_tables)
+    assert report.count("records that can be used to identify any library user") == 1
 
 
 def test_device_tokens_change_every_day(wifi_library, capsys):

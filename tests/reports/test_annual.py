@@ -225,3 +225,24 @@ def test_a_formula_cycle_through_other_elements_is_refused(tmp_path):
         text[:cells] + 'formula = "TOTCIR"\n' + text[end:])
     with pytest.raises(ConfigError, match="refers to itself"):
         load_definitions("pls_fy2024", tmp_path)
+
+
+def test_state_layouts_show_no_unverified_item_numbers():
+    """CT and MO: no question number was verified in the states' published lists, so no item
+    shows one (the PLS element code names the figure); PLS numbers cite their source."""
+    for form in ("ct", "mo"):
+        layout = load_layout(form)
+        assert layout.numbers_source == "" and all(i.item == "" for i in layout.items), form
+    pls = load_layout("pls")
+    assert "PLS Data Elements" in pls.numbers_source and all(i.item for i in pls.items)
+
+
+def test_an_item_number_needs_its_published_source(tmp_path):
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "xx.toml").write_text(
+        'form = "xx"\ntitle = "T"\nauthority = "A"\nsheet = "S"\n'
+        '[[items]]\nelement = "REGBOR"\n[[items]]\nitem = "Circulation 553"\n'
+        'element = "PHYSCIR"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_layout("xx", tmp_path)
+    assert "items[1].item" in str(exc.value) and "numbers_source" in str(exc.value)
