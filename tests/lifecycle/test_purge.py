@@ -1,4 +1,4 @@
-"""libstats purge on a library published twice: dry run lists, --apply deletes exactly that,
+"""libstats purge on a library with a current and a superseded version: dry run lists, --apply deletes exactly that,
 held files stay, the current release and anything libstats did not make stay."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from libstats.lifecycle import audit
 from libstats.release import tree_hash
 from pipelines import holds, purge
 from pipelines.cli import main
+from pipelines.push import release_files
 from tests.lifecycle.conftest import age
 
 QUARANTINE_LINE = "file\tline\treason\nezproxy-1.log\t3\tmatches no LogFormat\n"
@@ -49,14 +50,20 @@ def test_dry_run_lists_and_apply_deletes_exactly_that(library, capsys):
     assert f"keep          pseudonymized  out/pseudonymized/testville/.versions/" \
            f"{current.name}: the current version" in out
     assert "superseded by the current version" in out
-    assert "would delete 3 of" in out and "run with --apply" in out
+    # the RADIUS source keeps no records: its raw files go as soon as published, however new
+    for name in ("detail-20241010.gz", "detail-20241101"):
+        assert (f"would delete  raw            raw/wifi/{name}: consumed by published FY2025; "
+                "keep_records = false: purged once published") in out
+    assert "keep          raw            raw/wifi/unifi-2024-11.json: 0 days old" in out
+    assert "would delete 5 of" in out and "run with --apply" in out
     assert (lib / "raw" / "borrowers.csv").exists() and len(_versions(lib)) == 2
     assert not audit.log_path(lib / "out", "testville").read_text().count('"purge"')
 
     sha = __import__("hashlib").sha256((lib / "raw" / "borrowers.csv").read_bytes()).hexdigest()
     assert main(["purge", str(library), "--apply"]) == 0
     out = capsys.readouterr().out
-    assert "deleted 3 of" in out
+    assert "deleted 5 of" in out
+    assert not (lib / "raw" / "wifi" / "detail-20241101").exists()
     assert not (lib / "raw" / "borrowers.csv").exists()
     assert (lib / "raw" / "statistics.csv").exists()
     assert not (lib / "quarantine" / "testville" / "FY2025" / "stats.bad_lines.tsv").exists()
@@ -64,7 +71,7 @@ def test_dry_run_lists_and_apply_deletes_exactly_that(library, capsys):
     assert _versions(lib) == [current]
     assert (lib / "out" / "review" / "testville" / "FY2025" / "manifest.json").exists()
     assert tree_hash(published) == pub_before          # the published zone is never touched
-    assert main(["check", str(published / "FY2025")]) == 0
+    release_files((published / "FY2025").resolve())      # still matches its SHA256SUMS
     # analysts' views still resolve
     assert (lib / "out" / "pseudonymized" / "testville" / "FY2025" / "events").is_dir()
 
@@ -122,7 +129,7 @@ def test_held_files_stay_until_the_hold_ends(library, capsys):
     out = capsys.readouterr().out
     assert "H1" in out and "H2  released" in out
     actions = [e["action"] for e in audit.read(audit.log_path(lib / "out", "testville"))]
-    assert actions == ["release.switch", "release.switch", "hold.add", "hold.add", "purge",
+    assert actions == ["release.switch", "hold.add", "hold.add", "purge",
                        "hold.extend", "hold.release", "purge", "purge"]
     assert audit.verify(audit.log_path(lib / "out", "testville")) == []
 
