@@ -68,7 +68,10 @@ def _remote_sums(fs, dest: str) -> list[str]:
 
 def push_release(target, release: Path, slug: str, label: str) -> dict:
     """Copy one release to one target and verify it; returns the audit entry's details."""
-    import fsspec
+    try:
+        import fsspec
+    except ImportError:
+        raise PushError("libstats push needs fsspec: pip install 'libstats[publish]'") from None
     files = release_files(release)
     try:
         fs, root = fsspec.core.url_to_fs(target.url, **target.options)
