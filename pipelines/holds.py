@@ -4,8 +4,6 @@ the audit log (libstats/lifecycle/holds.py has the rules)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
 from libstats.lifecycle import audit
 from libstats.lifecycle import holds as h
 from libstats.readers.files import sha256_file
@@ -31,6 +29,9 @@ def add(config, *, reason: str, reference: str, source: str | None = None,
     holds = h.load(store)
     reason, reference = h.check_text("reason", reason), h.check_text("reference", reference)
     named = []
+    if source is not None and files:
+        raise h.HoldError("a hold is on a source and date range or on named files, not both; "
+                          "place two holds")
     if source is not None:
         if source not in {s.name for s in config.sources}:
             raise h.HoldError(f"--source {source} is not a source of {config.path.name}")
@@ -108,5 +109,3 @@ def _entry(hold: h.Hold) -> dict:
             "expires": hold.expires, "extensions": hold.extensions,
             "released": hold.released}
 
-
-__all__ = ["add", "extend", "release", "listing", "Path"]

@@ -37,6 +37,8 @@ def purge(config, *, apply: bool = False, today: dt.date | None = None,
           say=print) -> list[rules.Item]:
     """Plan (and with ``apply``, carry out) the purge; prints one line per candidate."""
     today = today or dt.date.today()
+    for problem in audit.verify(audit.log_path(config.output_dir, config.library_slug)):
+        say(f"warning: audit log: {problem}")
     held = holds_mod.load(holds_mod.path_of(config.output_dir, config.library_slug))
     items = rules.plan(config, held, today, _period_dates(config))
     gone = []
