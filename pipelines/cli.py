@@ -227,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("keygen", help=_cmd_keygen.__doc__, description=_cmd_keygen.__doc__)
     p.set_defaults(func=_cmd_keygen)
+    from pipelines.lifecycle_cli import add_parsers
+    add_parsers(sub)     # purge, hold, push
     return parser
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from libstats import release
+from libstats.lifecycle import audit
 from libstats.sql import lit
 
 
@@ -24,6 +25,7 @@ def publish(pub_stage: Path, pz_stage: Path, pub_root: Path, pz_root: Path, labe
     except BaseException:
         release.point(pz_link, pz_before)    # roll the pseudonymized zone back
         raise
+    audit.record_switch(pub_root, label, pub_link, pz_link)
     write_analyst_db(pz_link, pub_link, tables, progress)
     return pub_link, pz_link
 

@@ -36,12 +36,13 @@ from expectations.suites import data_docs_index
 from libstats import keys, release
 from libstats.config import Config
 from libstats.errors import CheckFailed, ConfigError
+from libstats.lifecycle import audit
 from libstats.period import Period
 from libstats.profiles import ResolvedProfile, resolve
 from libstats.readers.files import expand_paths
 from libstats.schema import PUBLISHED_TABLES
 from libstats.sql import lit
-from pipelines import approval, disclosure, plausibility, publish, verify
+from pipelines import approval, disclosure, norecords, plausibility, publish, verify
 from pipelines.context import Run
 from pipelines.domains import DOMAINS, domain_of
 from pipelines.manifest import build_manifest
@@ -71,6 +72,7 @@ class _Zones:
     pub_stage: Path | None = None
     pz_stage: Path | None = None
     suites: object = None
+    not_kept: set = field(default_factory=set)     # domains whose sources keep no records
 
     @classmethod
     def of(cls, config: Config, period: Period) -> "_Zones":
@@ -226,7 +228,8 @@ def write_pseudonymized(r: Run, staged: dict, zones: _Zones) -> list[dict]:
     """Step 7: each domain writes its part of the pseudonymized zone, aside."""
     r.say("writing the pseudonymized zone")
     zones.pz_stage = release.staging_dir(zones.pz_root, r.period.label)
-    return [t for d, s in staged.items() for t in d.write_pseudonymized(r, s, zones.pz_stage)]
+    tables, zones.not_kept = norecords.write_pseudonymized(r, staged, zones.pz_stage)
+    return tables
 
 
 def checks(r: Run, loaded: list, frames: dict, protected: _Protected, staged: dict,
@@ -239,7 +242,8 @@ def checks(r: Run, loaded: list, frames: dict, protected: _Protected, staged: di
                                 extra, r.progress)
     results += protected.suppression.audit.checks()
     for d, s in staged.items():
-        results += d.checks(r, s, zones.pz_stage)
+        if d not in zones.not_kept:          # keep_records = false: nothing of it written
+            results += d.checks(r, s, zones.pz_stage)
     return results
 
 
@@ -269,7 +273,7 @@ def publish_or_review(r: Run, manifest: dict, frames: dict, protected: _Protecte
     failures = [c for c in results if not c.passed]
     if failures:
         steward.write(zones.review_stage / "steward_report.html", manifest,
-                      status="not published", data_docs=docs,
+                      status="not published", data_docs=docs, audit=_audit(config),
                       problem="A check failed; the previous release, if any, is unchanged.")
         _switch_review(manifest, zones)
         raise CheckFailed(failures)
@@ -293,10 +297,15 @@ def publish_or_review(r: Run, manifest: dict, frames: dict, protected: _Protecte
                                             zones.pz_root, label, frames, r.progress)
     zones.pub_stage = zones.pz_stage = None
     steward.write(zones.review_stage / "steward_report.html", manifest, status=status,
-                  data_docs=docs)
+                  data_docs=docs, audit=_audit(config))
     _switch_review(manifest, zones)
     r.con.close()
     return RunResult(pub_link, pz_link, zones.review, manifest, pending=pending)
+
+
+def _audit(config: Config) -> list:
+    """The audit log's latest entries, for the steward report in review (not the public one)."""
+    return audit.recent(audit.log_path(config.output_dir, config.library_slug))
 
 
 def _switch_review(manifest: dict, zones: _Zones) -> None:

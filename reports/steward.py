@@ -41,7 +41,7 @@ def _row(cells: list[str], tag: str = "td") -> str:
 
 
 def render(manifest: dict, *, status: str, problem: str | None = None,
-           data_docs: str | None = None) -> str:
+           data_docs: str | None = None, audit: list | None = None) -> str:
     """HTML for a manifest. ``status`` is "published" or "not published"."""
     lib, period = manifest["library"], manifest["period"]
     checks = manifest.get("checks", [])
@@ -116,6 +116,8 @@ def render(manifest: dict, *, status: str, problem: str | None = None,
     if ex:
         parts.append("<p>Columns exempt from the exact-match scan (config): " +
                      ", ".join(f"<code>{e(x)}</code>" for x in ex) + "</p>")
+    if audit:
+        parts += _audit_section(audit, e)
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -391,3 +393,34 @@ def _dp_section(d: dict | None, e) -> list[str]:
                          e(entry["epsilon"])]))
     out.append("</table>")
     return out
+
+
+def _audit_section(entries: list[dict], e) -> list[str]:
+    """The audit log's latest entries (purges, holds, release switches, pushes): what, when,
+    who; file hashes are counted here and listed in the log itself."""
+    parts = ["<h2>Audit log (latest entries)</h2><table>",
+             _row(["when (UTC)", "who", "action", "what"], "th")]
+    for a in entries:
+        act = a.get("action", "")
+        if act == "purge":
+            zones: dict = {}
+            for d in a.get("deleted", []):
+                zones[d["zone"]] = zones.get(d["zone"], 0) + 1
+            what = ", ".join(f"{n} {z}" for z, n in sorted(zones.items())) or "nothing"
+            what = f"deleted {what}; kept {a.get('kept', 0)}"
+        elif act.startswith("hold."):
+            held = (f"source {a.get('source')} {a.get('from')}..{a.get('to')}" if a.get("source")
+                    else f"{len(a.get('files') or [])} file(s)")
+            what = f"{a.get('hold')} ({held}), ref {a.get('reference')}, until {a.get('expires')}"
+        elif act == "release.switch":
+            what = (f"{a.get('period')}: published {a.get('published_version')}, "
+                    f"pseudonymized {a.get('pseudonymized_version')}")
+        elif act == "publish.push":
+            what = (f"{a.get('period')} to {a.get('target')} "
+                    f"({len(a.get('files') or [])} files, verified)")
+        else:
+            what = ""
+        parts.append(_row([e(a.get("at", "")), e(a.get("by", "")), f"<code>{e(act)}</code>",
+                           e(what)]))
+    parts.append("</table>")
+    return parts

@@ -19,6 +19,7 @@ from libstats.config.categories import (
 )
 from libstats.config.eresources import read_eresources
 from libstats.config.library import read_branches, read_library
+from libstats.config.lifecycle import read_lifecycle
 from libstats.config.model import Config
 from libstats.config.output import read_engine, read_output, read_release
 from libstats.config.privacy import (
@@ -57,6 +58,7 @@ def load_config(path: Path | str) -> Config:
     wifi = read_wifi(root, branches)
     eresources = read_eresources(root)
     sources = read_sources(root, tz)
+    lifecycle = read_lifecycle(root, tuple(s.name for s in sources), output_dir)
     root.finish()
     return Config(
         path=path, library_name=name, library_slug=slug, fiscal_year_start=fy_start,
@@ -69,7 +71,7 @@ def load_config(path: Path | str) -> Config:
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
         memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources,
         require_approval=require_approval, k_anonymity=k, quasi_identifiers=qis,
-        dp_tables=dp_tables, dp_budget=dp_budget)
+        dp_tables=dp_tables, dp_budget=dp_budget, lifecycle=lifecycle)
 
 
 def read_toml(path: Path) -> dict:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from libstats.lifecycle.settings import Lifecycle
+
 AUDIENCES = ("children", "young_adult", "adult")
 DEFAULT_AGE_BANDS = (0, 5, 12, 18, 25, 35, 45, 55, 65, 75)
 # DuckDB's own default is 80% of RAM; a bounded default keeps a run (DuckDB plus Python, pandas
@@ -171,6 +173,8 @@ class Config:
     # [tables.NAME] privacy = "dp" and [privacy] epsilon_per_fiscal_year (docs/disclosure.md §7)
     dp_tables: dict[str, DpSettings] = field(default_factory=dict)
     dp_budget: float | None = None
+    # [retention], [holds], [quarantine], [publish]: libstats.lifecycle.settings
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
 
     @property
     def base_dir(self) -> Path:

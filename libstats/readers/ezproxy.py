@@ -63,9 +63,10 @@ def _absent(expr: str) -> str:
 
 def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: Path,
                  max_bad_share: float, progress=None,
-                 work_dir: Path | None = None) -> EzproxySource:
+                 work_dir: Path | None = None, keep_text: bool = False) -> EzproxySource:
     """Load every file of an EZproxy source into ``raw_<name>``; bad lines go to
-    ``quarantine`` (a file path; written only when there are bad lines). UTF-8 copies of
+    ``quarantine`` (a file path; written only when there are bad lines: file, line and
+    reason, and the line's text only with ``keep_text``). UTF-8 copies of
     files that are not UTF-8 are made in ``work_dir`` (default: the quarantine's folder) and
     removed once read."""
     src = resolved.source
@@ -136,9 +137,11 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
 
     status = next((d.column for f in formats for d in f.directives if d.field == "status"),
                   None)
-    bad = "__fmt IS NULL OR __ts IS NULL" + (
-        f" OR ({q(status)} IS NOT NULL AND NOT regexp_full_match({q(status)}, '[0-9]{{3}}'))"
-        if status else "")
+    bad_status = (f"({q(status)} IS NOT NULL AND NOT regexp_full_match({q(status)}, "
+                  f"'[0-9]{{3}}'))" if status else "false")
+    bad = f"__fmt IS NULL OR __ts IS NULL OR {bad_status}"
+    reason = (f"CASE WHEN __fmt IS NULL THEN 'matches no LogFormat' WHEN __ts IS NULL THEN "
+              f"'time is not a timestamp' ELSE 'status is not a 3-digit code' END")
     n_bad, total = con.execute(f"SELECT count(*) FILTER (WHERE {bad}), count(*) FROM {table}"
                                ).fetchone()
     ing.bad.count, ing.bad.lines = int(n_bad), int(total)
@@ -151,7 +154,7 @@ def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: 
         f_no, ln = con.execute(f"SELECT __file, __ln FROM {table} WHERE {bad} "
                                f"ORDER BY __file, __ln LIMIT 1").fetchone()
         ing.bad.first_file, ing.bad.first_line = str(files[f_no]), int(ln)
-        _quarantine(con, table, lines, bad, files, quarantine)
+        _quarantine(con, table, lines, bad, files, quarantine, reason, keep_text)
         ing.bad.quarantine = quarantine
         if n_bad > max_bad_share * total or n_bad == total:
             raise InputError(files[f_no], f"the line does not match the source's LogFormat "
@@ -199,16 +202,20 @@ def _time_group(fmt: LogFormat) -> str:
     return f"g{next(j for j, d in enumerate(fmt.directives) if d.field == 'time')}"
 
 
-def _quarantine(con, table: str, lines: str, bad: str, files: list[Path], path: Path) -> None:
-    """The bad lines, as received, with file and line: raw zone only (mode 0600)."""
+def _quarantine(con, table: str, lines: str, bad: str, files: list[Path], path: Path,
+                reason: str, keep_text: bool = False) -> None:
+    """The bad lines' file, line number and reason (and, with ``keep_text``, the line as
+    received): raw zone only (mode 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     names = " ".join(f"WHEN {i} THEN {lit(p.name)}" for i, p in enumerate(files))
     tmp = path.with_name(path.name + ".part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.close(fd)
     con.execute(f"""
-        COPY (SELECT CASE l.file {names} END AS file, l.ln AS line, l.line AS text
-              FROM {lines} AS l SEMI JOIN (SELECT __file, __ln FROM {table} WHERE {bad}) AS b
+        COPY (SELECT CASE l.file {names} END AS file, l.ln AS line, b.reason
+                     {', l.line AS text' if keep_text else ''}
+              FROM {lines} AS l JOIN (SELECT __file, __ln, {reason} AS reason FROM {table}
+                                      WHERE {bad}) AS b
               ON b.__file = l.file AND b.__ln = l.ln ORDER BY l.file, l.ln)
         TO {lit(str(tmp))} (FORMAT csv, DELIMITER '\t', HEADER true)""")
     os.chmod(tmp, 0o600)

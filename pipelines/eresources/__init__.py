@@ -50,7 +50,10 @@ class EresourceStage:
 
 
 def quarantine_dir(config: Config, period: Period) -> Path:
-    return config.output_dir / "quarantine" / config.library_slug / period.label
+    """``[quarantine] folder`` (the raw area; never under the output folder)/<library>/<period>,
+    aged by ``[retention] quarantine_days``."""
+    root = config.lifecycle.quarantine_folder or config.base_dir / "quarantine"
+    return root / config.library_slug / period.label
 
 
 KINDS = ("eresources",)
@@ -67,7 +70,8 @@ def load(run: Run, resolved: ResolvedProfile, files: list[Path]) -> IngestedSour
     if fmt in EZPROXY_FORMATS:
         path = quarantine_dir(config, period) / f"{resolved.source.name}.bad_lines.tsv"
         return load_ezproxy(con, resolved, files, path, config.eresources.max_bad_line_share,
-                            progress, work_dir=run.work_dir)
+                            progress, work_dir=run.work_dir,
+                            keep_text=config.lifecycle.quarantine_keep_text)
     if fmt == "counter_r5":
         return load_counter(con, resolved, files, progress,
                             max_bad_share=config.eresources.max_bad_report_share)

@@ -119,7 +119,7 @@ def test_manifest_reports_exclusions_and_bad_lines(eres_published):
     assert m["sources"]["spu"]["excluded"]["double_click"] == 1
     assert m["bad_lines"] == [{"source": "ezproxy", "count": 1, "share": round(1 / 21, 6),
                                "file": "raw/eres/ezproxy-20241010.log", "line": 11,
-                               "quarantine": "out/quarantine/testville/FY2025/"
+                               "quarantine": "quarantine/testville/FY2025/"
                                              "ezproxy.bad_lines.tsv"}]
     # The unmapped host had one session: counted under 'other', not listed.
     assert m["other_hosts"] == [] and m["other_hosts_not_listed"] == 1
@@ -129,12 +129,16 @@ def test_manifest_reports_exclusions_and_bad_lines(eres_published):
 
 
 def test_bad_lines_are_quarantined_in_the_raw_zone_only(eres_published):
-    q = eres_published.parent / "out" / "quarantine" / "testville" / "FY2025" / \
+    # In the raw area the config names ([quarantine] folder, default "quarantine" beside the
+    # config), never under the output folder; by default only what locates the line.
+    assert not (eres_published.parent / "out" / "quarantine").exists()
+    q = eres_published.parent / "quarantine" / "testville" / "FY2025" / \
         "ezproxy.bad_lines.tsv"
     assert stat.S_IMODE(os.stat(q).st_mode) == 0o600
     rows = list(csv.DictReader(q.open(encoding="utf-8"), delimiter="\t"))
     assert rows == [{"file": "ezproxy-20241010.log", "line": "11",
-                     "text": "this is not a log line"}]
+                     "reason": "matches no LogFormat"}]
+    assert "this is not a log line" not in q.read_text(encoding="utf-8")
 
 
 def test_no_identifier_or_search_term_reaches_any_output(eres_published):
@@ -351,9 +355,11 @@ def test_latin1_escapes_and_bad_statuses_do_not_leak_or_count(eres_library, caps
     assert code == 0, out
     m = _manifest(eres_library)["eresources"]
     assert m["sources"]["ezproxy"]["bad_lines"] == 2
-    q = eres_library.parent / "out" / "quarantine" / "testville" / "FY2025" / \
+    q = eres_library.parent / "quarantine" / "testville" / "FY2025" / \
         "ezproxy.bad_lines.tsv"
-    assert "192.0.2.78" in q.read_text(encoding="utf-8")
+    # Located (file, line, reason); the raw text, with its client IP, is not kept by default.
+    text = q.read_text(encoding="utf-8")
+    assert "192.0.2.78" not in text and "status is not a 3-digit code" in text
     # The exact count is in the pseudonymized zone (the published cell may be withheld to
     # protect a neighbour).
     assert _pz_use(eres_library, "searches", "2024-10", "Beta News") == 3
