@@ -74,33 +74,70 @@ def integer_ranges(frames: dict[str, pd.DataFrame], specs: dict, *,
                     row[g["total"]] = row.get(g["total"], 0) + 1
                     eq.append(row)
     n = len(var)
-    lower = np.array([value[v] if value[v] is not None else 1 for v in range(n)], float)
-    upper = np.array([value[v] if value[v] is not None else BIG for v in range(n)], float)
-    constraints = []
-    for rows, lo in ((eq, 0.0), (ub, -np.inf)):
-        if rows:
-            a = lil_matrix((len(rows), n))
-            for k, row in enumerate(rows):
-                for v, c in row.items():
-                    a[k, v] = c
-            constraints.append(LinearConstraint(a.tocsr(), lo, 0.0))
-    out = {}
+    free = [v for v in range(n) if value[v] is None]
+    # Published cells are constants: each relation keeps its withheld cells and a constant.
+    # Withheld cells that share no relation, directly or through other withheld cells, do not
+    # constrain each other, so each connected group is its own (small) integer program: the
+    # same ranges as one program over the whole table, solved far faster.
+    parent = {v: v for v in free}
+
+    def root(v):
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    reduced = []              # (kind, {free var: coef}, constant)
+    for kind, rows in (("eq", eq), ("ub", ub)):
+        for row in rows:
+            const = sum(c * value[v] for v, c in row.items() if value[v] is not None)
+            part = {v: c for v, c in row.items() if value[v] is None and c}
+            if not part:      # published figures only: they must agree with each other
+                assert const == 0 if kind == "eq" else const <= 0, "published figures disagree"
+                continue
+            reduced.append((kind, part, const))
+            first, *rest = part
+            for v in rest:
+                parent[root(v)] = root(first)
+    components: dict[int, list[int]] = {}
+    for v in free:
+        components.setdefault(root(v), []).append(v)
+    rows_of: dict[int, list] = {}
+    for kind, part, const in reduced:
+        rows_of.setdefault(root(next(iter(part))), []).append((kind, part, const))
     wanted = None if most is None else {var_ for var_, ws in where.items()
                                         if any(w in most for w in ws)}
-    for v in range(n):
-        if value[v] is not None or (wanted is not None and v not in wanted):
+    out = {}
+    for comp_root, members in components.items():
+        if wanted is not None and not wanted & set(members):
             continue
-        ends = []
-        for sign in (1, -1):
-            c = np.zeros(n)
-            c[v] = sign
-            res = milp(c, constraints=constraints, integrality=np.ones(n),
-                       bounds=Bounds(lower, upper))
-            assert res.status == 0, res.message
-            ends.append(round(sign * res.fun))
-        hi = None if ends[1] >= BIG else ends[1]
-        for w in where[v]:
-            out[w] = (ends[0], hi)
+        index = {v: k for k, v in enumerate(members)}
+        m = len(members)
+        constraints = []
+        for kind in ("eq", "ub"):
+            rows = [(part, const) for k, part, const in rows_of.get(comp_root, ()) if k == kind]
+            if rows:
+                a = lil_matrix((len(rows), m))
+                for k, (part, _) in enumerate(rows):
+                    for v, c in part.items():
+                        a[k, index[v]] = c
+                rhs = np.array([-const for _, const in rows], float)
+                constraints.append(LinearConstraint(a.tocsr(), rhs if kind == "eq" else -np.inf,
+                                                    rhs))
+        bounds = Bounds(np.ones(m), np.full(m, float(BIG)))
+        for v in members:
+            if wanted is not None and v not in wanted:
+                continue
+            ends = []
+            for sign in (1, -1):
+                c = np.zeros(m)
+                c[index[v]] = sign
+                res = milp(c, constraints=constraints, integrality=np.ones(m), bounds=bounds)
+                assert res.status == 0, res.message
+                ends.append(round(sign * res.fun))
+            hi = None if ends[1] >= BIG else ends[1]
+            for w in where[v]:
+                out[w] = (ends[0], hi)
     return out
 
 
