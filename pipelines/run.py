@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from expectations.suites import data_docs_index
-from libstats import keys, release
+from libstats import access, keys, release, runlock
 from libstats.config import Config
 from libstats.errors import CheckFailed, ConfigError
 from libstats.period import Period
@@ -107,9 +107,22 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     """Run every step for one period. Raises LibstatsError subclasses on failure."""
     pkey = key(config, period)
     resolved = profiles(config)
+    with runlock.hold(config.output_dir, config.library_slug, period.fiscal_year_label,
+                      config.lock_wait_s, progress):
+        return _locked(config, period, pkey, resolved, progress, memory_limit, threads)
+
+
+def _locked(config: Config, period: Period, pkey, resolved, progress, memory_limit,
+            threads) -> RunResult:
+    """Steps 3 to 10, under the run lock of the library and fiscal year (libstats/runlock.py):
+    no other run reads the ε ledger or the earlier releases until this one has switched in."""
     zones = _open_zones(config, period)
     try:
         r = Run(None, config, period, pkey, zones.work_dir, progress=progress)
+        if (client := access.synced_by(config.output_dir)) is not None:
+            r.warn("[output]", None, f"the output folder is inside a folder that {client} "
+                   "syncs: the pseudonymized zone would be copied off this machine; move "
+                   "[output] folder out of it", 0)
         loaded = read(r, resolved, memory_limit, threads)
         staged = stage(r, resolved, loaded)
         plausibility.check(r, loaded, staged)
@@ -145,15 +158,44 @@ def profiles(config: Config) -> list[ResolvedProfile]:
 
 
 def _open_zones(config: Config, period: Period) -> _Zones:
-    """Nothing is written until the release paths are known to be ours; folders of killed
-    runs are swept; the private work folder is made."""
+    """Nothing is written until the release paths are known to be ours and the pseudonymized
+    zone's folders are not writable by others; a switch a killed run left half done is
+    completed, leftovers of killed runs are swept, the zones' folders get their modes; the
+    private work folder is made."""
     zones = _Zones.of(config, period)
     release.check_link(zones.pub_root, period.label)
     release.check_link(zones.pz_root, period.label)
+    access.refuse_writable_by_others(config.output_dir, zones.pz_root)
+    recover(config, period)
+    modes = access.pseudonymized(config.zone_group)
+    for root, m in ((zones.pz_root, modes), (zones.pub_root, access.PUBLISHED)):
+        (root / ".versions").mkdir(parents=True, exist_ok=True)
+        for folder in (root.parent, root, root / ".versions"):
+            m.one(folder)
     release.sweep_stale(zones.work_dir.parent, f"libstats-{config.library_slug}-")
     shutil.rmtree(zones.work_dir, ignore_errors=True)
     zones.work_dir.mkdir(mode=0o700)
     return zones
+
+
+def recover(config: Config, period: Period) -> list[Path]:
+    """Under the run lock: complete the two-phase switch a killed run of the period left
+    (both zones then show one run), and sweep what killed runs of the period left behind.
+    Returns the swept paths."""
+    out, slug, label = config.output_dir, config.library_slug, period.label
+    pub_root, pz_root = out / "published" / slug, out / "pseudonymized" / slug
+    release.complete_switch(release.journal_path(pz_root, label))
+    gone = release.sweep_period(
+        label, versions=[pub_root / ".versions", pz_root / ".versions"],
+        zone_roots=[pub_root, pz_root], others=[out / "review" / slug, out / "pending" / slug])
+    quarantine = out / "quarantine" / slug / label
+    tmp = Path(tempfile.gettempdir())
+    for path in [*(quarantine.glob("*.part*") if quarantine.is_dir() else ()),
+                 *tmp.glob(f"libstats-{slug}-{label}-*")]:
+        if re.fullmatch(r".*(\.part(-\d+)?|-\d+)", path.name):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+            gone.append(path)
+    return gone
 
 
 def read(r: Run, resolved: list[ResolvedProfile], memory_limit: str | None,
@@ -287,10 +329,11 @@ def publish_or_review(r: Run, manifest: dict, frames: dict, protected: _Protecte
     pub_link = pz_link = pending = None
     if config.require_approval:
         pending = approval.write_pending(zones.pub_stage, zones.pz_stage, approval.pending_dir(
-            config.output_dir, config.library_slug, label))
+            config.output_dir, config.library_slug, label), group=config.zone_group)
     else:
         pub_link, pz_link = publish.publish(zones.pub_stage, zones.pz_stage, zones.pub_root,
-                                            zones.pz_root, label, frames, r.progress)
+                                            zones.pz_root, label, frames, r.progress,
+                                            group=config.zone_group)
     zones.pub_stage = zones.pz_stage = None
     steward.write(zones.review_stage / "steward_report.html", manifest, status=status,
                   data_docs=docs)

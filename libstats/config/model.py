@@ -171,6 +171,10 @@ class Config:
     # [tables.NAME] privacy = "dp" and [privacy] epsilon_per_fiscal_year (docs/disclosure.md §7)
     dp_tables: dict[str, DpSettings] = field(default_factory=dict)
     dp_budget: float | None = None
+    # [output] group / lock_wait_seconds: who may read the pseudonymized zone, and how long a
+    # run waits for the run lock (libstats/runlock.py)
+    zone_group: str | None = None
+    lock_wait_s: float = 600.0
 
     @property
     def base_dir(self) -> Path:
