@@ -158,7 +158,7 @@ def os_failure(exc: BaseException) -> OSFailure | None:
         cause = os.strerror(exc.errno)
         paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
         return OSFailure(" -> ".join(paths) or None, cause)
-    if type(exc).__name__ == "IOException" and type(exc).__module__.startswith("duckdb"):
+    if type(exc).__name__ == "IOException" and "duckdb" in type(exc).__module__:
         text = str(exc)
         cause = next((c for c in _CAUSES if c.lower() in text.lower()), None)
         if cause is None:

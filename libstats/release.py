@@ -31,18 +31,20 @@ import re
 import shutil
 import signal
 from pathlib import Path
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from libstats.access import Modes
 from libstats.errors import EXIT_BAD_INPUT, LibstatsError
 from libstats.schema import TableSpec
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def write_table_files(frame: pd.DataFrame, spec: TableSpec, folder: Path) -> dict:
     """Write one published table as CSV and Parquet; return file hashes for the manifest."""
+    import pyarrow as pa          # imported here: the switch alone (and its kill trials)
+    import pyarrow.parquet as pq  # needs neither pyarrow nor pandas
     folder.mkdir(parents=True, exist_ok=True)
     frame = frame[spec.column_names]
     csv_path = folder / f"{spec.name}.csv"

@@ -103,7 +103,7 @@ def approve(pending: Path, by: str, progress=None) -> tuple[Path, Path]:
     release.check_link(pz_root, label)
     fiscal_year = manifest.get("period", {}).get("fiscal_year", label)
     with runlock.hold(out, slug, fiscal_year, 0, progress):
-        release.complete_switch(release.journal_path(pz_root, label))
+        publish.recover(out, slug, label)
         pub_link, pz_link = publish.publish(
             _restage(pub, pub_root, label), _restage(pz, pz_root, label), pub_root, pz_root,
             label, [t["name"] for t in manifest["tables"]], progress,

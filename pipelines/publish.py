@@ -5,7 +5,11 @@ next run of the period (``release.complete_switch``)."""
 
 from __future__ import annotations
 
+import glob
 import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -24,19 +28,54 @@ def publish(pub_stage: Path, pz_stage: Path, pub_root: Path, pz_root: Path, labe
     analysts' DuckDB file is written into the pseudonymized version (before any link moves),
     then both links move as one recorded switch. Returns the published and pseudonymized
     links."""
-    modes = access.pseudonymized(group)
+    modes = zone_folders(pub_root, pz_root, group)
     pz_target = release.settle(pz_stage, pz_root, label, PZ_EXCLUDE, modes)
     release.crash_point("settled-pseudonymized")
     pub_target = release.settle(pub_stage, pub_root, label, modes=access.PUBLISHED)
     release.crash_point("settled-published")
     ensure_analyst_db(pz_root.resolve() / pz_target, pub_root.resolve() / pub_target, tables,
-                      modes, progress)
+                      modes)
     release.crash_point("analyst-db-written")
     pz_link, pub_link = pz_root / label, pub_root / label
     release.switch_together(release.journal_path(pz_root, label), label,
                             {"pseudonymized": (pz_link, pz_target),
                              "published": (pub_link, pub_target)})
     return pub_link, pz_link
+
+
+def zone_folders(pub_root: Path, pz_root: Path, group: str | None) -> access.Modes:
+    """Make both zones' folders (``<zone>/``, ``<zone>/<library>/``, its ``.versions/``) with
+    their modes; returns the pseudonymized zone's modes."""
+    modes = access.pseudonymized(group)
+    for root, m in ((pz_root, modes), (pub_root, access.PUBLISHED)):
+        (root / ".versions").mkdir(parents=True, exist_ok=True)
+        for folder in (root.parent, root, root / ".versions"):
+            m.one(folder)
+    return modes
+
+
+def recover(output_dir: Path, slug: str, label: str) -> list[Path]:
+    """First thing under the run lock (a run, an approval): complete the two-phase switch a
+    killed process of the period left (both zones then show one run), and sweep what killed
+    runs of the period left behind (staging folders, temporary links and files, the private
+    work folders). Returns the swept paths."""
+    pub_root, pz_root = output_dir / "published" / slug, output_dir / "pseudonymized" / slug
+    release.complete_switch(release.journal_path(pz_root, label))
+    gone = release.sweep_period(
+        label, versions=[pub_root / ".versions", pz_root / ".versions"],
+        zone_roots=[pub_root, pz_root],
+        others=[output_dir / "review" / slug, output_dir / "pending" / slug])
+    quarantine = output_dir / "quarantine" / slug / label
+    tmp = Path(tempfile.gettempdir())
+    for path in [*(quarantine.glob("*.part*") if quarantine.is_dir() else ()),
+                 *tmp.glob(f"libstats-{glob.escape(slug)}-{glob.escape(label)}-*")]:
+        if re.fullmatch(r".*(\.part(-\d+)?|-\d+)", path.name):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            gone.append(path)
+    return gone
 
 
 def analyst_views(pz_version: Path, pub_version: Path, frames) -> dict[str, str]:
@@ -58,18 +97,18 @@ def analyst_views(pz_version: Path, pub_version: Path, frames) -> dict[str, str]
     return views
 
 
-def ensure_analyst_db(pz_version: Path, pub_version: Path, frames, modes: access.Modes,
-                      progress=None) -> None:
+def ensure_analyst_db(pz_version: Path, pub_version: Path, frames,
+                      modes: access.Modes) -> None:
     """Make ``libstats.duckdb`` in the (not yet linked, or unchanged) pseudonymized version
     hold exactly the views of this run; an existing file with those views is kept (its bytes
-    stay). Written beside and renamed in; a failure leaves the version without it (the
-    Parquet files are complete) and is reported."""
+    stay). Written beside and renamed in; a failure (a full disk...) stops the publication
+    before any link moves."""
     final = pz_version / ANALYST_DB
     views = analyst_views(pz_version, pub_version, frames)
     tmp = pz_version / f".{ANALYST_DB}.{os.getpid()}"
+    if final.exists() and _catalogue(final) == _catalogue(None, views):
+        return
     try:
-        if final.exists() and _catalogue(final) == _catalogue(None, views):
-            return
         tmp.unlink(missing_ok=True)
         con = duckdb.connect(str(tmp))
         try:
@@ -80,12 +119,10 @@ def ensure_analyst_db(pz_version: Path, pub_version: Path, frames, modes: access
         modes.one(tmp)
         release.crash_point("analyst-db-tmp")
         os.replace(tmp, final)
-    except (OSError, duckdb.Error):
+    except BaseException:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-        if progress:
-            progress("warning: the analyst DuckDB file could not be written; the release "
-                     "and the Parquet files are complete")
+        raise
 
 
 def _catalogue(path: Path | None, views: dict[str, str] | None = None) -> list:

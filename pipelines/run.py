@@ -166,36 +166,12 @@ def _open_zones(config: Config, period: Period) -> _Zones:
     release.check_link(zones.pub_root, period.label)
     release.check_link(zones.pz_root, period.label)
     access.refuse_writable_by_others(config.output_dir, zones.pz_root)
-    recover(config, period)
-    modes = access.pseudonymized(config.zone_group)
-    for root, m in ((zones.pz_root, modes), (zones.pub_root, access.PUBLISHED)):
-        (root / ".versions").mkdir(parents=True, exist_ok=True)
-        for folder in (root.parent, root, root / ".versions"):
-            m.one(folder)
+    publish.recover(config.output_dir, config.library_slug, period.label)
+    publish.zone_folders(zones.pub_root, zones.pz_root, config.zone_group)
     release.sweep_stale(zones.work_dir.parent, f"libstats-{config.library_slug}-")
     shutil.rmtree(zones.work_dir, ignore_errors=True)
     zones.work_dir.mkdir(mode=0o700)
     return zones
-
-
-def recover(config: Config, period: Period) -> list[Path]:
-    """Under the run lock: complete the two-phase switch a killed run of the period left
-    (both zones then show one run), and sweep what killed runs of the period left behind.
-    Returns the swept paths."""
-    out, slug, label = config.output_dir, config.library_slug, period.label
-    pub_root, pz_root = out / "published" / slug, out / "pseudonymized" / slug
-    release.complete_switch(release.journal_path(pz_root, label))
-    gone = release.sweep_period(
-        label, versions=[pub_root / ".versions", pz_root / ".versions"],
-        zone_roots=[pub_root, pz_root], others=[out / "review" / slug, out / "pending" / slug])
-    quarantine = out / "quarantine" / slug / label
-    tmp = Path(tempfile.gettempdir())
-    for path in [*(quarantine.glob("*.part*") if quarantine.is_dir() else ()),
-                 *tmp.glob(f"libstats-{slug}-{label}-*")]:
-        if re.fullmatch(r".*(\.part(-\d+)?|-\d+)", path.name):
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
-            gone.append(path)
-    return gone
 
 
 def read(r: Run, resolved: list[ResolvedProfile], memory_limit: str | None,
