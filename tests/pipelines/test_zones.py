@@ -28,16 +28,15 @@ from libstats.errors import EXIT_BUSY, EXIT_OS_ERROR, ZoneAccessError, os_failur
 from pipelines import publish
 from pipelines.cli import main
 from tests.conftest import mini_library_files
+from tests.pipelines.zones_child import FY, LABEL, SLUG, publish_variant
 
 ROOT = Path(__file__).resolve().parents[2]
-SLUG, LABEL, FY = "lib", "FY2025", "FY2025"
-TABLES = ["pub_t"]
 
 # The child: take the lock, complete/sweep (what a run does first), stage a variant, publish.
 CHILD = """
 import sys
 from pathlib import Path
-from tests.pipelines.test_zones import publish_variant
+from tests.pipelines.zones_child import publish_variant
 print("ready", flush=True)
 publish_variant(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
 """
@@ -61,23 +60,6 @@ def _payload(folder: Path) -> Path:
                     f"(FORMAT parquet)")
     con.close()
     return folder
-
-
-def publish_variant(out: Path, payload: Path, variant: str, group: str | None = None,
-                    before_publish=None) -> None:
-    """A run's end, as pipelines/run.py does it: lock, recover, stage, publish."""
-    pub_root, pz_root = out / "published" / SLUG, out / "pseudonymized" / SLUG
-    with runlock.hold(out, SLUG, FY, 30):
-        publish.recover(out, SLUG, LABEL)
-        stages = []
-        for src, root in (("pub", pub_root), ("pz", pz_root)):
-            stage = release.staging_dir(root, LABEL)
-            stage.rmdir()
-            shutil.copytree(payload / variant / src, stage)
-            stages.append(stage)
-        if before_publish:
-            before_publish()
-        publish.publish(stages[0], stages[1], pub_root, pz_root, LABEL, TABLES, group=group)
 
 
 def _state(out: Path) -> dict:
@@ -278,6 +260,7 @@ epsilon_per_fiscal_year = 2.0
 [tables.pub_circulation__branch_month_material]
 privacy = "dp"
 epsilon = 1.0
+max_contributions = 3
 """
 
 
@@ -350,7 +333,7 @@ FSIZE_CHILD = """
 import resource, sys
 from pathlib import Path
 from libstats.errors import os_failure
-from tests.pipelines.test_zones import publish_variant
+from tests.pipelines.zones_child import publish_variant
 limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 try:
     publish_variant(Path(sys.argv[1]), Path(sys.argv[2]), "A", before_publish=limit)
