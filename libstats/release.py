@@ -143,11 +143,16 @@ class ReleasePathError(LibstatsError):
 
 
 def settle(staged: Path, zone_root: Path, period: str, exclude_from_hash: tuple[str, ...] = (),
-           modes: Modes | None = None) -> str:
+           modes: Modes | None = None, bound_to: str = "") -> str:
     """Move a staged folder to its content-addressed version (``modes`` set first) and return
     the link target (``.versions/<period>.<hash>``). When that version exists already (the
-    same content, maybe in use), the staged copy is dropped and the existing one kept."""
-    digest = tree_hash(staged, exclude_from_hash)[:16]
+    same content, maybe in use), the staged copy is dropped and the existing one kept.
+    ``bound_to`` goes into the hash: the pseudonymized version names the published version
+    its analysts' views read, so a version in use is never changed for another release."""
+    digest = tree_hash(staged, exclude_from_hash)
+    if bound_to:
+        digest = hashlib.sha256(f"{digest}\n{bound_to}".encode()).hexdigest()
+    digest = digest[:16]
     version = zone_root / ".versions" / f"{period}.{digest}"
     if version.exists():
         shutil.rmtree(staged)

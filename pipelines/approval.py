@@ -18,7 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
-from libstats import release, runlock
+from libstats import access, release, runlock
 from libstats.errors import EXIT_CHECK_FAILED, InputError, LibstatsError
 from pipelines import publish
 from reports import steward
@@ -101,6 +101,7 @@ def approve(pending: Path, by: str, progress=None) -> tuple[Path, Path]:
     pub_root, pz_root = out / "published" / slug, out / "pseudonymized" / slug
     release.check_link(pub_root, label)
     release.check_link(pz_root, label)
+    access.refuse_writable_by_others(out, pz_root)
     fiscal_year = manifest.get("period", {}).get("fiscal_year", label)
     with runlock.hold(out, slug, fiscal_year, 0, progress):
         publish.recover(out, slug, label)

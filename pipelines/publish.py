@@ -24,15 +24,16 @@ PZ_EXCLUDE = (ANALYST_DB,)     # its header holds a random id: not part of the v
 def publish(pub_stage: Path, pz_stage: Path, pub_root: Path, pz_root: Path, label: str,
             tables, progress=None, group: str | None = None) -> tuple[Path, Path]:
     """Switch a checked release in: both staged folders become versions (modes set:
-    pseudonymized 0750/0640 with ``group``, else 0700/0600; published 0755/0644), the
-    analysts' DuckDB file is written into the pseudonymized version (before any link moves),
-    then both links move as one recorded switch. Returns the published and pseudonymized
-    links."""
+    pseudonymized 0750/0640 with ``group``, else 0700/0600; published 0755/0644; the
+    pseudonymized version's name covers the published one its views read), the analysts'
+    DuckDB file is written into the pseudonymized version (before any link moves), then both
+    links move as one recorded switch. Returns the published and pseudonymized links."""
     modes = zone_folders(pub_root, pz_root, group)
-    pz_target = release.settle(pz_stage, pz_root, label, PZ_EXCLUDE, modes)
-    release.crash_point("settled-pseudonymized")
     pub_target = release.settle(pub_stage, pub_root, label, modes=access.PUBLISHED)
     release.crash_point("settled-published")
+    pz_target = release.settle(pz_stage, pz_root, label, PZ_EXCLUDE, modes,
+                               bound_to=Path(pub_target).name)
+    release.crash_point("settled-pseudonymized")
     ensure_analyst_db(pz_root.resolve() / pz_target, pub_root.resolve() / pub_target, tables,
                       modes)
     release.crash_point("analyst-db-written")

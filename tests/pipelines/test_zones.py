@@ -95,7 +95,7 @@ def releases(tmp_path_factory):
     return base, payload, out, snapshot, a, b
 
 
-POINTS = ["settled-pseudonymized", "settled-published", "analyst-db-tmp", "analyst-db-written",
+POINTS = ["settled-published", "settled-pseudonymized", "analyst-db-tmp", "analyst-db-written",
           "journal-written", "link-made", "switched-pseudonymized", "switched-published"]
 
 
