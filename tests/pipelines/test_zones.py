@@ -352,3 +352,20 @@ def test_a_file_size_limit_is_reported(releases, tmp_path):
     # the analysts' file could not be written: no link moved, nothing left over
     pz = tmp_path / "out" / "pseudonymized" / SLUG
     assert not (pz / LABEL).is_symlink() and not list(pz.glob("**/.libstats.duckdb.*"))
+
+
+def test_every_completed_switch_is_announced_once(releases, tmp_path, monkeypatch):
+    base, payload, out, snapshot, a, b = releases
+    seen = []
+    monkeypatch.setattr(release, "SWITCH_LISTENERS", [seen.append])
+    publish_variant(tmp_path / "out", payload, "A")
+    assert [(r["completed"], sorted(r["zones"])) for r in seen] == [
+        ("switched", ["pseudonymized", "published"])]
+    assert seen[0]["zones"]["published"]["before"] is None
+    # a switch a killed run left is announced by the run that completes it
+    seen.clear()
+    assert _trial(releases, kill_at="switched-pseudonymized") == -signal.SIGKILL
+    with runlock.hold(out, SLUG, FY, 30):
+        publish.recover(out, SLUG, LABEL)
+    assert [r["completed"] for r in seen] == ["rolled forward"]
+    assert seen[0]["zones"]["published"]["after"] == b["pub"][0]
