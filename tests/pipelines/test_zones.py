@@ -253,40 +253,52 @@ def test_a_second_process_waits_for_the_lock(tmp_path):
                                                  f"'{SLUG}' {FY} (pid {child.pid})")
 
 
-DP_CONFIG_EXTRA = """
-[privacy]
-epsilon_per_fiscal_year = 2.0
-
-[tables.pub_circulation__branch_month_material]
-privacy = "dp"
-epsilon = 1.0
-max_contributions = 3
-"""
-
-
-def test_two_concurrent_runs_one_refuses_and_the_ledger_is_spent_once(tmp_path, test_key,
-                                                                      capsys):
-    config = mini_library_files(tmp_path, _config(tmp_path, "lock_wait_seconds = 0")
-                                + DP_CONFIG_EXTRA)
+def test_a_second_run_refuses_while_another_holds_the_lock(tmp_path, test_key, capsys):
+    config = mini_library_files(tmp_path, _config(tmp_path, "lock_wait_seconds = 0.2"))
     lock = runlock.lock_path(tmp_path / "out", "testville", FY)
-    first = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", str(config),
-                              "--period", LABEL, "-q"], cwd=ROOT, stderr=subprocess.PIPE,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
-    deadline = time.monotonic() + 60
-    while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
-        assert time.monotonic() < deadline and first.poll() is None
-        time.sleep(0.05)
-    code = main(["run", str(config), "--period", LABEL, "-q"])
+    holder = _hold(tmp_path / "out", "testville", 30)
+    try:
+        code = main(["run", str(config), "--period", "2024-10", "-q"])   # a month of the FY
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        holder.stdout.close()
     err = capsys.readouterr().err
     assert code == EXIT_BUSY == 4, err
-    assert (f"another libstats run of 'testville' {FY} (pid {first.pid}) holds the run lock "
-            f"{lock}") in err and "read and wrote nothing" in err
-    assert first.wait(timeout=300) == 0, first.stderr.read()
-    first.stderr.close()
-    manifest = json.loads((tmp_path / "out/published/testville" / LABEL / "manifest.json")
-                          .read_text())
-    ledger = manifest["differential_privacy"]
-    assert [e["epsilon"] for e in ledger["ledger"]] == [1.0] and ledger["spent"] == 1.0
+    assert (f"another libstats run of 'testville' {FY} (pid {holder.pid}) holds the run lock "
+            f"{lock} and did not end within [output] lock_wait_seconds = 0.2; this run read "
+            "and wrote nothing") in err
+    assert not (tmp_path / "out" / "published").exists()
+
+
+def test_the_dp_ledger_is_read_under_the_lock(tmp_path, test_key, capsys, monkeypatch):
+    """The ledger (the fiscal year's earlier releases) is read while this run holds the lock,
+    so a second run, which waits or refuses (above), cannot read it before this one has
+    published: the budget is spent once."""
+    import pipelines.run
+    config = mini_library_files(tmp_path)
+    lock = runlock.lock_path(tmp_path / "out", "testville", FY)
+    held = []
+
+    def earlier(pub_root, period):
+        fd = os.open(lock, os.O_RDWR)
+        try:
+            import fcntl
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.append(False)
+        except BlockingIOError:
+            held.append(True)
+        finally:
+            os.close(fd)
+        raise KeyboardInterrupt           # stop here: the rest of the run is not needed
+
+    monkeypatch.setattr(pipelines.run.disclosure, "earlier_releases", earlier)
+    assert main(["run", str(config), "--period", LABEL, "-q"]) == 3
+    assert held == [True]
+    fd = os.open(lock, os.O_RDWR)         # and released when the run ended
+    import fcntl
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.close(fd)
 
 
 def _config(folder: Path, output_extra: str) -> str:
