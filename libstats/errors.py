@@ -6,12 +6,15 @@ check names, never a data value: exception text may end up in logs, CI output or
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 EXIT_PUBLISHED = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_BUSY = 4          # another run of the library and fiscal year holds the run lock
+EXIT_OS_ERROR = 5      # the operating system refused a read or write (disk full, permission...)
 
 
 class LibstatsError(Exception):
@@ -91,3 +94,75 @@ class BudgetExceeded(LibstatsError):
             f"{', '.join(tables)}; nothing was published. A figure already drawn is shown "
             f"again at no cost when its counts are unchanged; otherwise wait for the next fiscal "
             f"year, lower the tables' epsilon, or publish them with suppression instead")
+
+
+class RunLocked(LibstatsError):
+    """Another run of the same library and fiscal year holds the run lock and did not end
+    within the configured wait; this run read and wrote nothing (exit 4)."""
+
+    exit_code = EXIT_BUSY
+
+
+class ZoneAccessError(LibstatsError):
+    """A zone cannot be written with the access it needs (a folder others can write, a group
+    that cannot be set); nothing was written (exit 2)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class OSFailure(LibstatsError):
+    """The operating system refused a read or a write: full disk, file-size limit, permission
+    denied, a file in use. Names the path and the cause, never a data value (exit 5)."""
+
+    exit_code = EXIT_OS_ERROR
+
+    def __init__(self, path: str | None, cause: str):
+        self.path, self.cause = path, cause
+        where = f" at {path}" if path else ""
+        super().__init__(f"the operating system refused a read or write{where}: {cause}; "
+                         f"nothing was published. {_hint(cause)}".rstrip())
+
+
+_HINTS = {
+    "No space left on device": "Free space on that file system (or point TMPDIR or [output] "
+                               "folder elsewhere) and run again.",
+    "Disk quota exceeded": "Raise the quota or free space, then run again.",
+    "File too large": "A file-size limit (ulimit -f) or the file system's own limit stopped "
+                      "the write; raise it and run again.",
+    "Permission denied": "Give the account that runs libstats read access to the file (and "
+                         "write access to the output folders), then run again.",
+    "Operation not permitted": "Give the account that runs libstats access to the file, then "
+                               "run again.",
+    "Read-only file system": "Point [output] folder or TMPDIR at a writable file system.",
+    "Too many open files": "Raise the open-file limit (ulimit -n) and run again.",
+}
+
+_CAUSES = tuple(_HINTS) + ("No such file or directory", "Is a directory", "Not a directory",
+                           "Input/output error", "Resource temporarily unavailable",
+                           "Device or resource busy", "Text file busy", "File exists",
+                           "Directory not empty", "Out of memory")
+
+
+def _hint(cause: str) -> str:
+    return next((h for c, h in _HINTS.items() if c in cause), "")
+
+
+def os_failure(exc: BaseException) -> OSFailure | None:
+    """An ``OSError`` (or a DuckDB I/O error) as an ``OSFailure`` naming the path and the
+    cause; None for any other exception. The message is rebuilt from the error number and the
+    file name only, never copied (a DuckDB message may quote more than a path)."""
+    import re
+    if isinstance(exc, OSError):
+        if exc.errno is None:
+            return None
+        cause = os.strerror(exc.errno)
+        paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+        return OSFailure(" -> ".join(paths) or None, cause)
+    if type(exc).__name__ == "IOException" and "duckdb" in type(exc).__module__:
+        text = str(exc)
+        cause = next((c for c in _CAUSES if c.lower() in text.lower()), None)
+        if cause is None:
+            return None
+        quoted = re.findall(r'"(/[^"\n]{1,4096})"', text)
+        return OSFailure(quoted[0] if quoted else None, cause)
+    return None

@@ -18,7 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
-from libstats import release
+from libstats import access, release, runlock
 from libstats.errors import EXIT_CHECK_FAILED, InputError, LibstatsError
 from pipelines import publish
 from reports import steward
@@ -34,9 +34,11 @@ def pending_dir(output_dir: Path, slug: str, period: str) -> Path:
     return output_dir / "pending" / slug / period
 
 
-def write_pending(pub_stage: Path, pz_stage: Path, target: Path) -> Path:
+def write_pending(pub_stage: Path, pz_stage: Path, target: Path,
+                  group: str | None = None) -> Path:
     """Move the staged zones of a checked run into ``target`` (replacing an older pending
-    release of the same period), atomically."""
+    release of the same period), atomically. ``group``: the pseudonymized zone's group,
+    applied when the release is approved."""
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = target.parent / f".{target.name}.pending-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -45,7 +47,8 @@ def write_pending(pub_stage: Path, pz_stage: Path, target: Path) -> Path:
     os.replace(pz_stage, tmp / "pseudonymized")
     report = tmp / "published" / "steward_report.html"
     release.write_json(tmp / "pending.json", {
-        "created": _now(), "steward_report_sha256": release.sha256_path(report)})
+        "created": _now(), "steward_report_sha256": release.sha256_path(report),
+        "zone_group": group})
     release.replace_dir(tmp, target)
     return target
 
@@ -98,9 +101,14 @@ def approve(pending: Path, by: str, progress=None) -> tuple[Path, Path]:
     pub_root, pz_root = out / "published" / slug, out / "pseudonymized" / slug
     release.check_link(pub_root, label)
     release.check_link(pz_root, label)
-    pub_link, pz_link = publish.publish(
-        _restage(pub, pub_root, label), _restage(pz, pz_root, label), pub_root, pz_root, label,
-        [t["name"] for t in manifest["tables"]], progress)
+    access.refuse_writable_by_others(out, pz_root)
+    fiscal_year = manifest.get("period", {}).get("fiscal_year", label)
+    with runlock.hold(out, slug, fiscal_year, 0, progress):
+        publish.recover(out, slug, label)
+        pub_link, pz_link = publish.publish(
+            _restage(pub, pub_root, label), _restage(pz, pz_root, label), pub_root, pz_root,
+            label, [t["name"] for t in manifest["tables"]], progress,
+            group=info.get("zone_group"))
     _record(out / "review" / slug / label, manifest, "manifest.json")
     shutil.rmtree(pending)
     return pub_link, pz_link

@@ -1,7 +1,9 @@
 """libstats command line: anonymize library usage exports and publish leak-checked statistics.
 
 Exit codes: 0 published (or check passed), 1 a check failed and nothing was published,
-2 bad config or input, 3 internal error.
+2 bad config or input, 3 internal error, 4 another run of the library and fiscal year holds the
+run lock, 5 the operating system refused a read or write (disk full, file-size limit,
+permission denied; the path and the cause are named).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from pathlib import Path
 
 from libstats import __version__
-from libstats.errors import EXIT_INTERNAL, LibstatsError
+from libstats.errors import EXIT_INTERNAL, LibstatsError, os_failure
 
 
 class Progress:
@@ -245,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence: never echo data
         if args.debug:
             raise
+        if (failure := os_failure(exc)) is not None:
+            print(f"libstats: {failure}", file=sys.stderr)
+            return failure.exit_code
         if type(exc).__name__ == "OutOfMemoryException":
             print("libstats: DuckDB ran out of memory; nothing was published. Raise the limit "
                   "with --memory-limit or [engine] memory_limit (DuckDB spills to disk up to "

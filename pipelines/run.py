@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from expectations.suites import data_docs_index
-from libstats import keys, release
+from libstats import access, keys, release, runlock
 from libstats.config import Config
 from libstats.errors import CheckFailed, ConfigError
 from libstats.lifecycle import audit
@@ -109,9 +109,22 @@ def run(config: Config, period: Period, *, progress=None, memory_limit: str | No
     """Run every step for one period. Raises LibstatsError subclasses on failure."""
     pkey = key(config, period)
     resolved = profiles(config)
+    with runlock.hold(config.output_dir, config.library_slug, period.fiscal_year_label,
+                      config.lock_wait_s, progress):
+        return _locked(config, period, pkey, resolved, progress, memory_limit, threads)
+
+
+def _locked(config: Config, period: Period, pkey, resolved, progress, memory_limit,
+            threads) -> RunResult:
+    """Steps 3 to 10, under the run lock of the library and fiscal year (libstats/runlock.py):
+    no other run reads the ε ledger or the earlier releases until this one has switched in."""
     zones = _open_zones(config, period)
     try:
         r = Run(None, config, period, pkey, zones.work_dir, progress=progress)
+        if (client := access.synced_by(config.output_dir)) is not None:
+            r.warn("[output]", None, f"the output folder is inside a folder that {client} "
+                   "syncs: the pseudonymized zone would be copied off this machine; move "
+                   "[output] folder out of it", 0)
         loaded = read(r, resolved, memory_limit, threads)
         staged = stage(r, resolved, loaded)
         plausibility.check(r, loaded, staged)
@@ -147,11 +160,16 @@ def profiles(config: Config) -> list[ResolvedProfile]:
 
 
 def _open_zones(config: Config, period: Period) -> _Zones:
-    """Nothing is written until the release paths are known to be ours; folders of killed
-    runs are swept; the private work folder is made."""
+    """Nothing is written until the release paths are known to be ours and the pseudonymized
+    zone's folders are not writable by others; a switch a killed run left half done is
+    completed, leftovers of killed runs are swept, the zones' folders get their modes; the
+    private work folder is made."""
     zones = _Zones.of(config, period)
     release.check_link(zones.pub_root, period.label)
     release.check_link(zones.pz_root, period.label)
+    access.refuse_writable_by_others(config.output_dir, zones.pz_root)
+    publish.recover(config.output_dir, config.library_slug, period.label)
+    publish.zone_folders(zones.pub_root, zones.pz_root, config.zone_group)
     release.sweep_stale(zones.work_dir.parent, f"libstats-{config.library_slug}-")
     shutil.rmtree(zones.work_dir, ignore_errors=True)
     zones.work_dir.mkdir(mode=0o700)
@@ -291,10 +309,11 @@ def publish_or_review(r: Run, manifest: dict, frames: dict, protected: _Protecte
     pub_link = pz_link = pending = None
     if config.require_approval:
         pending = approval.write_pending(zones.pub_stage, zones.pz_stage, approval.pending_dir(
-            config.output_dir, config.library_slug, label))
+            config.output_dir, config.library_slug, label), group=config.zone_group)
     else:
         pub_link, pz_link = publish.publish(zones.pub_stage, zones.pz_stage, zones.pub_root,
-                                            zones.pz_root, label, frames, r.progress)
+                                            zones.pz_root, label, frames, r.progress,
+                                            group=config.zone_group)
     zones.pub_stage = zones.pz_stage = None
     steward.write(zones.review_stage / "steward_report.html", manifest, status=status,
                   data_docs=docs, audit=_audit(config))

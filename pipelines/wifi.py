@@ -267,7 +267,11 @@ def write_pseudonymized(run: Run, staged: Staged, stage_dir: Path) -> list[dict]
             f"FROM int_wifi_counted AS c JOIN int_wifi_device_tokens AS t "
             f"ON t.session_date = c.session_date AND t.device = c.device "
             f"WHERE c.in_period AND c.excluded IS NULL AND c.month = ? "
-            f"ORDER BY c.source, c._rec) TO {lit(str(folder / 'data_0.parquet'))} "
+            # _rec is a row of one raw table and several sessions can share it: every column
+            # written breaks the ties, so equal inputs give equal bytes
+            f"ORDER BY c.source, c._rec, c.session_date, c.branch_code, c.hour, "
+            f"c.duration_s, c.bytes, t.device_token) "
+            f"TO {lit(str(folder / 'data_0.parquet'))} "
             f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)", [month])
     n = con.execute("SELECT count(*) FROM int_wifi_counted WHERE in_period AND excluded IS NULL"
                     ).fetchone()[0]

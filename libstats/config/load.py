@@ -45,7 +45,7 @@ def load_config(path: Path | str) -> Config:
     threshold, interval = read_suppression(root)
     k, qis = read_k_anonymity(root)
     dp_tables, dp_budget = read_table_privacy(root)
-    output_dir = read_output(root)
+    output_dir, zone_group, lock_wait = read_output(root)
     require_approval = read_release(root)
     audience = read_audience(root)
     materials = read_materials(root)
@@ -71,7 +71,8 @@ def load_config(path: Path | str) -> Config:
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
         memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources,
         require_approval=require_approval, k_anonymity=k, quasi_identifiers=qis,
-        dp_tables=dp_tables, dp_budget=dp_budget, lifecycle=lifecycle)
+        dp_tables=dp_tables, dp_budget=dp_budget, lifecycle=lifecycle, zone_group=zone_group,
+        lock_wait_s=lock_wait)
 
 
 def read_toml(path: Path) -> dict:

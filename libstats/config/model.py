@@ -175,6 +175,10 @@ class Config:
     dp_budget: float | None = None
     # [retention], [holds], [quarantine], [publish]: libstats.lifecycle.settings
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    # [output] group / lock_wait_seconds: who may read the pseudonymized zone, and how long a
+    # run waits for the run lock (libstats/runlock.py)
+    zone_group: str | None = None
+    lock_wait_s: float = 600.0
 
     @property
     def base_dir(self) -> Path:

@@ -208,7 +208,7 @@ def _quarantine(con, table: str, lines: str, bad: str, files: list[Path], path: 
     received): raw zone only (mode 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     names = " ".join(f"WHEN {i} THEN {lit(p.name)}" for i, p in enumerate(files))
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f"{path.name}.part-{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.close(fd)
     con.execute(f"""

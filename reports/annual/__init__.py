@@ -25,7 +25,7 @@ import json
 import shutil
 from pathlib import Path
 
-from libstats import release
+from libstats import access, release
 from libstats.errors import EXIT_CHECK_FAILED, InputError, LibstatsError
 from reports.annual.compute import compute, frames_from_release
 from reports.annual.definitions import definitions_for, load_layout
@@ -133,7 +133,7 @@ def produce(config, fiscal_year: int, form: str, progress=None,
         if failures:
             raise AnnualReportError("the release with the report fails its checks, so it is "
                                     "not published:" + "".join(f"\n  - {f}" for f in failures))
-        new_link, _ = release.switch_in(stage, pub_root, label)
+        new_link, _ = release.switch_in(stage, pub_root, label, modes=access.PUBLISHED)
         stage = None
     finally:
         release.discard(stage)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from libstats.release import tree_hash
+from libstats.release import sha256_path, tree_hash
 from pipelines.cli import main
 from tests.conftest import (
     BORROWER_HEADER,
@@ -143,14 +143,26 @@ def os_environ_key() -> str:
     return os.environ["LIBSTATS_TEST_KEY"]
 
 
+def _zone_files(folder: Path) -> dict:
+    """Every file of a zone with its bytes' hash and its mode."""
+    return {p.relative_to(folder).as_posix(): (sha256_path(p), oct(p.stat().st_mode & 0o777))
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_rerun_is_byte_identical(published, capsys):
     release = published.parent / PUB
     first = (release.resolve(), tree_hash(release))
     pz_first = tree_hash(published.parent / PZ, ("libstats.duckdb",))
+    zones = {z: _zone_files(published.parent / z) for z in (PUB, PZ)}
     code, out = run(published, capsys)
     assert code == 0, out
     assert (release.resolve(), tree_hash(release)) == first
     assert tree_hash(published.parent / PZ, ("libstats.duckdb",)) == pz_first
+    # both zones byte for byte (libstats.duckdb included: an unchanged version keeps it)
+    assert {z: _zone_files(published.parent / z) for z in (PUB, PZ)} == zones
+    assert {m for _, m in zones[PZ].values()} == {"0o600"}      # no [output] group
+    assert {m for _, m in zones[PUB].values()} == {"0o644"}
+    assert "libstats.duckdb" in zones[PZ]
 
 
 def test_failed_leak_check_publishes_nothing_and_keeps_previous_release(published, capsys):
