@@ -142,6 +142,14 @@ class ReleasePathError(LibstatsError):
     exit_code = EXIT_BAD_INPUT
 
 
+def version_digest(content_hash: str, bound_to: str = "") -> str:
+    """A version's name part: its content hash, combined with the published version it is
+    bound to (``settle``)."""
+    if bound_to:
+        content_hash = hashlib.sha256(f"{content_hash}\n{bound_to}".encode()).hexdigest()
+    return content_hash[:16]
+
+
 def settle(staged: Path, zone_root: Path, period: str, exclude_from_hash: tuple[str, ...] = (),
            modes: Modes | None = None, bound_to: str = "") -> str:
     """Move a staged folder to its content-addressed version (``modes`` set first) and return
@@ -149,10 +157,7 @@ def settle(staged: Path, zone_root: Path, period: str, exclude_from_hash: tuple[
     same content, maybe in use), the staged copy is dropped and the existing one kept.
     ``bound_to`` goes into the hash: the pseudonymized version names the published version
     its analysts' views read, so a version in use is never changed for another release."""
-    digest = tree_hash(staged, exclude_from_hash)
-    if bound_to:
-        digest = hashlib.sha256(f"{digest}\n{bound_to}".encode()).hexdigest()
-    digest = digest[:16]
+    digest = version_digest(tree_hash(staged, exclude_from_hash), bound_to)
     version = zone_root / ".versions" / f"{period}.{digest}"
     if version.exists():
         shutil.rmtree(staged)

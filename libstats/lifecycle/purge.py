@@ -32,7 +32,7 @@ from pathlib import Path
 
 from libstats.lifecycle.holds import Hold
 from libstats.readers.files import expand_paths, sha256_file
-from libstats.release import tree_hash
+from libstats.release import tree_hash, version_digest
 
 QUARANTINE_HEADERS = ("file\tline\treason", "file\tline\treason\ttext", "file\tline\ttext")
 _VERSION = re.compile(r"(?P<label>.+)\.(?P<digest>[0-9a-f]{16})")
@@ -167,6 +167,8 @@ def plan(config, holds: list[Hold], today: dt.date, period_of) -> list[Item]:
             if v.name.startswith(".") or not v.is_dir() or not m:
                 continue
             by_label.setdefault(m["label"], []).append(v)
+    pub_dir = out / "published" / slug / ".versions"
+    pub_versions = sorted(p.name for p in pub_dir.iterdir()) if pub_dir.is_dir() else []
     for label, found in sorted(by_label.items()):
         link = pz_root / label
         current = Path(os.readlink(link)).name if link.is_symlink() else None
@@ -179,7 +181,7 @@ def plan(config, holds: list[Hold], today: dt.date, period_of) -> list[Item]:
                 item.why = "the current version"
             elif current is None or dates is None:
                 item.why = "no current version of this period to prove it superseded"
-            elif tree_hash(v, ("libstats.duckdb",))[:16] != item.sha256:
+            elif not _made_by_libstats(v, item.sha256, pub_versions):
                 item.why = "its content is not its name's hash: not a version libstats made"
             elif hold := _any_hold(holds, today, dates):
                 item.why = f"under hold {hold}"
@@ -237,3 +239,11 @@ def delete(item: Item) -> None:
         shutil.rmtree(item.path)
     else:
         item.path.unlink()
+
+
+def _made_by_libstats(version: Path, name_hash: str, pub_versions: list[str]) -> bool:
+    """The version's name is its content hash, alone or bound to one of the published
+    versions (``libstats.release.settle``): a folder whose content is not its name was not
+    made by libstats, or was changed since."""
+    content = tree_hash(version, ("libstats.duckdb",))
+    return any(version_digest(content, bound) == name_hash for bound in ["", *pub_versions])

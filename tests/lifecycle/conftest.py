@@ -94,12 +94,12 @@ def _published(tmp_path_factory) -> Path:
     shutil.copytree(current, stage, dirs_exist_ok=True)
     (stage / "libstats.duckdb").unlink(missing_ok=True)
     shutil.rmtree(next((stage / "events").iterdir()))       # an earlier run had fewer months
-    link, before = release.switch_in(stage, pz_root, "FY2025",
-                                     exclude_from_hash=("libstats.duckdb",))
-    earlier = link.resolve()
-    release.point(link, before)
+    # named as a run names it: its content hash bound to the published version it reads
+    published = (base / "lib" / "out" / "published" / "testville" / "FY2025").resolve().name
+    earlier = pz_root / release.settle(stage, pz_root, "FY2025", ("libstats.duckdb",),
+                                       bound_to=published)
     age(earlier, 30)
-    assert link.resolve() == current != earlier
+    assert (pz_root / "FY2025").resolve() == current != earlier.resolve()
     return base / "lib"
 
 
