@@ -29,10 +29,18 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def annual(demo, tmp_path_factory):
+def annual(demo, tmp_path_factory, worker_id):
     """A copy of the demo's releases (the shared demo output stays untouched), the FY2023
-    run, and the reports: PLS for both years, CT for FY2025."""
-    folder = tmp_path_factory.mktemp("annual-demo")
+    run, and the reports: PLS for both years, CT for FY2025. Built once per test session for
+    all workers (like ``demo``)."""
+    from tests.conftest import _once_per_session
+    with _once_per_session(tmp_path_factory, worker_id, "annual-demo") as (folder, build):
+        if build:
+            _build_annual(demo, folder)
+        return folder
+
+
+def _build_annual(demo: Path, folder: Path) -> None:
     (folder / "raw").symlink_to(demo / "raw")
     shutil.copy(demo / "library.toml", folder / "library.toml")
     shutil.copy(demo / "demo.key", folder / "demo.key")
@@ -45,7 +53,6 @@ def annual(demo, tmp_path_factory):
     for fy, form in (("2023", "pls"), ("2025", "pls"), ("2025", "ct")):
         assert main(["report", "annual", config, "--fiscal-year", fy, "--form", form,
                      "-q"]) == 0
-    return folder
 
 
 def rel(annual, fy) -> Path:
