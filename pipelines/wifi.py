@@ -137,10 +137,14 @@ def _stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
                 + " UNION ALL ".join(f"SELECT * FROM {v}" for v in views))
     for ing, src in sources:
         _check_staged(con, ing, src, "stg_wifi_records")
+    # Records numbered within their repeats once, for both the sessions and the duplicates.
+    con.execute("CREATE OR REPLACE TEMP TABLE _wifi_numbered AS "
+                + w.numbered_copies("stg_wifi_records"))
     con.execute("CREATE OR REPLACE TABLE int_wifi_sessions AS "
-                + w.int_wifi_sessions("stg_wifi_records"))
+                + w.int_wifi_sessions("stg_wifi_records", numbered="_wifi_numbered"))
     con.execute("CREATE OR REPLACE TABLE int_wifi_duplicates AS "
-                + w.stg_wifi_duplicates("stg_wifi_records"))
+                + w.stg_wifi_duplicates("stg_wifi_records", numbered="_wifi_numbered"))
+    con.execute("DROP TABLE _wifi_numbered")
     s, e = period.start.isoformat(), period.end.isoformat()
     branch_tz = {b.code: config.branch_timezone(b.code) for b in config.branches}
     con.execute("CREATE OR REPLACE TABLE int_wifi_counted AS " + w.int_wifi_counted(

@@ -1,8 +1,13 @@
 """Read FreeRADIUS ``detail`` accounting files (plain or gzip) into DuckDB, one row per record.
 
 A ``detail`` file is a timestamp line (``Mon Jan  6 10:00:00 2025``), then one
-``<TAB>Attribute = value`` line per attribute, with a blank line between records. DuckDB reads
-the files as lines in order (one pass per step, no per-line Python):
+``<TAB>Attribute = value`` line per attribute, with a blank line between records.
+
+Most files are read by the record reader (``radius_records``: blocks of whole records, numpy
+finds lines, records and names, no line-level pivot). Anything it does not take exactly as
+below, and every file in which a check fails, is read by the line reader, which finds the file,
+line and attribute to report. The line reader reads the files as lines in order (one pass per
+step, no per-line Python):
 
 1. **lines**: each file is read as lines in order; a streaming window numbers the lines and the
    records (a record starts at each line that does not begin with white space).

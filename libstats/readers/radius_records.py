@@ -237,7 +237,7 @@ def read_records(con, resolved, files: list[Path], table: str, ing, check) -> bo
                 present.update(names)
                 batch.append(tbl)
                 held += tbl.num_rows
-                if held >= 1_000_000:
+                if held >= 250_000:
                     flush()
                     held = 0
             for file_no, path in enumerate(files):
