@@ -52,14 +52,16 @@ rows = con.execute(
 print(rows[0][0])
 """
 EXPORT_FLOOR = r"""
-import sys, duckdb
+import os, sys, duckdb
 kind, path = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 sql = {"meraki_csv": "SELECT count(*) FROM read_csv(?)",
        "meraki_json": "SELECT count(*) FROM read_json(?)",
-       "unifi": "SELECT count(*) FROM (SELECT unnest(data) FROM read_json(?))"}[kind]
-print(con.execute(sql, [path]).fetchall()[0][0])
+       "unifi": "SELECT count(*) FROM (SELECT unnest(data) FROM read_json(?, "
+                "maximum_object_size = {size}))"}[kind]
+size = max(16 * 1024 * 1024, os.path.getsize(path) + 1024)   # the envelope is one object
+print(con.execute(sql.format(size=size), [path]).fetchall()[0][0])
 """
 EXPORT_SOURCE = {
     "meraki_csv": ("meraki_clients", "clients.csv"),
