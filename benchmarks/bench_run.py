@@ -72,7 +72,7 @@ FLOOR_VARIANTS = {
     "varchar": "read_csv(all_varchar = true) (every column VARCHAR, as libstats loads raw "
                "exports); COPY TO parquet with DuckDB's defaults",
 }
-STEP_RE = re.compile(r"^\[\s*([0-9.]+)s\] (.*)$")
+STEP_RE = re.compile(r"^\[\s*([0-9.]+)s(?: \+[0-9.]+s)?\] (.*)$")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -236,7 +236,10 @@ def start_suites(r: Run, frames: dict, protected: _Protected, zones: _Zones):
     """Step 6: the GX suites need only the published frames: they run in a thread from here
     on (pure Python; DuckDB releases the GIL) while the zone is written and scanned."""
     release.sweep_stale(zones.review.parent, ".staging-")
-    r.say("Great Expectations suites and Data Docs (in the background)")
+    gx = GX_IMPORT.get("seconds")
+    r.say("Great Expectations suites and Data Docs (in the background"
+          + (f"; its import took {gx:.1f}s, in a thread since the start)" if gx is not None
+             else "; still importing)"))
     return verify.start_suites(r.config, frames, zones.review_stage,
                                dp_tables=set(protected.dp_names),
                                open_totals=r.period.is_fiscal_year)
@@ -360,8 +363,14 @@ def _bytes(size: str) -> int:
     return int(float(number) * base ** ("KMGT".index(unit[0]) + 1))
 
 
+GX_IMPORT: dict = {}          # how long importing Great Expectations took (its own start-up)
+
+
 def _import_gx() -> None:
+    import time
+    t0 = time.perf_counter()
     try:
         import great_expectations  # noqa: F401
     except Exception:  # noqa: BLE001 - the real import, later, reports any problem
         pass
+    GX_IMPORT["seconds"] = time.perf_counter() - t0

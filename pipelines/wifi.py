@@ -25,7 +25,7 @@ from libstats.readers import csv as csv_reader
 from libstats.readers.files import IngestedSource
 from libstats.readers.json import load_json
 from libstats.readers.radius import load_radius
-from libstats.readers.values import first_bad, raise_at
+from libstats.readers.values import raise_at
 from libstats.results import CheckResult
 from libstats.sql import lit, months_table, q, values_table
 from pipelines.context import Run, Staged
@@ -95,8 +95,13 @@ def _check_staged(con, ing, src: w.WifiSource, view: str) -> None:
          "the access point or NAS is not mapped to a branch: list it under "
          "[wifi.access_points] (value not shown)"),
     ]
-    for cond, column, problem in checks:
-        rowid, n = first_bad(con, view, cond, rowid="_rec")
+    # One aggregate pass over the staged rows finds every failing check; the first, in the
+    # order above, is reported.
+    found = con.execute("SELECT " + ", ".join(
+        f"min(_rec) FILTER (WHERE {cond}), count(*) FILTER (WHERE {cond})"
+        for cond, _, _ in checks) + f" FROM {view} WHERE source = ?", [ing.name]).fetchone()
+    for i, (cond, column, problem) in enumerate(checks):
+        rowid, n = found[2 * i], int(found[2 * i + 1])
         if rowid is not None:
             raise_at(con, ing, rowid, n, column, problem)
 
@@ -121,19 +126,25 @@ def _stage(con, config: Config, period: Period, pkey: PeriodKey, loaded: list,
            progress=None) -> WifiStage:
     out = WifiStage(loaded=loaded)
     create_maps(con, config)
+    # The staged rows are made once (the views are not evaluated again by the checks).
+    sources = [(ing, _source(ing, config)) for ing in loaded]
     views = []
-    for ing in loaded:
-        src = _source(ing, config)
+    for ing, src in sources:
         view = f"stg_wifi_{ing.name}"
         con.execute(f"CREATE OR REPLACE VIEW {view} AS {w.stg_wifi_records(src)}")
-        _check_staged(con, ing, src, view)
         views.append(view)
     con.execute("CREATE OR REPLACE TABLE stg_wifi_records AS "
                 + " UNION ALL ".join(f"SELECT * FROM {v}" for v in views))
+    for ing, src in sources:
+        _check_staged(con, ing, src, "stg_wifi_records")
+    # Records numbered within their repeats once, for both the sessions and the duplicates.
+    con.execute("CREATE OR REPLACE TEMP TABLE _wifi_numbered AS "
+                + w.numbered_copies("stg_wifi_records"))
     con.execute("CREATE OR REPLACE TABLE int_wifi_sessions AS "
-                + w.int_wifi_sessions("stg_wifi_records"))
+                + w.int_wifi_sessions("stg_wifi_records", numbered="_wifi_numbered"))
     con.execute("CREATE OR REPLACE TABLE int_wifi_duplicates AS "
-                + w.stg_wifi_duplicates("stg_wifi_records"))
+                + w.stg_wifi_duplicates("stg_wifi_records", numbered="_wifi_numbered"))
+    con.execute("DROP TABLE _wifi_numbered")
     s, e = period.start.isoformat(), period.end.isoformat()
     branch_tz = {b.code: config.branch_timezone(b.code) for b in config.branches}
     con.execute("CREATE OR REPLACE TABLE int_wifi_counted AS " + w.int_wifi_counted(

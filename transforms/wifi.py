@@ -169,6 +169,12 @@ def stg_wifi_records(src: WifiSource) -> str:
     """
 
 
+def numbered_copies(stg: str) -> str:
+    """The staged session records numbered within their repeats (one window pass; the
+    pipeline makes it once for both the sessions and the duplicates)."""
+    return _numbered_copies(stg)
+
+
 def _numbered_copies(stg: str) -> str:
     """Session records numbered within their repeats (``copy`` 1 is the first): the same
     session (RADIUS) or device and branch (exports), status, time and session time."""
@@ -181,14 +187,16 @@ def _numbered_copies(stg: str) -> str:
     """
 
 
-def int_wifi_sessions(stg: str) -> str:
+def int_wifi_sessions(stg: str, numbered: str | None = None) -> str:
     """One row per session of one source's staged records, with the anomaly flags.
 
     RADIUS records are grouped by session key after dropping exact repeats; export records
-    are sessions already (repeats of the same device and start dropped).
+    are sessions already (repeats of the same device and start dropped). ``numbered``: a
+    table made with ``numbered_copies(stg)``, used instead of numbering again.
     """
+    recs = f"SELECT * FROM {numbered}" if numbered else _numbered_copies(stg)
     return f"""
-        WITH recs AS ({_numbered_copies(stg)}),
+        WITH recs AS ({recs}),
         radius AS (
             SELECT source, session_key,
                    min(event_at) FILTER (WHERE status = 'start') AS start_rec,
@@ -225,10 +233,10 @@ def int_wifi_sessions(stg: str) -> str:
     """
 
 
-def stg_wifi_duplicates(stg: str) -> str:
+def stg_wifi_duplicates(stg: str, numbered: str | None = None) -> str:
     """Records that repeat an earlier one (same session or device and start, status, time)."""
     return f"""
-        SELECT source, _rec FROM ({_numbered_copies(stg)}) WHERE copy > 1
+        SELECT source, _rec FROM {numbered or f"({_numbered_copies(stg)})"} WHERE copy > 1
     """
 
 

@@ -1,8 +1,13 @@
 """Read FreeRADIUS ``detail`` accounting files (plain or gzip) into DuckDB, one row per record.
 
 A ``detail`` file is a timestamp line (``Mon Jan  6 10:00:00 2025``), then one
-``<TAB>Attribute = value`` line per attribute, with a blank line between records. DuckDB reads
-the files as lines in order (one pass per step, no per-line Python):
+``<TAB>Attribute = value`` line per attribute, with a blank line between records.
+
+Most files are read by the record reader (``radius_records``: blocks of whole records, numpy
+finds lines, records and names, no line-level pivot). Anything it does not take exactly as
+below, and every file in which a check fails, is read by the line reader, which finds the file,
+line and attribute to report. The line reader reads the files as lines in order (one pass per
+step, no per-line Python):
 
 1. **lines**: each file is read as lines in order; a streaming window numbers the lines and the
    records (a record starts at each line that does not begin with white space).
@@ -74,7 +79,22 @@ def _unquote(v: str) -> str:
 
 def load_radius(con, resolved: ResolvedProfile, files: list[Path], progress=None
                 ) -> RadiusSource:
-    """Load every ``detail`` file of a source into ``raw_<name>`` (one row per record)."""
+    """Load every ``detail`` file of a source into ``raw_<name>`` (one row per record): the
+    fast record reader (``radius_records``) when it can read the files exactly, else the line
+    reader below, which also finds the file, line and attribute of any problem."""
+    from libstats.readers.radius_records import read_records   # noqa: PLC0415 (cycle)
+    table = f"raw_{resolved.source.name}"
+    ing = RadiusSource(resolved, table, [])
+    if read_records(con, resolved, files, table, ing, _failing_checks):
+        if progress:
+            progress(f"read {len(files)} RADIUS detail file(s): {ing.rows:,} records")
+        return ing
+    return load_lines(con, resolved, files, progress)
+
+
+def load_lines(con, resolved: ResolvedProfile, files: list[Path], progress=None
+               ) -> RadiusSource:
+    """The line reader: every line numbered and pivoted into records (steps 1-4 above)."""
     src = resolved.source
     table = f"raw_{src.name}"
     lines = f"_lines_{src.name}"
@@ -205,46 +225,73 @@ def _fail(con, ing: RadiusSource, cond: str, problem: str, column: str | None = 
                      column=row[3] or column, source=ing.name)
 
 
-def _check_records(con, ing: RadiusSource) -> None:
+def _checks(ing: RadiusSource) -> list[tuple[str, str, dict]]:
+    """The record checks, in the order they are reported: (condition, problem, _fail's
+    keyword arguments)."""
     fields = ing.resolved.fields
     status = fields["status"]
     present = set(ing.header)
-    _fail(con, ing, "__head IS NULL",
-          "attribute lines before the first timestamp line (the file starts inside a record)")
-    _fail(con, ing, "__bad_ln IS NOT NULL",
-          "the line is not 'Attribute = value' or its quoted value is not closed (a record "
-          "cut off mid-way?)", ln_expr="__bad_ln")
-    _fail(con, ing, f"try_strptime(regexp_replace(trim(__head), '\\s+', ' ', 'g'), "
-                    f"{lit(CTIME)}) IS NULL",
-          "the record's timestamp line cannot be parsed (expected e.g. "
-          "'Mon Jan  6 10:00:00 2025')")
+    out = [
+        ("__head IS NULL",
+         "attribute lines before the first timestamp line (the file starts inside a record)",
+         {}),
+        ("__bad_ln IS NOT NULL",
+         "the line is not 'Attribute = value' or its quoted value is not closed (a record "
+         "cut off mid-way?)", {"ln_expr": "__bad_ln"}),
+        (f"try_strptime(regexp_replace(trim(__head), '\\s+', ' ', 'g'), {lit(CTIME)}) IS NULL",
+         "the record's timestamp line cannot be parsed (expected e.g. "
+         "'Mon Jan  6 10:00:00 2025')", {}),
+    ]
     if status not in present:
-        _fail(con, ing, "true", "the record has no Acct-Status-Type (cut off mid-way?)",
-              column=status)
-    _fail(con, ing, f"{q(status)} IS NULL",
-          "the record has no Acct-Status-Type (cut off mid-way?)", column=status)
-    known = ", ".join(lit(s) for s in STATUS)
-    _fail(con, ing, f"{q(status)} NOT IN ({known})",
-          "unknown Acct-Status-Type (expected Start, Stop, Interim-Update, Accounting-On, "
-          "Accounting-Off; value not shown)", column=status, ln_expr="__status_ln")
-    _fail(con, ing, "__conflict IS NOT NULL",
-          "the attribute appears twice in the record with different values; RFC 2866 allows "
-          "it at most once, so the record cannot be counted (values not shown)",
-          ln_expr="__conflict_ln", column_sql="__conflict")
-    session = f"{q(status)} IN ({', '.join(lit(k) for k, v in STATUS.items() if v != 'nas')})"
+        out.append(("true", "the record has no Acct-Status-Type (cut off mid-way?)",
+                    {"column": status}))
+    else:
+        known = ", ".join(lit(s) for s in STATUS)
+        out += [
+            (f"{q(status)} IS NULL", "the record has no Acct-Status-Type (cut off mid-way?)",
+             {"column": status}),
+            (f"{q(status)} NOT IN ({known})",
+             "unknown Acct-Status-Type (expected Start, Stop, Interim-Update, Accounting-On, "
+             "Accounting-Off; value not shown)", {"column": status, "ln_expr": "__status_ln"}),
+        ]
+    out.append(("__conflict IS NOT NULL",
+                "the attribute appears twice in the record with different values; RFC 2866 "
+                "allows it at most once, so the record cannot be counted (values not shown)",
+                {"ln_expr": "__conflict_ln", "column_sql": "__conflict"}))
+    if status in present:
+        session = (f"{q(status)} IN "
+                   f"({', '.join(lit(k) for k, v in STATUS.items() if v != 'nas')})")
 
-    def missing(col: str) -> str:
-        return "true" if col not in present else f"nullif(trim({q(col)}), '') IS NULL"
-    sid, uniq = fields["session_id"], fields["unique_session_id"]
-    _fail(con, ing, f"{session} AND {missing(sid)} AND {missing(uniq)}",
-          "a session record with neither Acct-Session-Id nor Acct-Unique-Session-Id (cut off "
-          "mid-way?)", column=sid)
-    mac = fields["device_mac"]
-    _fail(con, ing, f"{session} AND {missing(mac)}",
-          "a session record without Calling-Station-Id (the client MAC)", column=mac)
+        def missing(col: str) -> str:
+            return "true" if col not in present else f"nullif(trim({q(col)}), '') IS NULL"
+        sid, uniq = fields["session_id"], fields["unique_session_id"]
+        mac = fields["device_mac"]
+        out += [
+            (f"{session} AND {missing(sid)} AND {missing(uniq)}",
+             "a session record with neither Acct-Session-Id nor Acct-Unique-Session-Id (cut "
+             "off mid-way?)", {"column": sid}),
+            (f"{session} AND {missing(mac)}",
+             "a session record without Calling-Station-Id (the client MAC)", {"column": mac}),
+        ]
     for fld in ("session_time", "input_octets", "output_octets", "input_gigawords",
                 "output_gigawords"):
         col = fields[fld]
         if col in present:
-            _fail(con, ing, f"{q(col)} IS NOT NULL AND try_cast({q(col)} AS UBIGINT) IS NULL",
-                  "not a whole number", column=col)
+            out.append((f"{q(col)} IS NOT NULL AND try_cast({q(col)} AS UBIGINT) IS NULL",
+                        "not a whole number", {"column": col}))
+    return out
+
+
+def _failing_checks(con, ing: RadiusSource) -> list[tuple[str, str, dict]]:
+    """The checks some record fails, in one aggregate pass over the records."""
+    checks = _checks(ing)
+    flags = con.execute("SELECT " + ", ".join(
+        f"coalesce(bool_or({cond}), false)" for cond, _, _ in checks)
+        + f" FROM {ing.table}").fetchone()
+    return [c for c, failed in zip(checks, flags) if failed]
+
+
+def _check_records(con, ing: RadiusSource) -> None:
+    """Stop at the first failing check (one pass to find which fail, one to locate it)."""
+    for cond, problem, kw in _failing_checks(con, ing):
+        _fail(con, ing, cond, problem, **kw)
