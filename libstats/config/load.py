@@ -30,6 +30,7 @@ from libstats.config.privacy import (
 )
 from libstats.config.reader import TableReader
 from libstats.config.sources import read_sources
+from libstats.config.services import read_computers, read_programs
 from libstats.config.wifi import read_wifi
 from libstats.errors import ConfigError
 
@@ -56,6 +57,7 @@ def load_config(path: Path | str) -> Config:
     memory_limit, threads = read_engine(root)
     wifi = read_wifi(root, branches)
     eresources = read_eresources(root)
+    computers, programs = read_computers(root, branches), read_programs(root)
     sources = read_sources(root, tz)
     root.finish()
     return Config(
@@ -68,7 +70,7 @@ def load_config(path: Path | str) -> Config:
         ill_lending_categories=ill_cats, registered_window_years=window,
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
         memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources,
-        require_approval=require_approval, k_anonymity=k, quasi_identifiers=qis,
+        computers=computers, programs=programs, require_approval=require_approval, k_anonymity=k, quasi_identifiers=qis,
         dp_tables=dp_tables, dp_budget=dp_budget)
 
 

@@ -20,12 +20,18 @@ from libstats.profiles.base import (
     Profile,
 )
 from libstats.profiles.circulation import CIRCULATION_PROFILES
+from libstats.profiles.computers import COMPUTER_PROFILES
 from libstats.profiles.eresources import ERESOURCE_PROFILES, EZPROXY_FORMATS, ezproxy_profile
+from libstats.profiles.ill import ILL_PROFILES
+from libstats.profiles.programs import PROGRAM_PROFILES
+from libstats.profiles.web import WEB_PROFILES
 from libstats.profiles.wifi import WIFI_PROFILES
 from libstats.readers.logformat import LogFormatError
 
 #: Every fixed-column format by name (EZproxy profiles are built from the source's LogFormat).
-PROFILES: dict[str, Profile] = {**CIRCULATION_PROFILES, **WIFI_PROFILES, **ERESOURCE_PROFILES}
+PROFILES: dict[str, Profile] = {**CIRCULATION_PROFILES, **WIFI_PROFILES, **ERESOURCE_PROFILES,
+                                **COMPUTER_PROFILES, **WEB_PROFILES, **PROGRAM_PROFILES,
+                                **ILL_PROFILES}
 
 
 def _stricter_or_equal(default: str, override: str) -> bool:
