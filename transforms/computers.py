@@ -9,7 +9,7 @@ one row per session. Nothing here keeps the user: the sessions carry no identifi
 from __future__ import annotations
 
 from libstats.readers.staged import StagedSource, field_sql, parse_timestamp_sql
-from libstats.sql import lit, months_table
+from libstats.sql import lit, months_table, values_table
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -143,3 +143,10 @@ def pub_pc_session_length__branch_month(counted: str, *, fiscal_year: str, start
     """
 
 
+
+
+def map_pc_location(locations: dict[str, str], aliases: dict[str, str]) -> str:
+    """computer location or name -> branch: ``[computers.locations]``, then every branch code
+    and alias."""
+    rows = {**aliases, **locations}
+    return f"SELECT * FROM {values_table(sorted(rows.items()), ['name', 'branch_code'])}"

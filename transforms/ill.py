@@ -49,7 +49,7 @@ def stg_ill_requests(src: StagedSource, fmt: str, filled_statuses: tuple[str, ..
                b.branch_code, {direction} AS direction, coalesce({filled}, false) AS filled,
                {field_sql(src, 'day')} IS NOT NULL AS _day_given,
                {branch} IS NOT NULL AS _branch_given, {filled_ok} AS _filled_ok
-        FROM {src.table} AS r LEFT JOIN map_branch AS b ON b.alias = {branch}
+        FROM {src.table} AS r LEFT JOIN map_service_branch AS b ON b.alias = {branch}
     """
 
 

@@ -114,3 +114,8 @@ def pub_room_bookings__branch_month(staged: str, *, fiscal_year: str, start: str
         LEFT JOIN c ON c.month = m.month AND c.branch_code = b.branch_code
         ORDER BY m.month, b.branch_code
     """
+
+
+def map_program_audience(audiences: dict[str, str]) -> str:
+    """audience label (lower case) -> PLS audience group."""
+    return f"SELECT * FROM {values_table(sorted(audiences.items()), ['label', 'grp'])}"
