@@ -2,7 +2,7 @@
 
 PLS: each use of a library public computer is one session, whatever its length; library
 staff machines are not public use (docs/services.md §1). A Libki ``LOGIN`` row is a session;
-its end is the first ``LOGOUT`` with the same session id at or after it. A generic export has
+its end is the first ``LOGOUT`` or ``FORCE_LOGOUT`` with the same session id at or after it. A generic export has
 one row per session. Nothing here keeps the user: the sessions carry no identifier.
 """
 
@@ -34,7 +34,7 @@ def stg_pc_sessions(src: StagedSource, fmt: str, *, staff: tuple[str, ...]) -> s
             WITH r AS (SELECT rowid AS _rec, upper({action}) AS action, {sid} AS sid,
                               {field_sql(src, 'start_ts')} AS _raw_start, {start} AS ts,
                               {client} AS client, {loc} AS location FROM {src.table}),
-                 o AS (SELECT sid, ts FROM r WHERE action = 'LOGOUT' AND ts IS NOT NULL),
+                 o AS (SELECT sid, ts FROM r WHERE action IN ('LOGOUT', 'FORCE_LOGOUT') AND ts IS NOT NULL),
                  l AS (SELECT * FROM r WHERE action = 'LOGIN')
             SELECT l._rec, l._raw_start, l.ts AS start_at,
                    (SELECT min(o.ts) FROM o WHERE o.sid = l.sid AND o.ts >= l.ts) AS end_at,

@@ -21,6 +21,11 @@ _YES = ("yes", "y", "true", "t", "1", "filled", "x")
 _NO = ("no", "n", "false", "f", "0", "unfilled", "not filled")
 
 
+def _case(expr: str, words: dict[str, str]) -> str:
+    return (f"CASE {expr} " + " ".join(f"WHEN {lit(k)} THEN {lit(v)}"
+                                       for k, v in sorted(words.items())) + " END")
+
+
 def stg_ill_requests(src: StagedSource, fmt: str, filled_statuses: tuple[str, ...]) -> str:
     """One row per request: day, branch (``map_branch``), direction, filled; the raw values'
     presence for the checks."""
@@ -33,9 +38,7 @@ def stg_ill_requests(src: StagedSource, fmt: str, filled_statuses: tuple[str, ..
                   f"upper(coalesce({status}, '')) IN ({', '.join(lit(s) for s in filled_statuses)})")
         filled_ok = "true"
     else:
-        words = values_table(sorted(DIRECTION_WORDS.items()), ["word", "direction"])
-        direction = (f"(SELECT w.direction FROM {words} AS w "
-                     f"WHERE w.word = lower({field_sql(src, 'direction')}))")
+        direction = _case(f"lower({field_sql(src, 'direction')})", DIRECTION_WORDS)
         yes = ", ".join(lit(w) for w in _YES)
         no = ", ".join(lit(w) for w in _NO)
         as_date = f"try_strptime(left({fill}, 10), '%Y-%m-%d')"

@@ -42,10 +42,10 @@ def stg_programs(src: StagedSource, fmt: str, offsite: tuple[str, ...]) -> str:
                 f"WHEN {loc} IS NULL AND {online} IS NOT NULL THEN 'virtual' "
                 f"ELSE 'onsite' END")
     else:
-        words = values_table(sorted(FORMAT_WORDS.items()), ["word", "format"])
         f = field_sql(src, "format")
-        form = (f"CASE WHEN {f} IS NULL THEN 'onsite' ELSE (SELECT w.format FROM {words} AS w "
-                f"WHERE w.word = lower({f})) END")
+        form = (f"CASE WHEN {f} IS NULL THEN 'onsite' ELSE CASE lower({f}) " + " ".join(
+            f"WHEN {lit(k)} THEN {lit(v)}" for k, v in sorted(FORMAT_WORDS.items()))
+            + " END END")
     return f"""
         WITH r AS (SELECT rowid AS _rec, {d} AS _d, {b} AS _b, {a} AS _a, {att} AS _att,
                           {form} AS format FROM {src.table}),

@@ -5,7 +5,8 @@
   (AGPL-3.0; commit d8b37e8, 2026-05): instance, id, username, client_name, client_location,
   client_type, action, created_on, anonymized, session_id, info. Libki writes one row per
   event; a ``LOGIN`` row starts a session (``lib/Libki/Controller/API/Client/v1_0.pm``), the
-  ``LOGOUT`` row with the same ``session_id`` ends it. The user name (a card or guest-pass
+  ``LOGOUT`` (or a staff ``FORCE_LOGOUT``) with the same ``session_id`` ends it; ``ADMIN_LOGIN``,
+  print-job and client-control rows are not sessions. The user name (a card or guest-pass
   number) and the session id are identifiers and are dropped; ``info`` is JSON holding the
   user's id and is dropped.
 - ``csv`` (generic): one row per session, fields ``start_ts`` (required), ``end_ts``,
