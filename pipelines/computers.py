@@ -49,7 +49,7 @@ def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
         con.execute(f"CREATE OR REPLACE VIEW {view} AS " + c.stg_pc_sessions(
             src, fmt, staff=config.computers.staff_computers))
         f = src.fields
-        place = ", ".join(x for x in (f.get("location"), f.get("client")) if x) or None
+        place = f.get("location") or f.get("client")     # the column the branch is read from
         check_rows(con, ing, view, [
             ("NOT _start_given", f.get("start_ts"), EMPTY),
             ("_start_given AND start_at IS NULL", f.get("start_ts"),
