@@ -2,8 +2,8 @@
 
 PLS: each use of a library public computer is one session, whatever its length; library
 staff machines are not public use (docs/services.md §1). A Libki ``LOGIN`` row is a session;
-its end is the first ``LOGOUT`` or ``FORCE_LOGOUT`` with the same session id at or after it. A generic export has
-one row per session. Nothing here keeps the user: the sessions carry no identifier.
+its end is the first ``LOGOUT`` or ``FORCE_LOGOUT`` with the same session id at or after it.
+A generic export has one row per session. Nothing here keeps the user: the sessions carry no identifier.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 def _like(patterns: tuple[str, ...], expr: str) -> str:
+    """Whether ``expr`` matches any of the ``*`` wildcard patterns (case-insensitive)."""
     if not patterns:
         return "false"
-    return "(" + " OR ".join(
-        f"{expr} ILIKE {lit(p.replace('%', chr(92) + '%').replace('_', chr(92) + '_').replace('*', '%'))} ESCAPE '\\'"
-        for p in patterns) + ")"
+
+    def like(p: str) -> str:
+        return p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+    return "(" + " OR ".join(f"{expr} ILIKE {lit(like(p))} ESCAPE '\\'" for p in patterns) + ")"
 
 
 def stg_pc_sessions(src: StagedSource, fmt: str, *, staff: tuple[str, ...]) -> str:
@@ -34,7 +36,8 @@ def stg_pc_sessions(src: StagedSource, fmt: str, *, staff: tuple[str, ...]) -> s
             WITH r AS (SELECT rowid AS _rec, upper({action}) AS action, {sid} AS sid,
                               {field_sql(src, 'start_ts')} AS _raw_start, {start} AS ts,
                               {client} AS client, {loc} AS location FROM {src.table}),
-                 o AS (SELECT sid, ts FROM r WHERE action IN ('LOGOUT', 'FORCE_LOGOUT') AND ts IS NOT NULL),
+                 o AS (SELECT sid, ts FROM r
+                       WHERE action IN ('LOGOUT', 'FORCE_LOGOUT') AND ts IS NOT NULL),
                  l AS (SELECT * FROM r WHERE action = 'LOGIN')
             SELECT l._rec, l._raw_start, l.ts AS start_at,
                    (SELECT min(o.ts) FROM o WHERE o.sid = l.sid AND o.ts >= l.ts) AS end_at,

@@ -34,8 +34,9 @@ def stg_ill_requests(src: StagedSource, fmt: str, filled_statuses: tuple[str, ..
     if fmt == "koha_illrequests":
         direction = "'received'"
         status = field_sql(src, "status")
+        statuses = ", ".join(lit(s) for s in filled_statuses)
         filled = (f"({fill} IS NOT NULL AND NOT starts_with({fill}, '0000-00-00')) OR "
-                  f"upper(coalesce({status}, '')) IN ({', '.join(lit(s) for s in filled_statuses)})")
+                  f"upper(coalesce({status}, '')) IN ({statuses})")
         filled_ok = "true"
     else:
         direction = _case(f"lower({field_sql(src, 'direction')})", DIRECTION_WORDS)
