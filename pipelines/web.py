@@ -1,9 +1,12 @@
 """The website part of a run: web-analytics exports → visits by month (PLS FY2023 WEBVISIT;
 rules in docs/services.md §2).
 
-The exports (Matomo, GA4, generic CSV) hold visits per day: the tool has applied its session
-rule and left robots out; no address, URL or query string is read. A day listed twice in a
-source (two overlapping exports) stops the run: it would be counted twice.
+The analytics exports (Matomo, GA4, generic CSV) hold visits per day: the tool has applied
+its session rule and left robots out. Access logs (Apache / nginx, any LogFormat) are read by
+the LogFormat reader and made into visits here: a visitor (client address and user agent,
+hashed in the run) whose page views have no gap over 30 minutes, robots excluded. IP
+addresses, URLs and query strings never leave the raw zone: only visits per day are written.
+A day listed twice in an analytics source (two overlapping exports) stops the run.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from pathlib import Path
 
 from libstats.errors import NoDataError
 from libstats.profiles import ResolvedProfile
+from libstats.profiles.web import ACCESS_LOG, access_log_profile
+from libstats.readers.ezproxy import load_ezproxy
 from libstats.readers.files import IngestedSource
 from libstats.results import CheckResult
 from libstats.sql import lit
@@ -27,6 +32,16 @@ def prepare(run: Run, resolved: list[ResolvedProfile]) -> None:
 
 
 def load(run: Run, resolved: ResolvedProfile, files: list[Path]) -> IngestedSource:
+    """An analytics CSV, or an access log through the LogFormat reader (bad lines are
+    quarantined in the raw zone, as EZproxy's are)."""
+    if resolved.profile.name == ACCESS_LOG:
+        config, src = run.config, resolved.source
+        path = (config.output_dir / "quarantine" / config.library_slug / run.period.label
+                / f"{src.name}.bad_lines.tsv")
+        _, formats = access_log_profile(src.log_format)
+        return load_ezproxy(run.con, resolved, files, path,
+                            config.eresources.max_bad_line_share, run.progress,
+                            work_dir=run.work_dir, formats=formats)
     return load_csv(run, resolved, files)
 
 
@@ -35,6 +50,16 @@ def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
     con, period = run.con, run.period
     views = []
     for ing in loaded:
+        if ing.resolved.profile.name == ACCESS_LOG:
+            view = f"stg_web_{ing.name}"
+            tz = ing.resolved.source.timezone or run.config.timezone
+            con.execute(f"CREATE OR REPLACE VIEW {view}_hits AS " + w.stg_web_hits(
+                ing.table, ing.resolved.fields, timezone=tz,
+                robots=run.config.eresources.robots))
+            con.execute(f"CREATE OR REPLACE TABLE {view} AS "
+                        + w.int_web_log_visits(f"{view}_hits", ing.name))
+            views.append(view)
+            continue
         src = staged_source(ing, run.config)
         view = f"stg_web_{ing.name}"
         con.execute(f"CREATE OR REPLACE VIEW {view} AS " + w.stg_web_visits(src))
@@ -51,7 +76,8 @@ def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
         ])
         views.append(view)
     con.execute("CREATE OR REPLACE TABLE int_web_visits AS SELECT source, _rec, day, visits "
-                "FROM (" + " UNION ALL ".join(f"SELECT * FROM {v}" for v in views) + ")")
+                "FROM (" + " UNION ALL ".join(f"SELECT source, _rec, day, visits FROM {v}"
+                                             for v in views) + ")")
     s, e = period.start.isoformat(), period.end.isoformat()
     per = {src: (int(n), int(k or 0)) for src, n, k in con.execute(
         f"SELECT source, count(*), sum(visits) FILTER (WHERE day BETWEEN DATE {lit(s)} "
