@@ -108,3 +108,64 @@ def _strip_tables(text: str) -> str:
         if not skip:
             out.append(line)
     return "\n".join(out) + "\n"
+
+
+CONFORMANCE = Path(__file__).resolve().parents[1] / "conformance" / "services"
+
+
+def _staged_case(tmp_path: Path, case: str):
+    """A conformance case read and staged through its domain (as the conformance test does),
+    its pseudonymized files written; returns (con, config, loaded, frames, folder)."""
+    import json
+
+    from pipelines.domains import domain_of
+    from tests.conformance.services.test_services import _config_text
+    folder = CONFORMANCE / case
+    exp = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    (tmp_path / "library.toml").write_text(_config_text(folder, exp), encoding="utf-8")
+    config = load_config(tmp_path / "library.toml")
+    r = resolve(config.sources[0], config.path)
+    con = duckdb.connect()
+    run = Run(con=con, config=config, period=parse_period(config, "FY2025"), pkey=None,
+              work_dir=tmp_path)
+    domain = domain_of(r.profile.kind)
+    domain.prepare(run, [r])
+    ing = domain.load(run, r, [Path(r.source.path)])
+    staged = domain.stage(run, [ing])
+    pz = tmp_path / "pz"
+    pz.mkdir()
+    domain.write_pseudonymized(run, staged, pz)
+    frames = {n: con.execute(sql).df() for n, sql in staged.pub_sql.items()}
+    return con, config, [ing], frames, pz
+
+
+@pytest.mark.parametrize("case, leaked", [
+    ("libki_statistics", "29999000000011"),          # a card number used as a user name
+    ("libki_statistics", "guest1"),                   # a Libki guest pass
+    ("koha_illrequests", "Test Patron test.patron@example.com"),   # the patron's note
+    ("generic_room_bookings", "booker@example.org"),  # a booker's email
+])
+def test_the_scans_find_the_service_identifiers(tmp_path, case, leaked):
+    from concurrent.futures import Future
+
+    from pipelines import verify
+    con, config, loaded, frames, pz = _staged_case(tmp_path, case)
+    done: Future = Future()
+    done.set_result([])
+    for name, frame in frames.items():
+        con.register("_f", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _f")
+        con.unregister("_f")
+    clean = verify.run_checks(con, config, loaded, frames, pz, done)
+    assert clean and all(c.passed for c in clean)
+    # the same outputs with one identifier planted in a published table: a scan fails
+    name = next(iter(frames))
+    con.execute(f"UPDATE {name} SET fiscal_year = ? WHERE rowid = 0", [leaked])
+    con.execute("DROP TABLE int_identifiers")
+    for t in [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                        "WHERE table_name LIKE '_scan_%'").fetchall()]:
+        con.execute(f"DROP TABLE {t}")
+    found = verify.run_checks(con, config, loaded, frames, pz, done)
+    failed = [c for c in found if not c.passed]
+    assert failed, leaked
+    assert all(leaked not in str(c.__dict__) for c in found)     # counts and names only
