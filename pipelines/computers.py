@@ -56,6 +56,8 @@ def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
              "the session start cannot be parsed (an ISO date and time expected; set "
              "'timestamp_format' for this source if the export uses another format)"),
             ("NOT _place_given", place, "the computer's location and name are both empty"),
+            ("NOT _minutes_ok", f.get("minutes"),
+             "the time used is not a whole number of minutes"),
             ("_place_given AND branch_code IS NULL AND NOT staff", place,
              "the computer is not mapped to a branch: list its location or name under "
              "[computers.locations] (value not shown), or under staff_computers if it is a "
@@ -67,14 +69,16 @@ def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
         "(" + " UNION ALL ".join(f"SELECT * FROM {v}" for v in views) + ")", start=s, end=e))
     per = {src: rest for src, *rest in con.execute("""
         SELECT source, count(*), count(*) FILTER (WHERE in_period AND excluded IS NULL),
-               count(*) FILTER (WHERE in_period AND excluded IS NOT NULL),
-               count(*) FILTER (WHERE NOT in_period)
+               count(*) FILTER (WHERE in_period AND excluded = 'staff computer'),
+               count(*) FILTER (WHERE NOT in_period),
+               count(*) FILTER (WHERE in_period AND excluded = 'declined policy')
         FROM int_pc_counted GROUP BY ALL""").fetchall()}
     rows = {}
     for ing in loaded:
-        n, counted, staff, outside = per.get(ing.name, [0, 0, 0, 0])
+        n, counted, staff, outside, declined = per.get(ing.name, [0, 0, 0, 0, 0])
         rows[ing.name] = {"read": ing.rows, "sessions": int(n), "in_period": int(counted),
                           "excluded_staff_computers": int(staff),
+                          "excluded_declined_policy": int(declined),
                           "outside_period": int(outside)}
     if not any(r["in_period"] for r in rows.values()):
         raise NoDataError(

@@ -3,7 +3,8 @@
 PLS: each use of a library public computer is one session, whatever its length; library
 staff machines are not public use (docs/services.md §1). A Libki ``LOGIN`` row is a session;
 its end is the first ``LOGOUT`` or ``FORCE_LOGOUT`` with the same session id at or after it.
-A generic export has one row per session. Nothing here keeps the user: the sessions carry no identifier.
+A generic export has one row per session; a row whose status says the user declined the
+use policy (Envisionware's "Declined Policy") was no use and is not counted. Nothing here keeps the user: the sessions carry no identifier.
 """
 
 from __future__ import annotations
@@ -41,18 +42,26 @@ def stg_pc_sessions(src: StagedSource, fmt: str, *, staff: tuple[str, ...]) -> s
                  l AS (SELECT * FROM r WHERE action = 'LOGIN')
             SELECT l._rec, l._raw_start, l.ts AS start_at,
                    (SELECT min(o.ts) FROM o WHERE o.sid = l.sid AND o.ts >= l.ts) AS end_at,
-                   l.client, l.location FROM l"""
+                   l.client, l.location, false AS declined, true AS _minutes_ok FROM l"""
     else:
         end = parse_timestamp_sql(src, "end_ts") if "end_ts" in src.fields else "NULL::TIMESTAMP"
+        mins = field_sql(src, "minutes")
+        # a session length in minutes (Envisionware's "time used") when no end is given
+        end = (f"coalesce({end}, {start} + to_minutes(TRY_CAST({mins} AS BIGINT)))"
+               if "minutes" in src.fields else end)
+        status = field_sql(src, "status")
         rows = f"""
             SELECT rowid AS _rec, {field_sql(src, 'start_ts')} AS _raw_start,
                    {start} AS start_at, {end} AS end_at, {client} AS client,
-                   {loc} AS location FROM {src.table}"""
+                   {loc} AS location,
+                   coalesce(lower({status}) LIKE 'declined%', false) AS declined,
+                   {mins} IS NULL OR regexp_full_match({mins}, '[0-9]+') AS _minutes_ok
+            FROM {src.table}"""
     return f"""
         SELECT {lit(src.name)} AS source, s._rec, s.start_at, s.end_at, s.client,
                coalesce(ml.branch_code, mc.branch_code) AS branch_code,
-               {_like(staff, 's.client')} AS staff,
-               s._raw_start IS NOT NULL AS _start_given,
+               {_like(staff, 's.client')} AS staff, s.declined,
+               s._raw_start IS NOT NULL AS _start_given, s._minutes_ok,
                (s.location IS NOT NULL OR s.client IS NOT NULL) AS _place_given
         FROM ({rows}) AS s
         LEFT JOIN map_pc_location AS ml ON ml.name = s.location
@@ -69,7 +78,8 @@ def int_pc_counted(staged: str, *, start: str, end: str) -> str:
                isodow(start_at) AS weekday, hour(start_at) AS hour,
                CASE WHEN end_at >= start_at THEN epoch(end_at - start_at) END AS length_s,
                CAST(start_at AS DATE) BETWEEN DATE {lit(start)} AND DATE {lit(end)} AS in_period,
-               CASE WHEN staff THEN 'staff computer' END AS excluded
+               CASE WHEN declined THEN 'declined policy'
+                    WHEN staff THEN 'staff computer' END AS excluded
         FROM {staged}
     """
 

@@ -39,7 +39,7 @@ FIELD_ROLES = {
     },
     # The service domains (docs/services.md): a person's columns are classified ``drop``.
     "computers": {"start_ts": "generalize:hour", "end_ts": "generalize:hour", "client": "keep",
-                  "location": "keep"},
+                  "location": "keep", "minutes": "keep", "status": "keep"},
     "web": {"day": "keep", "visits": "keep"},
     "programs": {"day": "keep", "branch": "keep", "audience": "keep", "format": "keep",
                  "attendance": "keep", "location": "keep"},

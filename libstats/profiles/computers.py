@@ -9,11 +9,15 @@
   print-job and client-control rows are not sessions. The user name (a card or guest-pass
   number) and the session id are identifiers and are dropped; ``info`` is JSON holding the
   user's id and is dropped.
-- ``csv`` (generic): one row per session, fields ``start_ts`` (required), ``end_ts``,
-  ``client`` (computer name), ``location`` (branch); the user column is classified ``drop``.
+- ``csv`` (generic): one row per session, fields ``start_ts`` (required), ``end_ts`` or
+  ``minutes`` (time used), ``client`` (computer name), ``location`` (branch), ``status`` (a
+  status starting "Declined", Envisionware's "Declined Policy", was no use: not counted); the
+  user column is classified ``drop``.
 
-Envisionware PC Reservation has no published export schema that could be verified; a library
-maps its session report through the generic ``csv`` format.
+Envisionware PC Reservation has no published export schema; its Reporting Module's per-use
+detail (PC Id, User Id: card or guest-pass number, time used, Status; documented by libraries,
+e.g. staff.mainlib.org "How to Generate EnvisionWare PC Usage Statistics") is read through the
+generic ``csv`` format (tests/conformance/services/envisionware_by_pc_id).
 """
 
 from __future__ import annotations
