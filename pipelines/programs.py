@@ -99,12 +99,11 @@ def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
                               f"{period.end}); check --period and the exports' date range")
         pub["pub_programs__month_audience_format"] = p.pub_programs__month_audience_format(
             "int_programs", fiscal_year=fy, start=s, end=e)
-        unknown = con.execute(f"SELECT count(*) FROM int_programs WHERE {inside} "
-                              f"AND attendance IS NULL").fetchone()[0]
-        if unknown:
-            run.warn(events[0].removeprefix("stg_programs_"), None,
-                     "program sessions without an attendance count (counted as sessions, "
-                     "attendance unknown)", int(unknown))
+        for src, unknown in con.execute(
+                f"SELECT source, count(*) FROM int_programs WHERE {inside} "
+                f"AND attendance IS NULL GROUP BY ALL ORDER BY 1").fetchall():
+            run.warn(src, None, "program sessions without an attendance count (counted as "
+                                "sessions, attendance unknown)", int(unknown))
     if rooms:
         pub["pub_room_bookings__branch_month"] = p.pub_room_bookings__branch_month(
             "int_room_bookings", fiscal_year=fy, start=s, end=e)
