@@ -23,7 +23,7 @@ def load_csv(run: Run, resolved: ResolvedProfile, files: list[Path]) -> Ingested
     (a Google Analytics "Download file" CSV) stops the run before it is parsed."""
     for path in files:
         with open(path, "rb") as fh:
-            head = fh.read(1).lstrip(b"\xef\xbb\xbf")
+            head = fh.read(4).removeprefix(b"\xef\xbb\xbf")
         if head.startswith(b"#"):
             raise InputError(path, "the file starts with '#' comment lines (a Google "
                                    "Analytics download): delete the comment block so that the "
