@@ -68,6 +68,10 @@ PATTERNS: dict[str, str] = {
                 rf"|{_LDAP_ATTR}\s*=[^,=]+,\s*{_LDAP_ATTR}\s*=)"),
     # SirsiDynix Symphony API data code ^Uf (user PIN) followed by a value.
     "symphony_pin": r"\^uf\s*[^\s^]",
+    # A Libki guest pass: the prefix 'guest' (Libki's default GuestPassPrefix) and the running
+    # guest number (lib/Libki/Controller/Administration/API/User.pm, github.com/Libki/
+    # libki-server): guest1, guest0042. Words such as "guests" or "guestbook" never match.
+    "libki_guest_pass": r"(?:^|[^a-z0-9])guest[0-9]{1,7}(?:[^0-9]|$)",
     # An EZproxy session id (pvJ0HWGo6eWhhVv): 15 letters and digits, with at least one of
     # each, not part of a longer run (words and plain numbers of 15 never match).
     "ezproxy_session": (r"(?:^|[^a-z0-9])(?:"

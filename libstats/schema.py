@@ -272,6 +272,76 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             open_totals=('month', 'vendor'),
             legal_basis=ECIRCULATION_BASIS,
         ),
+        # --- service domains (docs/services.md) ---------------------------------------
+        TableSpec(
+            name="pub_pc_sessions__branch_month",
+            grain="one row per fiscal year, month and branch: public-computer sessions (PLS "
+                  "PITUSR: one use per session, whatever its length; staff computers "
+                  "excluded)",
+            columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
+                          "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "branch_code"),
+            universe="pc_sessions",
+            open_totals=('month', 'branch_code'),
+        ),
+        TableSpec(
+            name="pub_pc_sessions__branch_weekday_hour",
+            grain="one row per fiscal year, branch, weekday and hour of the day: "
+                  "public-computer sessions started then, over the period",
+            columns=_cols("fiscal_year:string", "branch_code:string", "weekday:string",
+                          "hour:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "branch_code", "weekday", "hour"),
+            universe="pc_sessions",
+        ),
+        TableSpec(
+            name="pub_pc_session_length__branch_month",
+            grain="one row per fiscal year, month, branch and length band: public-computer "
+                  "sessions ('unknown' when no end was logged)",
+            columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
+                          "length_band:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "branch_code", "length_band"),
+            universe="pc_sessions",
+        ),
+        TableSpec(
+            name="pub_web_visits__month",
+            grain="one row per fiscal year and month: visits to the library's website (PLS "
+                  "FY2023 WEBVISIT; the analytics tool's session rule, robots excluded)",
+            columns=_cols("fiscal_year:string", "month:string", "value:int",
+                          "suppressed:bool"),
+            key=("fiscal_year", "month"),
+            open_totals=('month',),
+        ),
+        TableSpec(
+            name="pub_programs__month_audience_format",
+            grain="one row per fiscal year, month, PLS audience group (ages 0-5, 6-11, 12-18, "
+                  "19+, general interest), format (onsite, offsite, virtual) and measure "
+                  "(sessions, attendance): synchronous program sessions and their attendance "
+                  "(PLS TOTPRO, TOTATTEN and their parts)",
+            columns=_cols("fiscal_year:string", "month:string", "audience:string",
+                          "format:string", "measure:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "audience", "format", "measure"),
+            by=("measure",),
+            open_totals=('month',),
+        ),
+        TableSpec(
+            name="pub_room_bookings__branch_month",
+            grain="one row per fiscal year, month and branch: meeting-room bookings",
+            columns=_cols("fiscal_year:string", "month:string", "branch_code:string",
+                          "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "branch_code"),
+            open_totals=('month', 'branch_code'),
+        ),
+        TableSpec(
+            name="pub_ill__month",
+            grain="one row per fiscal year, month, direction (provided to other libraries, "
+                  "received from them) and measure (requests, filled): interlibrary-loan "
+                  "requests by the month they were placed (PLS LOANTO, LOANFM)",
+            columns=_cols("fiscal_year:string", "month:string", "direction:string",
+                          "measure:string", "value:int", "suppressed:bool"),
+            key=("fiscal_year", "month", "direction", "measure"),
+            by=("measure",),
+            open_totals=('month',),
+        ),
     ]
 }
 

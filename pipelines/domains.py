@@ -3,12 +3,12 @@ its module (the interface of ``pipelines/context.py``) and one entry here."""
 
 from __future__ import annotations
 
-from pipelines import circulation, eresources, wifi
+from pipelines import circulation, computers, eresources, ill, programs, web, wifi
 from pipelines.context import Domain
 
 #: Each domain publishes when the run has a source of its first kind; its other kinds (patron
 #: registrations, items) only feed it.
-DOMAINS: tuple[Domain, ...] = (circulation, wifi, eresources)
+DOMAINS: tuple[Domain, ...] = (circulation, wifi, eresources, computers, web, programs, ill)
 
 
 def domain_of(kind: str) -> Domain:

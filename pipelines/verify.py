@@ -70,7 +70,9 @@ def run_checks(con, config, loaded, frames, pz_stage: Path, suites: Future,
     zone = {name: f"read_parquet({lit(str(pz_stage / name / '*' / '*.parquet'))})"
             for name in ("events", "wifi_sessions", "eresource_use")
             if (pz_stage / name).is_dir()}
-    for name in ("patrons", "counter_metrics", "ecirc_checkouts"):
+    for name in ("patrons", "counter_metrics", "ecirc_checkouts",
+                 # the service domains' files (pipelines/computers.py, web, programs, ill)
+                 "pc_sessions", "web_visits", "programs", "room_bookings", "ill_requests"):
         if (pz_stage / f"{name}.parquet").exists():
             zone[name] = f"read_parquet({lit(str(pz_stage / f'{name}.parquet'))})"
     targets = [ScanTarget("pseudonymized", name, _distinct_strings(

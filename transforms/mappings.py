@@ -92,3 +92,12 @@ def event_type_sql(resolved: ResolvedProfile, code: str, typed: str | None = Non
     if not codes and "event_code" not in resolved.fields:
         return f"CAST('checkout' AS {typed})" if typed else "'checkout'"
     return _case(code, sorted(codes.items()), typed=typed)
+
+
+def map_service_branch(config: Config) -> str:
+    """alias -> branch code for the service domains (computers, programs, rooms, ILL): every
+    code, alias and branch name (event calendars write the branch's name)."""
+    rows = dict(config.branch_for_alias())
+    for b in config.branches:
+        rows.setdefault(b.name, b.code)
+    return f"SELECT * FROM {values_table(sorted(rows.items()), ['alias', 'branch_code'])}"

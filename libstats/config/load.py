@@ -31,6 +31,7 @@ from libstats.config.privacy import (
 )
 from libstats.config.reader import TableReader
 from libstats.config.sources import read_sources
+from libstats.config.services import read_computers, read_programs
 from libstats.config.wifi import read_wifi
 from libstats.errors import ConfigError
 
@@ -57,6 +58,7 @@ def load_config(path: Path | str) -> Config:
     memory_limit, threads = read_engine(root)
     wifi = read_wifi(root, branches)
     eresources = read_eresources(root)
+    computers, programs = read_computers(root, branches), read_programs(root)
     sources = read_sources(root, tz)
     lifecycle = read_lifecycle(root, tuple(s.name for s in sources), output_dir)
     root.finish()
@@ -70,9 +72,9 @@ def load_config(path: Path | str) -> Config:
         ill_lending_categories=ill_cats, registered_window_years=window,
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
         memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources,
-        require_approval=require_approval, k_anonymity=k, quasi_identifiers=qis,
-        dp_tables=dp_tables, dp_budget=dp_budget, lifecycle=lifecycle, zone_group=zone_group,
-        lock_wait_s=lock_wait)
+        computers=computers, programs=programs, require_approval=require_approval,
+        k_anonymity=k, quasi_identifiers=qis, dp_tables=dp_tables, dp_budget=dp_budget,
+        lifecycle=lifecycle, zone_group=zone_group, lock_wait_s=lock_wait)
 
 
 def read_toml(path: Path) -> dict:

@@ -61,6 +61,34 @@ class WifiSettings:
     max_anomaly_share: float = 0.05
 
 
+AUDIENCE_GROUPS = ("ages_0_5", "ages_6_11", "ages_12_18", "ages_19_plus", "general")
+DEFAULT_AUDIENCES = {
+    "ages_0_5": ("babies", "baby", "toddlers", "preschool", "early literacy", "birth to 5"),
+    "ages_6_11": ("school age", "elementary", "grades k-5"),
+    "ages_12_18": ("teens", "teen", "young adults", "young adult", "tweens & teens"),
+    "ages_19_plus": ("adults", "adult", "seniors", "older adults"),
+    "general": ("all ages", "families", "family", "everyone"),
+}
+
+
+@dataclass(frozen=True)
+class ComputerSettings:
+    """``[computers]`` (libstats/config/services.py)."""
+
+    locations: dict[str, str] = field(default_factory=dict)   # location or name -> branch
+    staff_computers: tuple[str, ...] = ()
+    length_bands_minutes: tuple[int, ...] = (15, 30, 60, 120)
+
+
+@dataclass(frozen=True)
+class ProgramSettings:
+    """``[programs]`` (libstats/config/services.py)."""
+
+    audiences: dict[str, str] = field(default_factory=lambda: {
+        label: g for g, labels in DEFAULT_AUDIENCES.items() for label in labels})
+    offsite_locations: tuple[str, ...] = ()
+
+
 # COUNTER's robots list, shortened to its commonest patterns (docs/eresources.md §4).
 DEFAULT_ROBOTS = (
     "bot", "crawl", "spider", "slurp", "curl/", "wget", "python-requests", "python-urllib",
@@ -162,6 +190,9 @@ class Config:
     threads: int | None = None
     wifi: WifiSettings = field(default_factory=WifiSettings)
     eresources: EresourceSettings = field(default_factory=EresourceSettings)
+    # [computers], [programs] (libstats/config/services.py; docs/services.md)
+    computers: ComputerSettings = field(default_factory=ComputerSettings)
+    programs: ProgramSettings = field(default_factory=ProgramSettings)
     require_approval: bool = False     # [release]: a steward publishes each run's release
     # [suppression]: a withheld cell must not be narrowed, from everything published, to a
     # range narrower than this (docs/disclosure.md); defaults to the threshold.

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from libstats.demo.common import DEFAULT_SEED, SIERRA_CIRC_TRANS_COLUMNS
+from libstats.demo.services import generate_services
 
 FY_START = date(2022, 7, 1)
 FY_END = date(2023, 6, 30)
@@ -316,4 +317,5 @@ def generate_fy2023(raw_dir: Path, seed: int = DEFAULT_SEED) -> dict:
         "ezproxy_visits": _ezproxy(np.random.default_rng([seed, SEED_SALT, 3]), raw_dir),
         "ecirc": _ecirc(np.random.default_rng([seed, SEED_SALT, 4]), raw_dir),
         "counter": _counter(np.random.default_rng([seed, SEED_SALT, 5]), raw_dir),
+        "services": generate_services(raw_dir, seed, date(2022, 7, 1), date(2023, 6, 30)),
     }

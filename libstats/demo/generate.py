@@ -11,7 +11,10 @@ raw exports under ``raw_dir``, one domain generator after the other:
   (:mod:`libstats.demo.circulation`, which lists the hazards planted in them);
 * ``wifi/``: a year of public Wi-Fi sessions in three systems' logs (:mod:`libstats.demo.wifi`);
 * ``eresources/``: EZproxy logs, COUNTER reports and e-lending figures
-  (:mod:`libstats.demo.eresources`).
+  (:mod:`libstats.demo.eresources`);
+* ``services/``: public-computer sessions (Libki), website visits (Matomo, then GA4), programs
+  (LibCal) and room bookings, interlibrary loans (Koha ILL, a lending log)
+  (:mod:`libstats.demo.services`).
 
 A smaller FY2023 of the same library is :func:`libstats.demo.earlier.generate_fy2023`;
 :func:`libstats.demo.prepare.prepare_demo` writes both years beside the demo config. What the
@@ -33,8 +36,9 @@ import time
 from pathlib import Path
 
 from libstats.demo.circulation.generate import generate_circulation
-from libstats.demo.common import DEFAULT_SEED
+from libstats.demo.common import DEFAULT_SEED, FY_END, FY_START
 from libstats.demo.eresources.generate import generate_eresources
+from libstats.demo.services import generate_services
 from libstats.demo.wifi.generate import generate_wifi
 
 __all__ = ["DEFAULT_SEED", "generate_demo", "main"]
@@ -51,6 +55,7 @@ def generate_demo(raw_dir: Path, seed: int = DEFAULT_SEED) -> dict:
     summary = generate_circulation(raw_dir, seed)
     generate_wifi(raw_dir, seed)
     generate_eresources(raw_dir, seed)
+    generate_services(raw_dir, seed, FY_START, FY_END)
     return summary
 
 

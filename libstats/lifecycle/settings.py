@@ -98,3 +98,10 @@ class Lifecycle:
 
     def no_record_sources(self) -> frozenset:
         return frozenset(n for n, s in self.sources.items() if not s.keep_records)
+
+
+def quarantine_dir(config, period) -> Path:
+    """``[quarantine] folder`` (the raw area; never under the output folder)/<library>/<period>,
+    aged by ``[retention] quarantine_days``. ``config``: a Config; ``period``: a Period."""
+    root = config.lifecycle.quarantine_folder or config.base_dir / "quarantine"
+    return root / config.library_slug / period.label

@@ -37,6 +37,14 @@ FIELD_ROLES = {
         "item_id": "token", "item_type": "keep", "collection_code": "keep", "location": "keep",
         "home_branch": "keep",
     },
+    # The service domains (docs/services.md): a person's columns are classified ``drop``.
+    "computers": {"start_ts": "generalize:hour", "end_ts": "generalize:hour", "client": "keep",
+                  "location": "keep", "minutes": "keep", "status": "keep"},
+    "web": {"day": "keep", "visits": "keep"},
+    "programs": {"day": "keep", "branch": "keep", "audience": "keep", "format": "keep",
+                 "attendance": "keep", "location": "keep"},
+    "room_bookings": {"day": "keep", "branch": "keep"},
+    "ill": {"day": "generalize:day", "direction": "keep", "filled": "keep", "branch": "keep"},
 }
 # Fields a source of that kind cannot do without.
 REQUIRED_FIELDS = {
@@ -45,6 +53,11 @@ REQUIRED_FIELDS = {
     "items": ("item_id",),
     "wifi": (),     # per format (libstats/profiles/wifi.py)
     "eresources": (),   # per format (libstats/profiles/eresources.py)
+    "computers": ("start_ts",),
+    "web": ("day", "visits"),
+    "programs": ("day",),
+    "room_bookings": ("day", "branch"),
+    "ill": ("day",),
 }
 # Fields parsed as timestamps / dates.
 TIMESTAMP_FIELDS = {"event_ts", "last_seen"}

@@ -20,12 +20,18 @@ from libstats.profiles.base import (
     Profile,
 )
 from libstats.profiles.circulation import CIRCULATION_PROFILES
+from libstats.profiles.computers import COMPUTER_PROFILES
 from libstats.profiles.eresources import ERESOURCE_PROFILES, EZPROXY_FORMATS, ezproxy_profile
+from libstats.profiles.ill import ILL_PROFILES
+from libstats.profiles.programs import PROGRAM_PROFILES
+from libstats.profiles.web import ACCESS_LOG, WEB_PROFILES, access_log_profile
 from libstats.profiles.wifi import WIFI_PROFILES
 from libstats.readers.logformat import LogFormatError
 
 #: Every fixed-column format by name (EZproxy profiles are built from the source's LogFormat).
-PROFILES: dict[str, Profile] = {**CIRCULATION_PROFILES, **WIFI_PROFILES, **ERESOURCE_PROFILES}
+PROFILES: dict[str, Profile] = {**CIRCULATION_PROFILES, **WIFI_PROFILES, **ERESOURCE_PROFILES,
+                                **COMPUTER_PROFILES, **WEB_PROFILES, **PROGRAM_PROFILES,
+                                **ILL_PROFILES}
 
 
 def _stricter_or_equal(default: str, override: str) -> bool:
@@ -91,10 +97,16 @@ def resolve(source: Source, config_path) -> ResolvedProfile:
             profile, _ = ezproxy_profile(source.format, source.log_format)
         except LogFormatError as exc:
             raise ConfigError(config_path, f"{key}.log_format", str(exc)) from None
+    elif source.format == ACCESS_LOG:
+        try:
+            profile, _ = access_log_profile(source.log_format)
+        except LogFormatError as exc:
+            raise ConfigError(config_path, f"{key}.log_format", str(exc)) from None
     elif source.log_format:
-        raise ConfigError(config_path, f"{key}.log_format", "is only used by EZproxy formats")
+        raise ConfigError(config_path, f"{key}.log_format",
+                          "is only used by EZproxy formats and access_log")
     if profile is None:
-        known = ", ".join(sorted([*PROFILES, *EZPROXY_FORMATS, GENERIC_FORMAT]))
+        known = ", ".join(sorted([*PROFILES, *EZPROXY_FORMATS, ACCESS_LOG, GENERIC_FORMAT]))
         raise ConfigError(config_path, f"{key}.format", f"unknown format; known: {known}")
     if profile.kind != source.kind:
         raise ConfigError(config_path, f"{key}.kind",

@@ -63,19 +63,22 @@ def _absent(expr: str) -> str:
 
 def load_ezproxy(con, resolved: ResolvedProfile, files: list[Path], quarantine: Path,
                  max_bad_share: float, progress=None,
-                 work_dir: Path | None = None, keep_text: bool = False) -> EzproxySource:
+                 work_dir: Path | None = None, keep_text: bool = False,
+                 formats: list[LogFormat] | None = None) -> EzproxySource:
     """Load every file of an EZproxy source into ``raw_<name>``; bad lines go to
     ``quarantine`` (a file path; written only when there are bad lines: file, line and
     reason, and the line's text only with ``keep_text``). UTF-8 copies of
     files that are not UTF-8 are made in ``work_dir`` (default: the quarantine's folder) and
-    removed once read."""
+    removed once read. ``formats``: the parsed LogFormats when the source is not EZproxy's
+    (a web server's access log); by default the source's EZproxy formats."""
     src = resolved.source
     table = f"raw_{src.name}"
     lines = f"_lines_{src.name}"
     infos = hashed_files(files, src)
     for path in files:
         check_text_file(path, "an EZproxy log text file")
-    _, formats = ezproxy_profile(src.format, src.log_format)
+    if formats is None:
+        _, formats = ezproxy_profile(src.format, src.log_format)
     ing = EzproxySource(resolved, table, [])
     ing.files, ing.formats, ing.bad, ing.non_utf8 = infos, formats, BadLines(), []
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from libstats.config import Config
 from libstats.keys import PeriodKey
+from libstats.lifecycle.settings import quarantine_dir
 from libstats.period import Period
 from libstats.profiles import ResolvedProfile
 from libstats.profiles.eresources import EZPROXY_FORMATS
@@ -47,16 +48,6 @@ class EresourceStage:
     rows: dict = field(default_factory=dict)
     pub_sql: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)
-
-
-def quarantine_dir(config: Config, period: Period) -> Path:
-    """``[quarantine] folder`` (the raw area; never under the output folder)/<library>/<period>,
-    aged by ``[retention] quarantine_days``."""
-    root = config.lifecycle.quarantine_folder or config.base_dir / "quarantine"
-    return root / config.library_slug / period.label
-
-
-KINDS = ("eresources",)
 
 
 def prepare(run: Run, resolved: list[ResolvedProfile]) -> None:

@@ -159,6 +159,23 @@ def charts(frames: dict[str, pd.DataFrame], outlets: list[tuple[str, str]],
             {m.capitalize(): {"database": "all", "measure": m}
              for m in ("sessions", "searches", "requests")},
             "EZproxy, all databases, COUNTER R5.1 session and double-click rules."))
+    pcs = frames.get("pub_pc_sessions__branch_month")
+    if pcs is not None:
+        parts.append(_by_month(
+            pcs, "Public-computer sessions by month", {"Sessions": {"branch_code": "all"}},
+            "One use per session, whatever its length; staff computers excluded (PLS PITUSR)."))
+    web = frames.get("pub_web_visits__month")
+    if web is not None:
+        parts.append(_by_month(
+            web, "Website visits by month", {"Visits": {}},
+            "Visits as the web-analytics tool counts them, robots excluded."))
+    prog = frames.get("pub_programs__month_audience_format")
+    if prog is not None:
+        parts.append(_by_month(
+            prog, "Programs by month",
+            {"Sessions": {"audience": "all", "format": "all", "measure": "sessions"},
+             "Attendance": {"audience": "all", "format": "all", "measure": "attendance"}},
+            "Synchronous program sessions and their attendance (PLS TOTPRO, TOTATTEN)."))
     per = [r for r in results if r.outlets and r.element.code in
            ("PHYSCIR", "WIFISESS", "REGBOR")]
     if per and outlets:

@@ -115,6 +115,7 @@ def registered_users(raw: Path, cfg: dict, end: str) -> pd.Series:
 
 def expected_elements(demo, fy: str) -> dict[str, int]:  # noqa: F811
     from tests.oracles import eresources_reference as eref
+    from tests.oracles import services_reference as sref
     from tests.oracles import wifi_reference as wref
     start, end, version = YEARS[fy]
     raw, cfg = demo / "raw", tomllib.loads((demo / "library.toml").read_text())
@@ -131,7 +132,11 @@ def expected_elements(demo, fy: str) -> dict[str, int]:  # noqa: F811
         radius_tz=radius["timezone"], access_points=w["access_points"],
         library_devices=w["library_devices"], exclude_ssids=w["exclude_ssids"])
     e = {"PHYSCIR": len(ev), "REGBOR": int(registered_users(raw, cfg, end).sum()),
-         "WIFISESS": len(sessions), "PITUSR": -1}
+         "WIFISESS": len(sessions),
+         "PITUSR": sref.pc_sessions(raw, cfg["computers"]["staff_computers"], start, end)}
+    # the service domains (new sources of the demo): ILL and programs, both survey years
+    e.update(sref.ill(raw, start, end))
+    prog = sref.programs(raw, cfg["programs"]["offsite_locations"], start, end)
     e["ELMATCIR"] = sum(by_format.values())
     e["TOTCIR"] = e["PHYSCIR"] + e["ELMATCIR"]
     kids = int((ev["audience"] == "children").sum())
@@ -139,6 +144,7 @@ def expected_elements(demo, fy: str) -> dict[str, int]:  # noqa: F811
         e.update(EBOOK_CIR=by_format["ebook"], EAUDIO_CIR=by_format["eaudio"],
                  EVIDEO_CIR=by_format["evideo"], ESERIAL_CIR=by_format["eserial"],
                  KIDPHYSCIR=kids)
+        e.update(prog)
         other = ev[ev["material"] == "other_physical"]
         # a small whole-library figure (22 renewals on the demo), published as it is
         assert 0 < int((other["event"] == "renewal").sum()) <= 30
@@ -148,7 +154,8 @@ def expected_elements(demo, fy: str) -> dict[str, int]:  # noqa: F811
         e["ELINFO"] = sum(n for (_, db, m), n in use.items() if m == "requests")
         e["ELCONT"] = e["ELMATCIR"] + e["ELINFO"]
         e["TOTCOLL"] = e["ELMATCIR"] + e["PHYSCIR"] + e["ELINFO"]
-        e["WEBVISIT"] = -1
+        e["WEBVISIT"] = sref.web_visits(raw, start, end)
+        e.update(TOTPRO=prog["TOTPRO"], TOTATTEN=prog["TOTATTEN"])
     return e
 
 
@@ -185,8 +192,10 @@ def test_manifest_traces_every_element_to_its_cells_and_checks(annual):
     assert els["TOTCIR"]["ae"]["formula"] == "ELMATCIR + PHYSCIR"
     assert "schema" in " ".join(els["PHYSCIR"]["checks"][0]["passed"]) or \
         els["PHYSCIR"]["checks"][0]["passed"]
-    assert els["PITUSR"]["ae"] == {"value": -1, "status": "missing",
-                                   "reason": els["PITUSR"]["ae"]["reason"]}
+    # PITUSR comes from the demo's Libki sessions (a new source), no longer missing
+    pit = els["PITUSR"]["ae"]
+    assert pit["status"] == "reported" and pit["value"] == sum(
+        s["value"] for s in pit["sources"]) > 0
     oth = els["OTHPHCIR"]["ae"]
     assert oth["value"] == sum(s["value"] for s in oth["sources"]) > 0
     assert not any(s.get("withheld") for s in oth["sources"])
@@ -225,8 +234,11 @@ def test_xlsx_opens_with_openpyxl_and_has_the_form_cells(annual):
     assert rows["PHYSCIR"][5] == "pub_circulation__branch_month_material"
     assert rows["PHYSCIR"][6] == "pls_fy2024"
     assert rows["TOTCIR"][5] == "ELMATCIR + PHYSCIR"
-    assert rows["PITUSR"][3] == -1 and rows["PITUSR"][4] == "" or rows["PITUSR"][4] is None
-    assert "missing" in rows["PITUSR"][7]
+    # PITUSR is no longer missing: the demo has a Libki source (the -1 rendering of a missing
+    # element is covered by tests/reports/test_annual.py)
+    assert rows["PITUSR"][3] == got["PITUSR"] > 0 and rows["PITUSR"][4] == "CT"
+    assert rows["PITUSR"][5] == "pub_pc_sessions__branch_month"
+    assert rows["LOANFM"][3] == got["LOANFM"] and rows["TOTPRO"][3] == got["TOTPRO"]
     ct = load_workbook(rel(annual, "FY2025") / "annual" / "ct" / "report.xlsx")
     assert ct.sheetnames[0] == "Connecticut"
     outlets = wb["Outlets"]

@@ -44,6 +44,7 @@ POSITIVE: dict[str, list[str]] = {
         "UID=jdoe", "ou=people,dc=example,dc=org", "cn = jane", "CN=Jane Doe, OU=Staff",
     ],
     "symphony_pin": ["^Uf1234", "^UOjdoe^Uf4321^", "^uf abcd", "^UF9999"],
+    "libki_guest_pass": ["guest1", "GUEST0042", "user guest17 logged in", "guest1234567"],
     "ezproxy_session": ["pvJ0HWGo6eWhhVv", "liV9RqGobWNKrdD", "session 0abcdefghijklmn ok",
                         "x=abcdefghijklm12&y", "12345678901234a"],
 }
@@ -75,6 +76,8 @@ NEGATIVE: dict[str, list[str]] = {
         "e=mc2", "branch=main",
     ],
     "symphony_pin": ["^UF", "^Uf^UO", "uf1234", "^UO21234000012345", "Uf1234", "^U f1234"],
+    "libki_guest_pass": ["guests", "guestbook", "guest", "guest12345678", "xguest1",
+                         "guest_pass", "ages_0_5"],
     "ezproxy_session": ["pvJ0HWGo6eWhhV", "pvJ0HWGo6eWhhVvX", "abcdefghijklmno",
                         "123456789012345", "Academic Search Premier", "pub_eres_use__database",
                         "fy2025", "2024-07-01", "21234000012345"],

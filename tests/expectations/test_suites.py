@@ -74,6 +74,9 @@ _SAMPLE = {
     "report": lambda i: ["DR", "PR", "TR"][i % 3],
     "vendor": lambda i: ["ReadWave", "StreamShelf"][i % 2],
     "format": lambda i: ["ebook", "eaudio", "evideo", "eserial"][i % 4],
+    # the service domains' tables (docs/services.md)
+    "length_band": lambda i: ["under 15 min", "120 min or more", "unknown"][i % 3],
+    "direction": lambda i: ["provided", "received"][i % 2],
 }
 _VALUES = [0, 15, None, 120, None, 33]
 

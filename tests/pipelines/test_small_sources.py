@@ -8,7 +8,8 @@ narrowed below the protection interval), the small-cell rule of the suites (no v
 value). Or the run stops with a message in the user's terms.
 
 Hypothesis generates tiny sources for every domain (circulation from Koha statistics, Wi-Fi
-from RADIUS detail files, e-resources from EZproxy logs) and runs the pipeline's own steps up to
+from RADIUS detail files, e-resources from EZproxy logs, and one library of the four service
+domains: Libki sessions, Matomo visits, generic programs and ILL) and runs the pipeline's own steps up to
 disclosure control; a few fixed cases run the whole release (suites included) end to end.
 """
 
@@ -275,3 +276,90 @@ def test_a_tiny_library_publishes(scratch, make):
     config = load_config(config_path)
     result = run(config, parse_period(config, "FY2025"))
     assert result.published is not None and (result.published / "manifest.json").is_file()
+
+
+# ---- service domains (public computers, web, programs, ILL) ----------------------------
+
+SERVICES = """
+[computers.locations]
+MAIN = ["main-lab"]
+WEST = ["west-lab"]
+
+[[sources]]
+name = "libki"
+kind = "computers"
+format = "libki_statistics"
+path = "raw/svc/libki.csv"
+
+[[sources]]
+name = "matomo"
+kind = "web"
+format = "matomo_visits"
+path = "raw/svc/matomo.csv"
+
+[[sources]]
+name = "events"
+kind = "programs"
+format = "csv"
+path = "raw/svc/events.csv"
+columns = { day = "keep", branch = "keep", audience = "keep", format = "keep", attendance = "keep" }
+
+[sources.mapping]
+day = "day"
+branch = "branch"
+audience = "audience"
+format = "format"
+attendance = "attendance"
+
+[[sources]]
+name = "ill"
+kind = "ill"
+format = "csv"
+path = "raw/svc/ill.csv"
+columns = { day = "generalize:day", direction = "keep", filled = "keep" }
+
+[sources.mapping]
+day = "day"
+direction = "direction"
+filled = "filled"
+"""
+
+service_use = st.tuples(st.integers(0, FY_DAYS - 1), st.sampled_from(["main-lab", "west-lab"]),
+                        st.integers(1, 130), st.sampled_from(["Teens", "Adults", "Families"]),
+                        st.sampled_from(["onsite", "virtual"]), st.integers(0, 30),
+                        st.sampled_from(["lent", "borrowed"]), st.booleans())
+
+
+def write_services(folder: Path, uses) -> Path:
+    config = library(folder, SERVICES, circulation=False)
+    raw = folder / "raw" / "svc"
+    raw.mkdir()
+    libki, matomo, events, ill = [], [], [], []
+    for k, (day, loc, minutes, aud, form, att, direction, filled) in enumerate(uses):
+        t = dt.datetime(2024, 7, 1, 10) + dt.timedelta(days=day, minutes=k)
+        branch = "MAIN" if loc == "main-lab" else "WEST"
+        libki += [["", str(2 * k), f"guest{k}", f"{branch}-PC1", loc, "", "LOGIN",
+                   f"{t:%Y-%m-%d %H:%M:%S}", "0", f"s{k}", "{}"],
+                  ["", str(2 * k + 1), f"guest{k}", f"{branch}-PC1", loc, "", "LOGOUT",
+                   f"{t + dt.timedelta(minutes=minutes):%Y-%m-%d %H:%M:%S}", "0", f"s{k}",
+                   "{}"]]
+        if f"{t:%Y-%m-%d}" not in {m[0] for m in matomo}:
+            matomo.append([f"{t:%Y-%m-%d}", str(att + 1)])
+        events.append([f"{t:%Y-%m-%d}", branch, aud, form, str(att)])
+        ill.append([f"{t:%Y-%m-%d}", direction, "Y" if filled else "N"])
+    libki_header = ["instance", "id", "username", "client_name", "client_location",
+                    "client_type", "action", "created_on", "anonymized", "session_id", "info"]
+    (raw / "libki.csv").write_text(csv_text(libki_header, libki), encoding="utf-8")
+    (raw / "matomo.csv").write_text(csv_text(["date", "nb_visits"], matomo), encoding="utf-8")
+    (raw / "events.csv").write_text(csv_text(["day", "branch", "audience", "format",
+                                              "attendance"], events), encoding="utf-8")
+    (raw / "ill.csv").write_text(csv_text(["day", "direction", "filled"], ill),
+                                 encoding="utf-8")
+    return config
+
+
+@settings(SETTINGS, max_examples=3)    # four domains, seven tables per example: kept small
+@given(uses=st.one_of(st.lists(service_use, min_size=1, max_size=6),
+                      st.lists(service_use, min_size=20, max_size=30)))
+def test_service_small_and_sparse_sources_pass_their_own_checks(scratch, uses):
+    assert_accepted(*disclose(write_services(scratch(), uses)))
