@@ -50,6 +50,9 @@ class EresourceStage:
     report: dict = field(default_factory=dict)
 
 
+KINDS = ("eresources",)
+
+
 def prepare(run: Run, resolved: list[ResolvedProfile]) -> None:
     """Nothing: the databases' host maps are made when the requests are staged."""
 
