@@ -187,7 +187,7 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
                            f"tables do not hold before suppression")
     seen = compare(alone, specs, earlier, period, frames, config.threshold, dp_names)
     joint = _model_earlier(earlier, seen["apart"], period, dp_names)
-    model = _joint_model(frames, specs, open_totals, joint, seen, period)
+    model = _joint_model(frames, specs, open_totals, joint, seen, period) if joint else alone
     ids = {c: model.ids[k] for k, c in alone.ids.items()}       # the same cells, by number
     remap = lambda cells: {ids[c] for c in cells}               # noqa: E731
     result = suppression.protect(model, threshold=config.threshold,
