@@ -97,9 +97,20 @@ def earlier_releases(pub_root: Path, period: Period) -> list[Earlier]:
             raise InputError(manifest_path, "an earlier release of this fiscal year cannot be "
                                             f"read ({type(exc).__name__}); disclosure control "
                                             f"needs what it published") from None
-        label = entry.name if entry.parent == pub_root else f".versions/{entry.name}"
+        # named by its version, so the name does not change when a rerun moves the link
+        real = entry.resolve()
+        label = f".versions/{real.name}" if real.parent.name == ".versions" else entry.name
+        same = [e for e in found if _same_tables(e.frames, frames)]
+        if same:
+            continue        # a version publishing the same tables adds nothing
         found.append(Earlier(label, sha256_path(manifest_path), frames, manifest))
     return found
+
+
+def _same_tables(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(
+        len(a[n]) == len(b[n]) and a[n].astype(str).reset_index(drop=True).equals(
+            b[n].astype(str).reset_index(drop=True)) for n in a)
 
 
 def with_totals(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
