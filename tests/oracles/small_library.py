@@ -22,11 +22,11 @@ MONTHS = tuple(f"{y}-{m:02d}" for y, m in [(2024, m) for m in range(7, 13)] +
                [(2025, m) for m in range(1, 7)])
 
 
-def loans(seed: int = 7, patrons: int = 150, events: int = 900) -> pd.DataFrame:
+def loans(seed: int = 7, patrons: int = 150, events: int = 1500) -> pd.DataFrame:
     """One row per loan event: patron, month, branch, material, audience, measure. The small
     branch NOR's renewals are rare, so there are small cells to protect."""
     rng = np.random.default_rng(seed)
-    branch = rng.choice(BRANCHES, size=events, p=[0.75, 0.25])
+    branch = rng.choice(BRANCHES, size=events, p=[0.6, 0.4])
     return pd.DataFrame({
         "patron": rng.integers(1, patrons + 1, size=events),
         "month": rng.choice(MONTHS, size=events),
