@@ -38,7 +38,7 @@ from libstats.sql import lit
 from transforms.circulation import MEASURES
 from transforms.disclosure import kanonymity as ka
 from transforms.disclosure import noise as dp
-from transforms.disclosure import suppression
+from transforms.disclosure import suppression, utility
 from transforms.disclosure.audit import Audit, audit_published
 from transforms.disclosure.cells import TIME_DIMS, build_model, cell_keys, check_consistent
 from transforms.disclosure.cells import Earlier as EarlierFrames
@@ -198,7 +198,9 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
                            f"tables do not hold before suppression")
     seen = compare(alone, specs, earlier, period, frames, config.threshold, dp_names)
     joint = _model_earlier(earlier, seen["apart"], period, dp_names)
-    model = _joint_model(frames, specs, open_totals, joint, seen, period) if joint else alone
+    model, joint = _joint_model(frames, specs, open_totals, joint) if joint else (alone, joint)
+    for e in joint:
+        seen["apart"][e.label] = set(e.apart)
     ids = {c: model.ids[k] for k, c in alone.ids.items()}       # the same cells, by number
     remap = lambda cells: {ids[c] for c in cells}               # noqa: E731
     result = suppression.protect(model, threshold=config.threshold,
@@ -248,19 +250,13 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
     for name in frames:
         ids_ = model.rows[name]
         cells = set(ids_.tolist())
-        withheld = [c for c in ids_ if c in result.withheld]
-        total = sum(model.value[c] or 0 for c in ids_)
         report["tables"][name] = {
             "cells": len(frames[name]),
             "withheld_for_size": int(sum(c in result.primary for c in ids_)),
             "withheld_for_change": int(sum(c in result.changed for c in ids_)),
             "withheld_for_protection": int(sum(c in result.secondary for c in ids_)),
             "withheld_as_before": int(sum(c in result.sticky for c in ids_)),
-            "information_loss": {
-                "cells_withheld": len(withheld),
-                "share_of_cells": round(len(withheld) / max(1, len(ids_)), 4),
-                "share_of_total": round(sum(model.value[c] for c in withheld) / total, 4)
-                if total else 0.0},
+            "information_loss": utility.information_loss(model, name, result.withheld),
             "narrowest_range": _finite(audit.narrowest[name]),
             "limited_by_open_figures": audit.limited[name],
             "unsafe": audit.unsafe[name],
@@ -270,10 +266,34 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
             "relations": model.relations_of(name),
             "earlier_releases": sorted(e.label for e in used if name in e.frames),
         }
+    report["utility"] = _utility(model, result, report)
     return Disclosed(published, audit, report)
 
 
-def _joint_model(frames, specs, open_totals, joint, seen, period):
+def _utility(model, result, report) -> dict:
+    """The heuristic's withheld cells against a MILP lower bound on the fewest any safe
+    pattern needs (transforms/disclosure/utility.py), on models small enough."""
+    must = result.primary | result.changed | result.sticky
+    # what the run could have withheld instead: every cell not open, not zero, not public
+    # already (an earlier release's figure), nor a cell of an earlier release
+    fixed_out = set(model.open) | model.foreign | (result.known_public)
+    bound = utility.milp_bound(model, must, fixed_out)
+    out = {"method": "lower bound: fewest cells such that no total relation holds exactly "
+                     "one withheld cell (MILP, HiGHS); factor = cells withheld / bound "
+                     "(docs/disclosure.md §3)",
+           "cells_withheld": len(result.withheld)}
+    if bound is None:
+        out["lower_bound"] = None
+        return out
+    out["lower_bound"] = bound["cells"]
+    out["factor"] = round(len(result.withheld) / bound["cells"], 2) if bound["cells"] else None
+    for name, n in bound["tables"].items():
+        if name in report["tables"]:
+            report["tables"][name]["information_loss"]["milp_lower_bound"] = n
+    return out
+
+
+def _joint_model(frames, specs, open_totals, joint):
     """The model with the earlier releases. Should a figure an earlier release withheld have
     changed since (the relations of that release do not hold with this release's counts),
     its table is kept apart from this release's instead."""
@@ -281,7 +301,7 @@ def _joint_model(frames, specs, open_totals, joint, seen, period):
         model = build_model(frames, specs, open_totals=open_totals, earlier=tuple(joint))
         bad = check_consistent(model)
         if not bad:
-            return model
+            return model, joint
         wrong = {model.where[r][0] for i in bad
                  for r in model.relations[i].members if ":" in model.where[r][0]}
         if not wrong:

@@ -33,6 +33,8 @@ class Audit:
     # withheld cells narrower than the interval because an open (whole-library) figure
     # above them is small, and as wide as any release could make them
     limited: dict = field(default_factory=dict)
+    # per table, how many relations of each kind the audit used (sum, distinct, bound)
+    relations: dict = field(default_factory=dict)
 
     def checks(self) -> list[CheckResult]:
         return [CheckResult(
@@ -82,5 +84,6 @@ def audit_published(frames: dict[str, pd.DataFrame], interval: int, *,
         audit.limited[name] = sum(c in narrow and ranges[c].width >= most.get(c, interval)
                                   for c in cells)
         audit.narrowest[name] = min((ranges[c].width for c in cells), default=math.inf)
+        audit.relations[name] = m.relations_of(name)
     return audit
 

@@ -89,6 +89,8 @@ class Protection:
     # unsafe cells an earlier public release's figures leave too narrow whatever this run
     # withholds (pinned by figures already public): a rerun that cannot be made safe
     conflicts: dict = field(default_factory=dict)
+    # cells an earlier release published with the same count (they cannot protect)
+    known_public: set = field(default_factory=set)
 
     @property
     def withheld(self) -> set:
@@ -124,12 +126,14 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     """
     # open cells (whole-library figures of transactions) are published: never withheld, never
     # complements, like the figures an earlier release published
+    p_known = set(known or ())
     known = (known or set()) | m.open | m.foreign
     # an earlier release's own figures that it withheld: unknown to the attacker, protected
     # like this release's, never withheld or shown by this run
     theirs = {c for c in m.foreign if m.value[c] is None}
     index = m.by_cell()
     p = Protection()
+    p.known_public = p_known
     p.primary = primary_cells(m, threshold, thresholds)
     p.changed = {c for c in (changed or set()) if m.value[c] and c not in p.primary}
     p.sticky = {c for c in (sticky or set()) if m.value[c] and c not in p.primary | p.changed}
