@@ -59,7 +59,7 @@ def _zone_devices(config: Path, day: str, branch: str) -> int:
     zone = config.parent / "out" / "pseudonymized" / "testville" / "FY2025" / "wifi_sessions"
     return duckdb.sql(
         f"SELECT count(DISTINCT device_token) FROM read_parquet('{zone}/**/*.parquet') "
-        f"WHERE session_date::VARCHAR = '{day}' AND branch_code = '{branch}'").fetchone()[0]
+        f"WHERE session_date::VARCHAR = '{day}' AND branch_code = '{branch}'").fetchall()[0][0]
 
 
 def _table(config: Path, name: str) -> list[dict]:
