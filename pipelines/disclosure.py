@@ -97,9 +97,13 @@ def earlier_releases(pub_root: Path, period: Period) -> list[Earlier]:
             raise InputError(manifest_path, "an earlier release of this fiscal year cannot be "
                                             f"read ({type(exc).__name__}); disclosure control "
                                             f"needs what it published") from None
-        # named by its version, so the name does not change when a rerun moves the link
+        # another period's current release by its period; a release of this period by its
+        # version, so the name does not change when a rerun moves the link
         real = entry.resolve()
-        label = f".versions/{real.name}" if real.parent.name == ".versions" else entry.name
+        label = entry.name
+        if real.parent.name == ".versions" and (entry.parent != pub_root or
+                                                manifest["period"]["label"] == period.label):
+            label = f".versions/{real.name}"
         same = [e for e in found if _same_tables(e.frames, frames)]
         if same:
             continue        # a version publishing the same tables adds nothing
