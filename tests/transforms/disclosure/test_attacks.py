@@ -159,5 +159,45 @@ def test_monthly_cumulative_and_annual_releases_do_not_difference():
     assert withheld_in_aug and all(ranges[v][1] - ranges[v][0] >= 10 for v in withheld_in_aug)
 
 
+def test_the_manifest_lists_relations_earlier_releases_and_utility():
+    """Issue 21 items 5 and 10: per table the relations and earlier releases the audit used,
+    the information loss, and the MILP lower bound the heuristic is compared with."""
+    events = lib.loans()
+    p = period("2024-07", ("2024-07",))
+    first = release(circ_raw(events, ("2024-07",)), p, [])
+    t = first.report["tables"][BORROWERS]
+    assert t["relations"]["bound"] > 0 and t["earlier_releases"] == []
+    u = first.report["utility"]
+    assert u["lower_bound"] is not None and u["lower_bound"] <= u["cells_withheld"]
+    loss = first.report["tables"][CIRC]["information_loss"]
+    assert loss["milp_lower_bound"] <= loss["cells_withheld"]
+    assert 0 <= loss["share_of_inner_counts"] <= 1
+    FIGURES["utility factor (month)"] = u.get("factor")
+
+
+def test_check_finds_the_earlier_releases_and_their_manifests(tmp_path):
+    """``libstats check`` re-audits with the earlier releases the manifest names: they must
+    be beside the release, with the manifest the audit used."""
+    import json
+
+    from libstats.release import sha256_path
+    from reports.recheck import _earlier_releases
+    root = tmp_path / "published" / "lib"
+    (root / "2024-07" / "tables").mkdir(parents=True)
+    other = {"period": {"label": "2024-07", "fiscal_year": "FY2025"}, "tables": []}
+    (root / "2024-07" / "manifest.json").write_text(json.dumps(other))
+    good = sha256_path(root / "2024-07" / "manifest.json")
+    this = root / "FY2025"
+    this.mkdir()
+    manifest = {"period": {"label": "FY2025", "fiscal_year": "FY2025"}, "disclosure": {
+        "earlier_releases": [{"label": "2024-07", "manifest_sha256": good, "kept_apart": []}]}}
+    found, problems = _earlier_releases(this, manifest)
+    assert problems == [] and [e.period for e in found] == ["2024-07"]
+    manifest["disclosure"]["earlier_releases"][0]["manifest_sha256"] = "0" * 64
+    assert "not the one the disclosure audit used" in _earlier_releases(this, manifest)[1][0]
+    manifest["disclosure"]["earlier_releases"][0]["label"] = "2024-08"
+    assert "is not in the published folder" in _earlier_releases(this, manifest)[1][0]
+
+
 def test_zz_figures():
     print("\nattack figures:", FIGURES)
