@@ -166,3 +166,24 @@ def os_failure(exc: BaseException) -> OSFailure | None:
         quoted = re.findall(r'"(/[^"\n]{1,4096})"', text)
         return OSFailure(quoted[0] if quoted else None, cause)
     return None
+
+
+class DisclosureConflict(LibstatsError):
+    """Figures an earlier public release of the fiscal year showed leave some cells of this
+    run too narrow whatever it withholds (a rerun with a stricter setting); nothing was
+    published (exit 1). Names tables and counts, never a value."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+    def __init__(self, period: str, tables: dict[str, int], releases: list[str],
+                 threshold: int):
+        where = ", ".join(f"{n} in {t}" for t, n in sorted(tables.items()))
+        super().__init__(
+            f"release {period}: {where} cell(s) that this run withholds (threshold "
+            f"{threshold}) can still be worked out from figures the earlier public "
+            f"release(s) {', '.join(releases) or '(none)'} already showed; withholding them "
+            f"now cannot take those figures back, so nothing was published. To proceed: "
+            f"re-run with the settings those releases were made with (the manifest's "
+            f"'disclosure' section names them) until the next fiscal year, or withdraw those "
+            f"releases from the published folder (they stay in your archive) and re-run, "
+            f"so that every public release of the year follows the new setting")

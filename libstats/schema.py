@@ -64,6 +64,35 @@ ECIRCULATION_BASIS = (CT_11_25_B4, MO_182_815, MO_182_815_MATERIAL)       # e-bo
 
 
 @dataclass(frozen=True)
+class DrawnFrom:
+    """A distinct count drawn from the transactions of another universe: every person or
+    device a cell counts made at least one of those transactions in that cell's place and
+    time, so the cells that count disjoint slices of them add up to at most the
+    transactions (docs/disclosure.md §2).
+
+    Attributes:
+        universe: the universe of the transactions (a table name or ``TableSpec.universe``).
+        by: the ``by`` values of that universe whose figures together are the transactions
+            (checkouts and renewals).
+        coarser: (this table's time dimension, that universe's): a day falls in the month of
+            its first seven characters (``YYYY-MM``).
+
+    Dimensions of the transactions not named here are taken at their total level; the
+    others have the same name and values in both tables.
+    """
+
+    universe: str
+    by: tuple[tuple[str, ...], ...] = ((),)
+    coarser: tuple[tuple[str, str], ...] = ()
+
+    def target(self, pairs: tuple) -> tuple:
+        """The coordinates (non-total dimension, value) of the transactions a cell's people
+        or devices are drawn from, and the key its disjoint slices share."""
+        rename = dict(self.coarser)
+        return tuple(sorted((rename[d], v[:7]) if d in rename else (d, v) for d, v in pairs))
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A published table.
 
@@ -87,6 +116,9 @@ class TableSpec:
             whole-period figure, the kind the state and PLS forms ask for: it counts
             transactions, not people, and is published whatever its size
             (docs/disclosure.md §3).
+        drawn_from: for a distinct count, the transactions its people or devices are drawn
+            from (:class:`DrawnFrom`): the cross-table relations "devices ≤ sessions",
+            "active borrowers ≤ loans" of the audit are derived from it.
 
     Every key column other than ``fiscal_year`` and ``by`` is a dimension with a total level,
     :data:`TOTAL` (docs/disclosure.md).
@@ -102,6 +134,7 @@ class TableSpec:
     distinct: bool = False
     universe: str | None = None
     open_totals: tuple[str, ...] = ()
+    drawn_from: tuple[DrawnFrom, ...] = ()
 
     def open_rows(self, frame) -> "list[bool]":
         """Which rows are whole-library, whole-period figures (see ``open_totals``)."""
@@ -159,6 +192,8 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
                           "value:int", "suppressed:bool"),
             key=("fiscal_year", "month", "branch_code"),
             distinct=True,
+            drawn_from=(DrawnFrom("pub_circulation__branch_month_material",
+                                  by=(("checkouts",), ("renewals",))),),
         ),
         TableSpec(
             name="pub_registered_users__branch_age_category",
@@ -226,6 +261,7 @@ PUBLISHED_TABLES: dict[str, TableSpec] = {
             key=("fiscal_year", "day", "branch_code"),
             distinct=True,
             legal_basis=NETWORK_BASIS,
+            drawn_from=(DrawnFrom("wifi_sessions", coarser=(("day", "month"),)),),
         ),
         TableSpec(
             name="pub_eres_use__database_month",

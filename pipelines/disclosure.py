@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from libstats.config import Config
-from libstats.errors import BudgetExceeded, InputError
+from libstats.errors import BudgetExceeded, DisclosureConflict, InputError
 from libstats.keys import PeriodKey, token_python
 from libstats.period import Period
 from libstats.release import sha256_path
@@ -38,13 +38,10 @@ from libstats.sql import lit
 from transforms.circulation import MEASURES
 from transforms.disclosure import kanonymity as ka
 from transforms.disclosure import noise as dp
-from transforms.disclosure import suppression
+from transforms.disclosure import suppression, utility
 from transforms.disclosure.audit import Audit, audit_published
-from transforms.disclosure.cells import build_model, cell_keys, check_consistent
-
-# Dimensions that are time: an earlier release of another period shares their inner cells
-# (a month, a day) but not their totals, and shares nothing of a table without one.
-TIME_DIMS = ("month", "day")
+from transforms.disclosure.cells import TIME_DIMS, build_model, cell_keys, check_consistent
+from transforms.disclosure.cells import Earlier as EarlierFrames
 
 
 @dataclass
@@ -56,22 +53,37 @@ class Disclosed:
 
 @dataclass
 class Earlier:
-    label: str
+    label: str              # the folder: the period, or <period>.<hash> under .versions/
     manifest_sha256: str
     frames: dict
     manifest: dict
 
+    @property
+    def period(self) -> str:
+        return self.manifest["period"]["label"]
+
+    @property
+    def is_fiscal_year(self) -> bool:
+        return self.manifest["period"]["label"] == self.manifest["period"]["fiscal_year"]
+
 
 def earlier_releases(pub_root: Path, period: Period) -> list[Earlier]:
-    """The published releases of the same fiscal year (monthly ones, the annual one, and the
-    release this run replaces), read back from the published folder."""
-    found = []
+    """The public releases of the same fiscal year (monthly ones, the annual one, the release
+    this run replaces, and every version they replaced in turn, which stays readable under
+    ``.versions/``), read back from the published folder, each once."""
+    found: list[Earlier] = []
     if not pub_root.is_dir():
         return found
-    for entry in sorted(pub_root.iterdir()):
+    versions = pub_root / ".versions"
+    entries = sorted(e for e in pub_root.iterdir() if not e.name.startswith("."))
+    if versions.is_dir():
+        entries += sorted(e for e in versions.iterdir() if not e.name.startswith("."))
+    seen: set[Path] = set()
+    for entry in entries:
         manifest_path = entry / "manifest.json"
-        if entry.name.startswith(".") or not manifest_path.is_file():
+        if not manifest_path.is_file() or entry.resolve() in seen:
             continue
+        seen.add(entry.resolve())
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             if manifest["period"]["fiscal_year"] != period.fiscal_year_label:
@@ -85,22 +97,22 @@ def earlier_releases(pub_root: Path, period: Period) -> list[Earlier]:
             raise InputError(manifest_path, "an earlier release of this fiscal year cannot be "
                                             f"read ({type(exc).__name__}); disclosure control "
                                             f"needs what it published") from None
-        found.append(Earlier(entry.name, sha256_path(manifest_path), frames, manifest))
+        # another period's current release by its period; a release of this period by its
+        # version, so the name does not change when a rerun moves the link
+        real = entry.resolve()
+        label = entry.name
+        if real.parent.name == ".versions" and (entry.parent != pub_root or
+                                                manifest["period"]["label"] == period.label):
+            label = f".versions/{real.name}"
+        same = [e for e in found if _same_tables(e.frames, frames)]
+        if same:
+            continue        # a version publishing the same tables adds nothing
+        found.append(Earlier(label, sha256_path(manifest_path), frames, manifest))
     return found
 
 
-def _comparable(frame: pd.DataFrame, name: str, same_period: bool) -> pd.DataFrame | None:
-    """The rows of an earlier release's table that are figures of this release too."""
-    spec = PUBLISHED_TABLES[name]
-    if same_period:
-        return frame
-    time = [d for d in spec.dims if d in TIME_DIMS]
-    if not time:
-        return None                 # counted over the whole period: another quantity
-    keep = pd.Series(True, index=frame.index)
-    for d in time:
-        keep &= frame[d].astype(str) != TOTAL
-    return frame[keep]
+def _same_tables(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(_figures(a[n]) == _figures(b[n]) for n in a)
 
 
 def with_totals(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -117,80 +129,209 @@ def with_totals(raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
+def compare(model, specs, earlier: list[Earlier], period: Period, frames: dict,
+            threshold: int, dp_names=()) -> dict:
+    """How each earlier release's figures stand to this release's true counts: cells they
+    withheld (withheld again), published with the same count (known to everybody), or with
+    another count (revised data: that table's figures are kept apart in the audit, and a
+    change of 1..threshold is withheld, since the difference of the two releases would
+    count the people added or removed)."""
+    out = {"sticky": set(), "again": set(), "known": set(), "known_keys": {},
+           "changed": set(), "revised": 0, "apart": {}}
+    for rel in earlier:
+        same = rel.period == period.label
+        apart = set()
+        for name, frame in rel.frames.items():
+            if name not in frames or name in dp_names or \
+                    rel.manifest.get("differential_privacy", {}).get("tables", {}).get(name):
+                continue
+            spec = specs[name]
+            if not same and not any(d in TIME_DIMS for d in spec.dims):
+                continue                    # counted over another period: another quantity
+            keys = cell_keys(frame, spec) if same else cell_keys(frame, spec,
+                                                                 period=rel.period)
+            for key, value, hidden in zip(keys, frame["value"], frame["suppressed"]):
+                cid = model.ids.get(key)
+                if cid is None:
+                    continue
+                now = model.value[cid]
+                if hidden:
+                    (out["again"] if same else out["sticky"]).add(cid)
+                elif int(value) == now:
+                    out["known"].add(cid)
+                    out["known_keys"][key] = int(value)
+                else:
+                    out["revised"] += 1
+                    apart.add(name)
+                    if 1 <= abs(now - int(value)) <= threshold and cid not in model.open:
+                        out["changed"].add(cid)
+        out["apart"][rel.label] = apart
+    return out
+
+
+def _model_earlier(earlier: list[Earlier], apart: dict, period: Period,
+                   dp_names=()) -> list[EarlierFrames]:
+    """The earlier releases as the attacker's model takes them (:class:`EarlierFrames`)."""
+    out = []
+    for rel in earlier:
+        noisy = set(rel.manifest.get("differential_privacy", {}).get("tables", {})) | set(
+            dp_names)
+        out.append(EarlierFrames(rel.label, rel.period,
+                                 {n: f for n, f in rel.frames.items() if n not in noisy},
+                                 same_period=rel.period == period.label,
+                                 open_totals=rel.is_fiscal_year,
+                                 apart=frozenset(apart.get(rel.label, ()))))
+    return out
+
+
 def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
-            earlier: list[Earlier], progress=None) -> Disclosed:
+            earlier: list[Earlier], progress=None, dp_names=()) -> Disclosed:
     """Totals, primary and complementary suppression, and the audit of the result.
-    ``earlier``: the releases of the same fiscal year (:func:`earlier_releases`)."""
+    ``earlier``: the public releases of the same fiscal year (:func:`earlier_releases`): their
+    figures and relations enter the attacker's model (docs/disclosure.md §4)."""
     frames = with_totals(raw)
     specs = {n: PUBLISHED_TABLES[n] for n in frames}
     # whole-library figures are open in a fiscal year's release only: a month's are small
     open_totals = period.is_fiscal_year
-    model = build_model(frames, specs, open_totals=open_totals)
-    bad = check_consistent(model)
+    alone = build_model(frames, specs, open_totals=open_totals)
+    bad = check_consistent(alone)
     if bad:
-        raise RuntimeError(f"libstats bug: {len(bad)} total(s) of the published tables do not "
-                           f"add up before suppression")
-    sticky, again, known_ids, known, revised = set(), set(), set(), {}, 0
-    for rel in earlier:
-        same = rel.label == period.label
-        for name, frame in rel.frames.items():
-            if name not in frames:
-                continue
-            rows = _comparable(frame, name, same)
-            if rows is None or rows.empty:
-                continue
-            for key, value, hidden in zip(cell_keys(rows, specs[name]), rows["value"],
-                                          rows["suppressed"]):
-                cid = model.ids.get(key)
-                if cid is None:
-                    continue
-                if hidden:
-                    (again if same else sticky).add(cid)
-                elif int(value) == model.value[cid]:
-                    known_ids.add(cid)
-                    known[key] = int(value)
-                else:
-                    revised += 1
+        raise RuntimeError(f"libstats bug: {len(bad)} total(s) or bound(s) of the published "
+                           f"tables do not hold before suppression")
+    seen = compare(alone, specs, earlier, period, frames, config.threshold, dp_names)
+    joint = _model_earlier(earlier, seen["apart"], period, dp_names)
+    model, joint = _joint_model(frames, specs, open_totals, joint) if joint else (alone, joint)
+    for e in joint:
+        seen["apart"][e.label] = set(e.apart)
+    ids = {c: model.ids[k] for k, c in alone.ids.items()}       # the same cells, by number
+    remap = lambda cells: {ids[c] for c in cells}               # noqa: E731
     result = suppression.protect(model, threshold=config.threshold,
-                                 interval=config.protection_interval, sticky=sticky,
-                                 again=again - sticky, known=known_ids, progress=progress)
+                                 interval=config.protection_interval,
+                                 sticky=remap(seen["sticky"]),
+                                 again=remap(seen["again"] - seen["sticky"]),
+                                 known=remap(seen["known"]), changed=remap(seen["changed"]),
+                                 progress=progress)
+    if result.unsafe and result.conflicts:
+        counts: dict[str, int] = {}
+        for c in result.conflicts:
+            table = model.where[c][0].rsplit(":", 1)[-1]
+            counts[table] = counts.get(table, 0) + 1
+        raise DisclosureConflict(period.label, counts, [e.label for e in earlier],
+                                 config.threshold)
     published = {name: as_published_frame(f, specs[name]) for name, f in
                  suppression.apply(frames, model, result.withheld).items()}
     # The audit again, from the published frames alone (and the earlier releases' figures).
-    withheld_known = {k: v for k, v in known.items() if model.ids[k] in result.withheld}
+    withheld_known = {k: v for k, v in seen["known_keys"].items()
+                      if model.ids[k] in result.withheld}
     audit = audit_published(published, config.protection_interval, known=withheld_known,
-                            open_totals=open_totals)
+                            open_totals=open_totals, earlier=joint)
+    used = [e for e in earlier if e.period != period.label or _differs(e, published)]
     report = {
         "threshold": config.threshold,
         "protection_interval": config.protection_interval,
         "method": "primary: counts 1..threshold, except whole-library, whole-period figures "
-                  "of transactions (published whatever their size); complementary: one more "
+                  "of transactions (published whatever their size), and changes of "
+                  "1..threshold from a figure an earlier public release of the fiscal year "
+                  "published; complementary: one more "
                   "cell in every total whose withheld cells leave too little room, then cells "
                   "from the relations that bind the attacker's LP (HiGHS) until every withheld "
                   "cell's range is at least the protection interval, or under a small "
-                  "whole-library figure as wide as any release could make it "
+                  "whole-library figure as wide as any release could make it, counting every "
+                  "public release of the fiscal year and the relations between tables "
                   "(docs/disclosure.md)",
-        # The release this run replaces is read too, but not listed: a re-run with the same
-        # inputs must give the same bytes.
-        "earlier_releases": [{"label": e.label, "manifest_sha256": e.manifest_sha256}
-                             for e in earlier if e.label != period.label],
-        "revised_figures": revised,
+        # Earlier public releases whose figures the audit used. A replaced release of this
+        # period is listed only where it published something else (a re-run with the same
+        # inputs must give the same bytes).
+        "earlier_releases": [{"label": e.label, "period": e.period,
+                              "manifest_sha256": e.manifest_sha256,
+                              "kept_apart": sorted(seen["apart"].get(e.label, ()))}
+                             for e in used],
+        "revised_figures": seen["revised"],
         "tables": {},
     }
-    for name, ids in model.rows.items():
-        cells = set(ids.tolist())
+    for name in frames:
+        ids_ = model.rows[name]
+        cells = set(ids_.tolist())
         report["tables"][name] = {
             "cells": len(frames[name]),
-            "withheld_for_size": int(sum(c in result.primary for c in ids)),
-            "withheld_for_protection": int(sum(c in result.secondary for c in ids)),
-            "withheld_as_before": int(sum(c in result.sticky for c in ids)),
+            "withheld_for_size": int(sum(c in result.primary for c in ids_)),
+            "withheld_for_change": int(sum(c in result.changed for c in ids_)),
+            "withheld_for_protection": int(sum(c in result.secondary for c in ids_)),
+            "withheld_as_before": int(sum(c in result.sticky for c in ids_)),
+            "information_loss": utility.information_loss(model, name, result.withheld),
             "narrowest_range": _finite(audit.narrowest[name]),
             "limited_by_open_figures": audit.limited[name],
             "unsafe": audit.unsafe[name],
             "linked_with": sorted(n for n, other in model.rows.items()
-                                  if n != name and cells.intersection(other.tolist())),
+                                  if n != name and n in frames
+                                  and cells.intersection(other.tolist())),
+            "relations": model.relations_of(name),
+            "earlier_releases": sorted(e.label for e in used if name in e.frames),
         }
+    report["utility"] = _utility(model, result, report)
     return Disclosed(published, audit, report)
+
+
+def _utility(model, result, report) -> dict:
+    """The heuristic's withheld cells against a MILP lower bound on the fewest any safe
+    pattern needs (transforms/disclosure/utility.py), on models small enough."""
+    must = result.primary | result.changed | result.sticky
+    # what the run could have withheld instead: every cell not open, not zero, not public
+    # already (an earlier release's figure), nor a cell of an earlier release
+    fixed_out = set(model.open) | model.foreign | (result.known_public)
+    bound = utility.milp_bound(model, must, fixed_out)
+    out = {"method": "lower bound: fewest cells such that no total relation holds exactly "
+                     "one withheld cell (MILP, HiGHS); factor = cells withheld / bound "
+                     "(docs/disclosure.md §3)",
+           "cells_withheld": len(result.withheld)}
+    if bound is None:
+        out["lower_bound"] = None
+        return out
+    out["lower_bound"] = bound["cells"]
+    out["factor"] = round(len(result.withheld) / bound["cells"], 2) if bound["cells"] else None
+    for name, n in bound["tables"].items():
+        if name in report["tables"]:
+            report["tables"][name]["information_loss"]["milp_lower_bound"] = n
+    return out
+
+
+def _joint_model(frames, specs, open_totals, joint):
+    """The model with the earlier releases. Should a figure an earlier release withheld have
+    changed since (the relations of that release do not hold with this release's counts),
+    its table is kept apart from this release's instead."""
+    for _ in range(len(joint) * max(1, len(frames)) + 1):
+        model = build_model(frames, specs, open_totals=open_totals, earlier=tuple(joint))
+        bad = check_consistent(model)
+        if not bad:
+            return model, joint
+        wrong = {model.where[r][0] for i in bad
+                 for r in model.relations[i].members if ":" in model.where[r][0]}
+        if not wrong:
+            raise RuntimeError("libstats bug: the published tables do not add up with the "
+                               "earlier releases'")
+        joint = [_keep_apart(e, {w.rsplit(":", 1)[1] for w in wrong
+                                 if w.rsplit(":", 1)[0] == e.label}) for e in joint]
+    raise RuntimeError("libstats bug: the earlier releases could not be related")
+
+
+def _keep_apart(e: EarlierFrames, names: set) -> EarlierFrames:
+    from dataclasses import replace
+    return replace(e, apart=e.apart | frozenset(names))
+
+
+def _differs(e: Earlier, published: dict) -> bool:
+    """Whether a release of this period published other figures than this run does."""
+    noisy = set(e.manifest.get("differential_privacy", {}).get("tables", {}))
+    if set(e.frames) - noisy != set(published):
+        return True
+    return any(_figures(e.frames[n]) != _figures(f) for n, f in published.items())
+
+
+def _figures(frame: pd.DataFrame) -> list:
+    keys = [c for c in frame.columns if c not in ("value", "suppressed")]
+    values = pd.to_numeric(frame["value"], errors="coerce").fillna(-1).astype("int64")
+    return list(zip(*(frame[k].astype(str) for k in keys), values.tolist(),
+                    frame["suppressed"].astype(bool).tolist()))
 
 
 def _finite(x: float) -> int | None:

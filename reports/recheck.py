@@ -128,9 +128,19 @@ def check_release(folder: Path) -> tuple[list[str], int]:
         # The disclosure audit needs only what is published: can a withheld cell be narrowed?
         from transforms.disclosure.audit import audit_published
         interval = int(manifest.get("disclosure", {}).get("protection_interval", threshold))
+        earlier, problems = _earlier_releases(folder, manifest)
+        failures += problems
+        total += 1
         try:
-            results += audit_published({n: f for n, f in frames.items() if n not in noisy},
-                                       interval, open_totals=open_totals).checks()
+            audit = audit_published({n: f for n, f in frames.items() if n not in noisy},
+                                    interval, open_totals=open_totals, earlier=earlier)
+            results += audit.checks()
+            listed = manifest.get("disclosure", {}).get("tables", {})
+            for name, kinds in audit.relations.items():
+                if name in listed and "relations" in listed[name] and \
+                        listed[name]["relations"] != kinds:
+                    failures.append(f"table '{name}': the relations the audit derives differ "
+                                    f"from those the manifest lists")
         except ValueError as exc:
             failures.append(f"disclosure audit: {exc}")
         total += len(results)
@@ -139,6 +149,43 @@ def check_release(folder: Path) -> tuple[list[str], int]:
         total += 1
         failures += _check_annual(folder, manifest, frames)
     return failures, total
+
+
+def _earlier_releases(folder: Path, manifest: dict) -> tuple[list, list[str]]:
+    """The earlier public releases the manifest says the audit used, read from the published
+    folder beside this release (their manifests must be the ones recorded)."""
+    from libstats.release import sha256_path
+    from transforms.disclosure.cells import Earlier
+    listed = manifest.get("disclosure", {}).get("earlier_releases") or []
+    root = folder.parent.parent if folder.resolve().parent.name == ".versions" and \
+        folder.parent.name == ".versions" else folder.parent
+    this = manifest.get("period", {}).get("label")
+    out, problems = [], []
+    for e in listed:
+        path = root / e["label"]
+        mpath = path / "manifest.json"
+        if not mpath.is_file():
+            problems.append(f"earlier release '{e['label']}' that the disclosure audit used "
+                            f"is not in the published folder beside this release")
+            continue
+        if sha256_path(mpath) != e["manifest_sha256"]:
+            problems.append(f"earlier release '{e['label']}': its manifest is not the one "
+                            f"the disclosure audit used")
+            continue
+        other = json.loads(mpath.read_text(encoding="utf-8"))
+        noisy = set(other.get("differential_privacy", {}).get("tables", {}))
+        frames = {}
+        for t in other.get("tables", []):
+            name = t["name"]
+            pq = path / "tables" / f"{name}.parquet"
+            if name in PUBLISHED_TABLES and name not in noisy and pq.is_file():
+                frames[name] = as_published_frame(pd.read_parquet(pq), PUBLISHED_TABLES[name])
+        period = other["period"]
+        out.append(Earlier(e["label"], period["label"], frames,
+                           same_period=period["label"] == this,
+                           open_totals=period["label"] == period["fiscal_year"],
+                           apart=frozenset(e.get("kept_apart", ()))))
+    return out, problems
 
 
 def _check_annual(folder: Path, manifest: dict, frames: dict) -> list[str]:

@@ -325,14 +325,22 @@ def _disclosure_section(d: dict | None, e) -> list[str]:
            f"than {e(d['protection_interval'])} (audited by linear programming, HiGHS). "
            f"Method: {e(d['method'])}.</p>"]
     earlier = d.get("earlier_releases") or []
-    out.append("<p>Earlier releases of this fiscal year taken into account: "
+    out.append("<p>Earlier public releases of this fiscal year taken into account: "
                + (", ".join(f"<code>{e(r['label'])}</code>" for r in earlier) or "none")
                + (f"; {e(d['revised_figures'])} figure(s) differ from an earlier release "
                   f"(revised data)" if d.get("revised_figures") else "") + ".</p>")
     out.append("<table>" + _row(["table", "cells", "withheld for size",
                                  "withheld to protect them", "withheld as before",
-                                 "narrowest range of a withheld cell", "linked with"], "th"))
+                                 "narrowest range of a withheld cell", "linked with",
+                                 "information loss", "relations audited"], "th"))
     for name, t in d["tables"].items():
+        loss = t.get("information_loss") or {}
+        share = round(100 * loss.get("share_of_cells", 0), 1)
+        loss_text = (f"{e(loss['cells_withheld'])} cell(s), {e(share)}% of the cells, {e(round(100 * loss['share_of_inner_counts'], 1))}% of "
+                     f"the counts" + (f"; at least {e(loss['milp_lower_bound'])} needed (MILP)"
+                                      if loss.get("milp_lower_bound") is not None else "")
+                     ) if loss else "—"
+        rels = ", ".join(f"{e(n)} {e(k)}" for k, n in (t.get("relations") or {}).items()) or "—"
         rng = "no cell withheld" if t["narrowest_range"] is None and not (
             t["withheld_for_size"] or t["withheld_for_protection"] or t["withheld_as_before"]
         ) else ("unbounded" if t["narrowest_range"] is None else e(t["narrowest_range"]))
@@ -343,8 +351,14 @@ def _disclosure_section(d: dict | None, e) -> list[str]:
                          + (f" ({e(t['limited_by_open_figures'])} under a small whole-library "
                             f"figure: as wide as it can be)"
                             if t.get("limited_by_open_figures") else ""),
-                         ", ".join(f"<code>{e(n)}</code>" for n in t["linked_with"]) or "—"]))
+                         ", ".join(f"<code>{e(n)}</code>" for n in t["linked_with"]) or "—",
+                         loss_text, rels]))
     out.append("</table>")
+    util = d.get("utility")
+    if util and util.get("lower_bound"):
+        out.append(f"<p>Cells withheld in all: {e(util['cells_withheld'])}; any safe pattern "
+                   f"needs at least {e(util['lower_bound'])} (MILP lower bound), so the "
+                   f"heuristic is within a factor {e(util['factor'])} of the best.</p>")
     return out
 
 

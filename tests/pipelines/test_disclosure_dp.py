@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -199,8 +200,22 @@ def test_the_ledger_survives_a_release_without_dp_and_a_redraw_counts_again(
     assert code == 0, out
     d = _manifest(dp_release)["differential_privacy"]
     assert d["tables"] == {} and d["spent"] == 1.5 and len(d["ledger"]) == 2
-    # DP again: the noisy figures are gone from the folder, so the same counts are drawn
-    # anew, and that costs again: 1.5 + 1.5 > 2.0
+    # DP again: the replaced DP release is still public under .versions/, so its draw is
+    # shown again at no cost
+    config.write_text(DP_CONFIG)
+    code, out = _run(config, capsys)
+    assert code == 0, out
+    d = _manifest(dp_release)["differential_privacy"]
+    assert d["spent"] == 1.5 and len(d["ledger"]) == 2
+    # once the noisy figures are gone from the folder (every version but the current plain
+    # one deleted, and the plain release current again), the same counts are drawn anew,
+    # and that costs again: 1.5 + 1.5 > 2.0
+    config.write_text(plain)
+    assert _run(config, capsys)[0] == 0
+    release = (dp_release / PUB).resolve()
+    for version in release.parent.iterdir():
+        if version != release and not version.name.startswith(".staging"):
+            shutil.rmtree(version)
     config.write_text(DP_CONFIG)
     code, out = _run(config, capsys)
     assert code == 1 and "spent 1.5" in out

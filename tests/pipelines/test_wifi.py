@@ -54,6 +54,14 @@ def wifi_published(tmp_path_factory) -> Path:
         yield config
 
 
+def _zone_devices(config: Path, day: str, branch: str) -> int:
+    import duckdb
+    zone = config.parent / "out" / "pseudonymized" / "testville" / "FY2025" / "wifi_sessions"
+    return duckdb.sql(
+        f"SELECT count(DISTINCT device_token) FROM read_parquet('{zone}/**/*.parquet') "
+        f"WHERE session_date::VARCHAR = '{day}' AND branch_code = '{branch}'").fetchall()[0][0]
+
+
 def _table(config: Path, name: str) -> list[dict]:
     path = config.parent / "out" / "published" / "testville" / "FY2025" / "tables" / f"{name}.csv"
     with open(path, encoding="utf-8", newline="") as fh:
@@ -109,8 +117,16 @@ def test_wifi_tables_agree_with_each_other(wifi_published):
                                              "Friday", "Saturday", "Sunday", "all"}
     devices = {(r["day"], r["branch_code"]): r for r in
                _table(wifi_published, "pub_wifi_devices__branch_day")}
-    assert devices[("2024-10-10", "MAIN")]["value"] == "12"     # library PCs excluded
-    assert devices[("2024-11-05", "WEST")]["value"] == "11"
+    # library PCs excluded: 12 and 11 devices. Since devices <= sessions relates the devices
+    # table to the sessions table, the audit may withhold these cells to protect October's
+    # and November's sessions; the counts are then checked in the pseudonymized zone, whose
+    # sessions are the ones counted (one device token per device and day).
+    for (day, branch), n in ((("2024-10-10", "MAIN"), 12), (("2024-11-05", "WEST"), 11)):
+        cell = devices[(day, branch)]
+        if cell["suppressed"] == "false":
+            assert cell["value"] == str(n)
+        else:
+            assert _zone_devices(wifi_published, day, branch) == n
     # The session begun 02:30 UTC on Nov 1 is on Oct 31 in New York.
     assert devices[("2024-10-31", "MAIN")]["suppressed"] == "true"
     assert devices[("2024-11-01", "MAIN")]["value"] == "0"

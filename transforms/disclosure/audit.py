@@ -33,6 +33,8 @@ class Audit:
     # withheld cells narrower than the interval because an open (whole-library) figure
     # above them is small, and as wide as any release could make them
     limited: dict = field(default_factory=dict)
+    # per table, how many relations of each kind the audit used (sum, distinct, bound)
+    relations: dict = field(default_factory=dict)
 
     def checks(self) -> list[CheckResult]:
         return [CheckResult(
@@ -47,14 +49,19 @@ class Audit:
 
 
 def audit_published(frames: dict[str, pd.DataFrame], interval: int, *,
-                    known: dict[tuple, int] | None = None, open_totals: bool = True) -> Audit:
+                    known: dict[tuple, int] | None = None, open_totals: bool = True,
+                    earlier: tuple = ()) -> Audit:
     """Audit published frames (``value`` empty where ``suppressed``).
 
     ``known``: figures an earlier release published, by cell coordinates
     (:func:`transforms.disclosure.cells.cell_keys`), that equal this release's withheld cells.
+    ``earlier``: the earlier public releases of the same or overlapping periods
+    (:class:`transforms.disclosure.cells.Earlier`): their figures and relations are the
+    attacker's too, and their withheld cells must stay as wide (counted under the table of
+    this release with the same name).
     """
     specs = {n: PUBLISHED_TABLES[n] for n in frames}
-    m = build_model(frames, specs, open_totals=open_totals)
+    m = build_model(frames, specs, open_totals=open_totals, earlier=tuple(earlier))
     for key, value in (known or {}).items():
         cid = m.ids.get(key)
         if cid is not None and m.value[cid] is None:
@@ -66,13 +73,17 @@ def audit_published(frames: dict[str, pd.DataFrame], interval: int, *,
     # give it more: its range with every other cell withheld is no wider.
     most = limits(m, narrow) if narrow and m.open else {}
     audit = Audit(interval)
+    by_table: dict[str, list] = {}
     for name, ids in m.rows.items():
-        cells = [c for c in dict.fromkeys(ids.tolist()) if c in ranges]
+        by_table.setdefault(name.rsplit(":", 1)[-1], []).extend(ids.tolist())
+    for name in frames:
+        cells = [c for c in dict.fromkeys(by_table[name]) if c in ranges]
         audit.withheld[name] = int(frames[name]["suppressed"].sum())
         audit.unsafe[name] = sum(ranges[c].width < min(interval, most.get(c, interval))
                                  for c in cells)
         audit.limited[name] = sum(c in narrow and ranges[c].width >= most.get(c, interval)
                                   for c in cells)
         audit.narrowest[name] = min((ranges[c].width for c in cells), default=math.inf)
+        audit.relations[name] = m.relations_of(name)
     return audit
 

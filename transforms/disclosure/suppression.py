@@ -83,36 +83,61 @@ class Protection:
     sticky: set = field(default_factory=set)
     unsafe: dict = field(default_factory=dict)
     limits: dict = field(default_factory=dict)
+    # cells withheld because they changed by 1..threshold from a figure an earlier public
+    # release showed (the difference would count the people added or removed)
+    changed: set = field(default_factory=set)
+    # unsafe cells an earlier public release's figures leave too narrow whatever this run
+    # withholds (pinned by figures already public): a rerun that cannot be made safe
+    conflicts: dict = field(default_factory=dict)
+    # cells an earlier release published with the same count (they cannot protect)
+    known_public: set = field(default_factory=set)
 
     @property
     def withheld(self) -> set:
-        return self.primary | self.secondary | self.sticky
+        return self.primary | self.changed | self.secondary | self.sticky
 
 
 def safe(r: Range, interval: int) -> bool:
     return r.width >= interval
 
 
+def primary_cells(m: CellModel, threshold: int, thresholds: dict | None = None) -> set[int]:
+    """The cells withheld for their size: a count from 1 to its threshold, open figures
+    excepted. ``thresholds``: a stricter threshold for some cells (by id), e.g. cells that
+    describe minors; every other cell has ``threshold``."""
+    limit = thresholds or {}
+    return {c for c, v in enumerate(m.value)
+            if v is not None and 1 <= v <= limit.get(c, threshold) and c not in m.open
+            and c not in m.foreign}
+
+
 def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None = None,
-            again: set | None = None, known: set | None = None,
-            progress=None) -> Protection:
+            again: set | None = None, known: set | None = None, changed: set | None = None,
+            thresholds: dict | None = None, progress=None) -> Protection:
     """Choose the cells to withhold.
 
     ``sticky``: cells an earlier release of the fiscal year (another period) withheld:
     withheld again unless zero. ``again``: cells the release this run replaces withheld to
     protect others: withheld again, after the first pass, so that a re-run with the same
     inputs reaches the same cells (and counts them the same way). ``known``: cells an earlier
-    release published with the same value (no protection can come from them).
+    release published with the same value (no protection can come from them). ``changed``:
+    cells whose count changed by 1..threshold from a figure an earlier release published:
+    withheld like small counts. ``thresholds``: per-cell thresholds (:func:`primary_cells`).
     """
     # open cells (whole-library figures of transactions) are published: never withheld, never
     # complements, like the figures an earlier release published
-    known = (known or set()) | m.open
+    p_known = set(known or ())
+    known = (known or set()) | m.open | m.foreign
+    # an earlier release's own figures that it withheld: unknown to the attacker, protected
+    # like this release's, never withheld or shown by this run
+    theirs = {c for c in m.foreign if m.value[c] is None}
     index = m.by_cell()
     p = Protection()
-    p.primary = {c for c, v in enumerate(m.value)
-                 if v is not None and 1 <= v <= threshold and c not in m.open}
-    p.sticky = {c for c in (sticky or set()) if m.value[c] and c not in p.primary}
-    withheld = p.primary | p.sticky
+    p.known_public = p_known
+    p.primary = primary_cells(m, threshold, thresholds)
+    p.changed = {c for c in (changed or set()) if m.value[c] and c not in p.primary}
+    p.sticky = {c for c in (sticky or set()) if m.value[c] and c not in p.primary | p.changed}
+    withheld = p.primary | p.changed | p.sticky
     cache: dict = {}            # attacker LPs of connected groups a round did not change
     withheld = _close_locally(m, index, withheld, known, interval)
     withheld |= {c for c in (again or set()) if m.value[c]}
@@ -130,7 +155,7 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     ranges: dict = {}
     stale: set | None = None    # None: every hidden cell
     while True:
-        hidden = withheld - known
+        hidden = (withheld - known) | theirs
         if stale is None:
             ranges = attack(m, hidden, index=index, interval=interval, cache=cache)
         else:
@@ -149,7 +174,8 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
         # any other withheld cell instead: showing it and choosing it again could loop, and
         # once a whole-library figure is fixed it is often the only cell that can protect.
         pinned = {c for c, r in unsafe.items()
-                  if r.width == 0 and m.value[c] > threshold and c in carried}
+                  if r.width == 0 and c in carried and m.value[c] is not None
+                  and m.value[c] > threshold}
         if pinned:
             withheld -= pinned
             known = known | pinned      # shown: never a complement again (it would loop)
@@ -169,11 +195,18 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
         rounds += 1
         if progress:
             progress(f"  complementary suppression: round {rounds}, "
-                     f"{len(withheld - p.primary - p.sticky)} cell(s) so far")
+                     f"{len(withheld - p.primary - p.changed - p.sticky)} cell(s) so far")
     p.sticky &= withheld            # a pinned one is shown again, like any pinned cell
     p.limits = {c: w for c, w in p.limits.items() if c in withheld and w < interval}
-    p.secondary = withheld - p.primary - p.sticky
+    p.secondary = withheld - p.primary - p.changed - p.sticky
     p.unsafe = unsafe
+    if unsafe and known - m.open:
+        # would they be safe if the earlier releases had published nothing? then it is the
+        # figures already public that pin them: a conflict with those releases
+        public = {c for c in known - m.open if m.value[c] != 0}
+        alone = attack(m, withheld | public | theirs, index=index, targets=set(unsafe))
+        p.conflicts = {c: r for c, r in unsafe.items()
+                       if c in alone and alone[c].width >= p.limits.get(c, interval)}
     return p
 
 
@@ -182,7 +215,10 @@ def _under_small_open(m: CellModel, interval: int) -> set[int]:
     intervals: above that, the parts of a total keep room enough). Only a shortcut: the
     other cells are held to the full interval."""
     small = {c for c in m.open if m.value[c] is not None and m.value[c] < 4 * interval}
-    return under_open(m, small)
+    # people drawn from transactions (active borrowers, devices) are bounded by them: under
+    # a small transaction figure they are limited too
+    drawn = {c for r in m.relations if r.bound for c in r.children}
+    return under_open(m, small) | drawn
 
 
 def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int) -> set:
@@ -195,9 +231,9 @@ def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int
         nxt: set[int] = set()
         for i in todo:
             r = m.relations[i]
-            if r.distinct:
+            if r.distinct or r.bound:
                 continue
-            members = (r.parent, *r.children)
+            members = r.members
             hidden = [c for c in members if c in withheld and c not in known]
             if not hidden:
                 continue
@@ -224,9 +260,7 @@ def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int
 def _neighbours(m: CellModel, index, c: int) -> set[int]:
     out = set()
     for i in index[c]:
-        r = m.relations[i]
-        out.add(r.parent)
-        out.update(r.children)
+        out.update(m.relations[i].members)
     return out
 
 
@@ -242,7 +276,7 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
     that gives the room still missing, else the largest. Failing any, a relation of a
     withheld cell next to it."""
     def room(r) -> int:
-        return sum(m.value[c] - 1 for c in (r.parent, *r.children)
+        return sum(m.value[c] - 1 for c in r.members
                    if c != cell and c in withheld and m.value[c] is not None)
 
     def candidates(rel_ids):
@@ -250,7 +284,7 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
             r = m.relations[i]
             need = interval - room(r)
             best = None
-            for c in (r.parent, *r.children):
+            for c in r.members:
                 v = m.value[c]
                 if c in withheld or c in known or not v:
                     continue
@@ -279,7 +313,7 @@ def _exposed(m: CellModel, index, c: int, via: int, withheld: set) -> int:
 
 
 def _hidden_in(r, withheld: set) -> int:
-    return (r.parent in withheld) + sum(c in withheld for c in r.children)
+    return sum(c in withheld for c in r.members)
 
 
 def apply(frames: dict[str, pd.DataFrame], m: CellModel, withheld: set) -> dict:
