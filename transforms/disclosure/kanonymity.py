@@ -92,12 +92,43 @@ class KPlan:
     report: dict
 
 
+def band_start(label) -> int | None:
+    """The lowest age of an age band label ('12-17' → 12, '75+' → 75; else None)."""
+    if not isinstance(label, str):
+        return None
+    head = label.split("-", 1)[0].rstrip("+")
+    return int(head) if head.isdigit() else None
+
+
+def is_minor(age_band, patron_category, *, age: int, categories: tuple[str, ...] = ()) -> bool:
+    """Whether a record or class may describe a patron under ``age``: its age band starts
+    below it (a band widened across ``age`` counts), or its category is a minors' one.
+
+    >>> is_minor("12-74", "PT", age=18), is_minor("18-24", "J", age=18, categories=("J",))
+    (True, True)
+    >>> is_minor("18-24", "PT", age=18), is_minor("unknown", None, age=18)
+    (False, False)
+    """
+    start = band_start(age_band)
+    return (start is not None and start < age) or (patron_category in categories)
+
+
+def class_k(classes: pd.DataFrame, k: int, minors_k: int, *, age: int,
+            categories: tuple[str, ...] = ()) -> pd.Series:
+    """Each class's own k: ``minors_k`` where it may describe minors (:func:`is_minor`)."""
+    bands = classes["age_band"] if "age_band" in classes else [None] * len(classes)
+    cats = classes["patron_category"] if "patron_category" in classes else [None] * len(classes)
+    return pd.Series([minors_k if is_minor(b, c, age=age, categories=categories) else k
+                      for b, c in zip(bands, cats)], index=classes.index, dtype="int64")
+
+
 def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
          rules: dict[str, Step]) -> KPlan:
     """Choose every class's final values so that each final class has at least ``k`` records.
 
     ``classes`` has one row per distinct combination of ``qis`` (None for a missing value)
-    and its record count ``n``.
+    and its record count ``n``; an optional column ``k`` gives a class its own, stricter k
+    (minors, :func:`class_k`): a final class needs the largest k of the records it holds.
 
     >>> c = pd.DataFrame({"b": ["X", "Y", "Z"], "n": [6, 3, 2]})
     >>> p = plan(c, ("b",), 5, {})
@@ -106,46 +137,56 @@ def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
     >>> p.report["smallest_class"], p.report["records_withheld"]
     (5, 5)
     """
+    own_k = (classes["k"].astype("int64") if "k" in classes
+             else pd.Series(k, index=classes.index, dtype="int64"))
     m = classes[list(qis) + ["n"]].copy()
     m = m.astype({c: object for c in qis}).where(m.notna(), None)
     final = [f"final_{c}" for c in qis]
     for c, f in zip(qis, final):
         m[f] = m[c]
     m["outcome"] = KEPT
+    m["_k"] = own_k.clip(lower=k).to_numpy()
 
     def sizes():
         return m.groupby(final, dropna=False)["n"].transform("sum")
 
-    small = sizes() < k
+    def needs():
+        return m.groupby(final, dropna=False)["_k"].transform("max")
+
+    small = sizes() < needs()
     for c, f in zip(qis, final):
         rule = rules.get(c)
         if rule is not None:
             m.loc[small, f] = m.loc[small, c].map(rule).astype(object)
     m.loc[small, "outcome"] = GENERALIZED
-    small = sizes() < k
+    small = sizes() < needs()
     m.loc[small, final] = None
     m.loc[small, "outcome"] = WITHHELD
 
     star = m[final].isna().all(axis=1)
-    if 0 < m.loc[star, "n"].sum() < k:
+    star_k = int(m.loc[star, "_k"].max()) if star.any() else k
+    if 0 < m.loc[star, "n"].sum() < star_k:
         # too few records with nothing left: withhold whole classes, smallest first
         size = sizes()
         keys = {i: tuple("" if v is None else str(v) for v in row)
                 for i, row in zip(m.index[~star], m.loc[~star, final].itertuples(index=False))}
         order = sorted(keys, key=lambda i: (size[i], keys[i]))
-        need, last = k - m.loc[star, "n"].sum(), None
+        have, last = int(m.loc[star, "n"].sum()), None
         for i in order:          # whole classes: every member of a final class moves together
-            if need <= 0 and keys[i] != last:
+            if have >= star_k and keys[i] != last:
                 break
             last = keys[i]
             m.loc[i, final] = None
             m.loc[i, "outcome"] = WITHHELD
-            need -= m.loc[i, "n"]
+            have += int(m.loc[i, "n"])
+            star_k = max(star_k, int(m.loc[i, "_k"]))
         star = m[final].isna().all(axis=1)
-        if m.loc[star, "n"].sum() < k:
+        if m.loc[star, "n"].sum() < star_k:
             m.loc[star, "outcome"] = DROPPED
     kept = m[m["outcome"] != DROPPED]
     final_sizes = kept.groupby(final, dropna=False)["n"].sum()
+    strict = kept.groupby(final, dropna=False)["_k"].max() > k
+    m = m.drop(columns="_k")
     count = {o: int(m.loc[m["outcome"] == o, "n"].sum())
              for o in (KEPT, GENERALIZED, WITHHELD, DROPPED)}
     report = {
@@ -155,8 +196,12 @@ def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
         "largest_class": int(final_sizes.max()) if len(final_sizes) else None,
         "records_kept": count[KEPT], "records_generalized": count[GENERALIZED],
         "records_withheld": count[WITHHELD], "records_dropped": count[DROPPED],
-        "classes_below_k_before": int((classes["n"] < k).sum()),
+        "classes_below_k_before": int((classes["n"] < own_k.clip(lower=k)).sum()),
     }
+    if "k" in classes:
+        report["classes_with_minors"] = int(strict.sum())
+        report["smallest_class_with_minors"] = (int(final_sizes[strict].min())
+                                                if strict.any() else None)
     return KPlan(m.reset_index(drop=True), report)
 
 
@@ -167,6 +212,16 @@ def classes_sql(relation: str, qis: tuple[str, ...]) -> str:
     cols = ", ".join(q(c) for c in qis)
     return (f"SELECT {cols}, count(DISTINCT patron_token) AS n FROM {relation} GROUP BY ALL "
             f"ORDER BY {', '.join(f'{q(c)} NULLS FIRST' for c in qis)}")
+
+
+def zone_patrons_sql(int_patrons: str, activity_dates: str) -> str:
+    """The patron records as the zone ships them: the enrolment and last-activity months as
+    their year (``activity_dates = "year"``, the default) or as months; with ``"drop"`` they
+    are not written (and not quasi-identifiers), so they are left as they are here."""
+    if activity_dates != "year":
+        return f"(SELECT * FROM {int_patrons})"
+    return (f"(SELECT * REPLACE (left(enrolled_month, 4) AS enrolled_month, "
+            f"left(last_activity_month, 4) AS last_activity_month) FROM {int_patrons})")
 
 
 def _same_class(qis: tuple[str, ...]) -> str:
