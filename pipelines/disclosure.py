@@ -159,9 +159,11 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
                     known[key] = int(value)
                 else:
                     revised += 1
+    minors = minor_cells(model, config)
     result = suppression.protect(model, threshold=config.threshold,
                                  interval=config.protection_interval, sticky=sticky,
-                                 again=again - sticky, known=known_ids, progress=progress)
+                                 again=again - sticky, known=known_ids, progress=progress,
+                                 thresholds={c: config.minors_threshold for c in minors})
     published = {name: as_published_frame(f, specs[name]) for name, f in
                  suppression.apply(frames, model, result.withheld).items()}
     # The audit again, from the published frames alone (and the earlier releases' figures).
@@ -184,6 +186,12 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
                              for e in earlier if e.label != period.label],
         "revised_figures": revised,
         "tables": {},
+        "minors": {"age": config.minors_age, "threshold": config.minors_threshold,
+                   "patron_categories": list(config.minors_categories),
+                   "cells": len(minors),
+                   "rule": "cells whose age band starts below the age, or whose patron "
+                           "category is a minors' one, are withheld from 1 to this "
+                           "threshold (docs/disclosure.md §6)"},
     }
     for name, ids in model.rows.items():
         cells = set(ids.tolist())
@@ -199,6 +207,21 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
                                   if n != name and cells.intersection(other.tolist())),
         }
     return Disclosed(published, audit, report)
+
+
+def minor_cells(model, config: Config) -> set[int]:
+    """The cells that count patrons who may be under ``[minors] age``: an ``age_band``
+    coordinate starting below it, or a ``patron_category`` listed as minors'. Audiences
+    (children's, young adult) classify items, not borrowers, and are not among them."""
+    out = set()
+    for (_, _, coords), cid in model.ids.items():
+        for dim, value in coords:
+            if ka.is_minor(value if dim == "age_band" else None,
+                           value if dim == "patron_category" else None,
+                           age=config.minors_age, categories=config.minors_categories):
+                out.add(cid)
+                break
+    return out
 
 
 def _finite(x: float) -> int | None:

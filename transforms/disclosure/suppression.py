@@ -95,7 +95,7 @@ def safe(r: Range, interval: int) -> bool:
 
 def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None = None,
             again: set | None = None, known: set | None = None,
-            progress=None) -> Protection:
+            progress=None, thresholds: dict | None = None) -> Protection:
     """Choose the cells to withhold.
 
     ``sticky``: cells an earlier release of the fiscal year (another period) withheld:
@@ -103,14 +103,17 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     protect others: withheld again, after the first pass, so that a re-run with the same
     inputs reaches the same cells (and counts them the same way). ``known``: cells an earlier
     release published with the same value (no protection can come from them).
+    ``thresholds``: cells with a stricter primary threshold of their own (cells that count
+    minors, docs/disclosure.md §6).
     """
     # open cells (whole-library figures of transactions) are published: never withheld, never
     # complements, like the figures an earlier release published
     known = (known or set()) | m.open
     index = m.by_cell()
     p = Protection()
+    own = thresholds or {}
     p.primary = {c for c, v in enumerate(m.value)
-                 if v is not None and 1 <= v <= threshold and c not in m.open}
+                 if v is not None and 1 <= v <= own.get(c, threshold) and c not in m.open}
     p.sticky = {c for c in (sticky or set()) if m.value[c] and c not in p.primary}
     withheld = p.primary | p.sticky
     cache: dict = {}            # attacker LPs of connected groups a round did not change
