@@ -398,7 +398,9 @@ def k_anonymize(con, config: Config) -> dict:
     classes["k"] = ka.class_k(classes, config.k_anonymity, config.minors_k,
                               age=config.minors_age, categories=config.minors_categories)
     rules = ka.steps(config.age_bands, set(config.area_map.values()))
-    plan = ka.plan(classes, qis, config.k_anonymity, rules)
+    # the events carry the token of opted-in patrons only: their flag is never withheld
+    plan = ka.plan(classes, qis, config.k_anonymity, rules,
+                   keep=tuple(c for c in ("reading_history_opt_in",) if c in qis))
     con.register("_k_plan", plan.mapping)
     try:
         con.execute("CREATE TABLE int_k_map AS SELECT * FROM _k_plan")

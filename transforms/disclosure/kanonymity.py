@@ -123,12 +123,16 @@ def class_k(classes: pd.DataFrame, k: int, minors_k: int, *, age: int,
 
 
 def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
-         rules: dict[str, Step]) -> KPlan:
+         rules: dict[str, Step], keep: tuple[str, ...] = ()) -> KPlan:
     """Choose every class's final values so that each final class has at least ``k`` records.
 
     ``classes`` has one row per distinct combination of ``qis`` (None for a missing value)
     and its record count ``n``; an optional column ``k`` gives a class its own, stricter k
     (minors, :func:`class_k`): a final class needs the largest k of the records it holds.
+    ``keep``: quasi-identifiers that are never withheld, because the zone gives them away
+    elsewhere (reading-history opt-in: the events carry the token of opted-in patrons only):
+    withheld records keep them, so the withheld records form one class per value, each held
+    to k on its own.
 
     >>> c = pd.DataFrame({"b": ["X", "Y", "Z"], "n": [6, 3, 2]})
     >>> p = plan(c, ("b",), 5, {})
@@ -160,27 +164,47 @@ def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
             m.loc[small, f] = m.loc[small, c].map(rule).astype(object)
     m.loc[small, "outcome"] = GENERALIZED
     small = sizes() < needs()
-    m.loc[small, final] = None
+    kept_cols = [f"final_{c}" for c in qis if c in keep]
+    hidden = [f for f in final if f not in kept_cols]
+    for c in keep:                   # a kept column has its original value, whatever happened
+        m[f"final_{c}"] = m[c]
+    m.loc[small, hidden] = None
     m.loc[small, "outcome"] = WITHHELD
 
-    star = m[final].isna().all(axis=1)
-    star_k = int(m.loc[star, "_k"].max()) if star.any() else k
-    if 0 < m.loc[star, "n"].sum() < star_k:
-        # too few records with nothing left: withhold whole classes, smallest first
+    def star_of(group) -> pd.Series:
+        s = m[hidden].isna().all(axis=1)
+        for f, v in zip(kept_cols, group):
+            s &= m[f].map(lambda x, v=v: "" if x is None else str(x)) == v
+        return s
+
+    all_star = m[hidden].isna().all(axis=1)
+    groups = sorted({tuple("" if v is None else str(v) for v in row)
+                     for row in m.loc[all_star, kept_cols].itertuples(index=False)}) \
+        if kept_cols else ([()] if all_star.any() else [])
+    for group in groups:
+        star = star_of(group)
+        star_k = int(m.loc[star, "_k"].max()) if star.any() else k
+        if not 0 < m.loc[star, "n"].sum() < star_k:
+            continue
+        # too few records with nothing left: withhold whole classes of the same kept values,
+        # smallest first
         size = sizes()
+        others = ~m[hidden].isna().all(axis=1)
+        for f, v in zip(kept_cols, group):
+            others &= m[f].map(lambda x, v=v: "" if x is None else str(x)) == v
         keys = {i: tuple("" if v is None else str(v) for v in row)
-                for i, row in zip(m.index[~star], m.loc[~star, final].itertuples(index=False))}
+                for i, row in zip(m.index[others], m.loc[others, final].itertuples(index=False))}
         order = sorted(keys, key=lambda i: (size[i], keys[i]))
         have, last = int(m.loc[star, "n"].sum()), None
         for i in order:          # whole classes: every member of a final class moves together
             if have >= star_k and keys[i] != last:
                 break
             last = keys[i]
-            m.loc[i, final] = None
+            m.loc[i, hidden] = None
             m.loc[i, "outcome"] = WITHHELD
             have += int(m.loc[i, "n"])
             star_k = max(star_k, int(m.loc[i, "_k"]))
-        star = m[final].isna().all(axis=1)
+        star = star_of(group)
         if m.loc[star, "n"].sum() < star_k:
             m.loc[star, "outcome"] = DROPPED
     kept = m[m["outcome"] != DROPPED]

@@ -35,10 +35,12 @@ def _borrower(n: int, branch: str, category: str, born: str) -> list[str]:
 
 
 def _library(folder: Path, config_text: str = CONFIG) -> Path:
-    """The mini library plus 30 more patrons: 20 alike (a class kept as it is), five who
-    are alike once their age bands are widened, one child alone at West, and four adults
-    alone (with the child and the mini library's five they make the ten records a class
-    holding a minor needs by default, [minors] k)."""
+    """The mini library plus 31 more patrons: 20 alike (a class kept as it is), five who
+    are alike once their age bands are widened, one child alone at West, and five adults
+    alone (with the child and the four of the mini library's five who did not opt in to
+    reading history they make the ten records a class holding a minor needs by default,
+    [minors] k). The one who opted in is alone with that flag, which the events give away,
+    so the record is left out."""
     config = mini_library_files(folder, config_text)
     rows = borrower_rows()
     rows += [_borrower(n, "MAIN", "PT", "1990-05-01") for n in range(6, 26)]
@@ -46,7 +48,8 @@ def _library(folder: Path, config_text: str = CONFIG) -> Path:
     rows += [_borrower(n, "WEST", "PT", "1988-01-15") for n in range(29, 31)]
     rows += [_borrower(31, "WEST", "J", "2015-01-15")]
     rows += [_borrower(n, "WEST", "ST", born) for n, born in
-             ((32, "1950-02-01"), (33, "1944-02-01"), (34, "1932-02-01"), (35, "1979-02-01"))]
+             ((32, "1950-02-01"), (33, "1944-02-01"), (34, "1932-02-01"), (35, "1979-02-01"),
+              (36, "1985-02-01"))]
     (folder / "raw" / "borrowers.csv").write_text(csv_text(BORROWER_HEADER, rows),
                                                   encoding="utf-8")
     return config
@@ -157,10 +160,10 @@ def test_the_zone_is_k_anonymous_as_pycanon_counts_it(released):
     cross_year = report.pop("cross_year")
     non_identifying = report.pop("non_identifying")
     assert report == {
-        "k": 5, "quasi_identifiers": ZONE_QIS, "records": 35, "classes": 3,
+        "k": 5, "quasi_identifiers": ZONE_QIS, "records": 36, "classes": 3,
         "smallest_class": 5, "largest_class": 20, "records_kept": 20,
-        "records_generalized": 5, "records_withheld": 10, "records_dropped": 0,
-        "classes_below_k_before": 8, "classes_with_minors": 1,
+        "records_generalized": 5, "records_withheld": 10, "records_dropped": 1,
+        "classes_below_k_before": 9, "classes_with_minors": 1,
         "smallest_class_with_minors": 10, "k_minors": 10, "minors_age": 18,
         "activity_dates": "year"}
     assert sorted(non_identifying) == ["key_id", "patron_token"]
@@ -175,6 +178,8 @@ def test_the_zone_is_k_anonymous_as_pycanon_counts_it(released):
     # the class holding the child has the minors' k
     child_class = data[data["home_branch_code"] == "*"]
     assert len(child_class) == report["smallest_class_with_minors"] >= 10
+    # the opt-in flag is never withheld (the events carry opted-in patrons' tokens)
+    assert patrons["reading_history_opt_in"].notna().all()
     stats = metrics.sizes_ec(data, ZONE_QIS)
     assert (stats["n_ec"], stats["min_ec"], stats["max_ec"]) == (
         report["classes"], report["smallest_class"], report["largest_class"])
@@ -187,7 +192,9 @@ def test_generalized_records_carry_the_wider_band_and_withheld_ones_nothing(rele
     west = patrons[patrons["home_branch_code"] == "WEST"]
     assert len(west) == 5 and set(west["age_band"]) == {"25-44"}
     withheld = patrons[patrons["home_branch_code"].isna()]
-    assert len(withheld) == 10 and withheld[ZONE_QIS].isna().all().all()
+    hidden = [c for c in ZONE_QIS if c != "reading_history_opt_in"]
+    assert len(withheld) == 10 and withheld[hidden].isna().all().all()
+    assert not withheld["reading_history_opt_in"].any()
 
 
 def test_events_do_not_give_back_a_withheld_category(released):
@@ -203,12 +210,12 @@ def test_events_do_not_give_back_a_withheld_category(released):
 def test_a_zone_that_is_not_k_anonymous_publishes_nothing(tmp_path, test_key, capsys,
                                                           monkeypatch):
     plan = ka.plan
-    monkeypatch.setattr(ka, "plan", lambda classes, qis, k, rules: plan(
+    monkeypatch.setattr(ka, "plan", lambda classes, qis, k, rules, **kw: plan(
         classes.drop(columns="k"), qis, 1, rules))
     config = _library(tmp_path)
     code, out = _run(config, capsys)
     assert code == 1
-    assert "'k_anonymity' FAILED (8 offending" in out and "15 record(s)" in out
+    assert "'k_anonymity' FAILED (9 offending" in out and "16 record(s)" in out
     assert "Testperson" not in out and "MAIN" not in out
     assert not (tmp_path / PUB).exists() and not (tmp_path / PZ).exists()
 
@@ -266,6 +273,25 @@ def test_a_class_holding_a_minor_needs_the_minors_k():
     assert list(p.mapping["outcome"]) == ["kept", "withheld", "withheld", "withheld"]
     assert p.report["smallest_class_with_minors"] == 15 and p.report["classes_with_minors"] == 1
     assert ka.is_minor("12-24", "PT", age=18) and not ka.is_minor("18-24", "J", age=18)
+
+
+def test_a_kept_column_is_never_withheld_and_each_of_its_values_reaches_k():
+    classes = pd.DataFrame({"b": ["X", "Y", "Z", "W", "V", "U"],
+                            "opt": [False, False, True, True, True, None],
+                            "n": [6, 3, 2, 1, 7, 2]})
+    p = ka.plan(classes, ("b", "opt"), 5, {}, keep=("opt",))
+    got = p.mapping.set_index("b")
+    # Y (3, not opted in) is too small; withheld, it takes the smallest class of its flag (X)
+    assert list(got.loc[["X", "Y"], "outcome"]) == ["withheld"] * 2
+    assert got.loc[["X", "Y"], "final_opt"].tolist() == [False] * 2
+    # Z and W (opted in, 3) take V's class with them, flag kept: 10 opted-in records
+    assert list(got.loc[["Z", "W", "V"], "outcome"]) == ["withheld"] * 3
+    assert got.loc[["Z", "W", "V"], "final_opt"].tolist() == [True] * 3
+    assert got[["final_b"]].isna().all().all()
+    # U has no other class of its (missing) flag: left out
+    assert got.loc["U", "outcome"] == "dropped"
+    assert (p.report["classes"], p.report["smallest_class"], p.report["records_dropped"]) \
+        == (2, 9, 2)
 
 
 def test_months_can_ship_as_months_and_are_then_checked_as_such(tmp_path, test_key, capsys):
