@@ -30,7 +30,7 @@ from libstats.readers.staged import StagedSource
 from libstats.results import CheckResult
 from libstats.schema import PZ_PATRON_COLUMNS, shipped_patron_columns
 from libstats.sql import lit, months_table
-from pipelines import disclosure
+from pipelines import zone_privacy
 from pipelines.context import Run, Staged
 from transforms import circulation as circ
 from transforms import mappings, patrons
@@ -200,7 +200,7 @@ def _int_tables(run: Run, src: _Sources) -> dict | None:
             window_years=config.registered_window_years,
             ill_lending_categories=config.ill_lending_categories))
         run.say("k-anonymity of the patron records")
-        k_report = disclosure.k_anonymize(con, config)
+        k_report = zone_privacy.k_anonymize(con, config)
     stg_items = _items_needed(con, src.stg_tables, src.items)
     run.say("classifying events")
     token_domains = src.token_domains()
@@ -313,11 +313,11 @@ def checks(run: Run, staged: Staged, folder: Path) -> list[CheckResult]:
     """Every event column declared; k-anonymity of the written patrons file, counted again
     from the file; how far it re-links to the zones of other fiscal years (into the
     manifest's ``k_anonymity``)."""
-    results = disclosure.event_columns_checks(run.con, folder)
+    results = zone_privacy.event_columns_checks(run.con, folder)
     if "k_anonymity" not in staged.manifest:
         return results
-    results += disclosure.k_anonymity_checks(run.con, run.config, folder)
-    linkage, result = disclosure.cross_year_linkage(run.con, run.config, run.period, folder)
+    results += zone_privacy.k_anonymity_checks(run.con, run.config, folder)
+    linkage, result = zone_privacy.cross_year_linkage(run.con, run.config, run.period, folder)
     staged.manifest["k_anonymity"]["cross_year"] = linkage
     return results + result
 
