@@ -222,4 +222,4 @@ def test_one_sighting_finds_fewer_loans_the_coarser_the_event_time(two_years):
     assert events["opted_in_events_unique"] == week
     zone = _events(two_years, "FY2025")
     days = pd.to_datetime(zone["event_date"])
-    assert ((days.dt.weekday == 0) | (days.dt.day == 1)).all()      # Mondays or the 1st
+    assert ((days.dt.day_of_week == 0) | (days.dt.day == 1)).all()      # Mondays or the 1st
