@@ -28,7 +28,7 @@ from libstats.readers import values
 from libstats.readers.files import IngestedSource
 from libstats.readers.staged import StagedSource
 from libstats.results import CheckResult
-from libstats.schema import PZ_PATRON_COLUMNS, shipped_patron_columns
+from libstats.schema import PZ_EVENT_COLUMNS, PZ_PATRON_COLUMNS, shipped_patron_columns
 from libstats.sql import lit, months_table
 from pipelines import zone_privacy
 from pipelines.context import Run, Staged
@@ -374,7 +374,9 @@ def _write_events(con, stage: Path, key_id: str, has_patrons: bool,
                            f"reading history); the others count in aggregates only",
                    # docs/disclosure.md §6, "one sighting, a year of loans"
                    "event_time": dict(sorted((event_time or {}).items())),
-                   "opted_in_events_unique": int(unique)})
+                   "opted_in_events_unique": int(unique),
+                   # what each column describes, or why it identifies nobody (libstats.schema)
+                   "column_roles": dict(PZ_EVENT_COLUMNS)})
     if has_patrons:
         cols = ", ".join(f"{lit(key_id)} AS key_id" if c == "key_id" else c
                          for c in patron_columns)

@@ -220,6 +220,7 @@ def test_one_sighting_finds_fewer_loans_the_coarser_the_event_time(two_years):
     events = next(t for t in manifest["pseudonymized"] if t["table"] == "events")
     assert events["event_time"] == {"stats": "week"}
     assert events["opted_in_events_unique"] == week
+    assert set(events["column_roles"]) >= set(_events(two_years, "FY2025").columns)
     zone = _events(two_years, "FY2025")
     days = pd.to_datetime(zone["event_date"])
     assert ((days.dt.day_of_week == 0) | (days.dt.day == 1)).all()      # Mondays or the 1st
