@@ -31,12 +31,16 @@ def k_anonymize(con, config: Config) -> dict:
     con.execute(f"CREATE TEMP VIEW int_patrons_zone AS SELECT * FROM {zone}")
     scope = "(SELECT * FROM int_patrons_zone WHERE patron_token IS NOT NULL)"
     classes = con.execute(ka.classes_sql(scope, qis)).df()
-    classes["k"] = ka.class_k(classes, config.k_anonymity, config.minors_k,
-                              age=config.minors_age, categories=config.minors_categories)
+    def k_for(values):
+        return ka.class_k(values, config.k_anonymity, config.minors_k,
+                          age=config.minors_age, categories=config.minors_categories)
+
+    classes["k"] = k_for(classes)
     rules = ka.steps(config.age_bands, set(config.area_map.values()))
     # the events carry the token of opted-in patrons only: their flag is never withheld
     plan = ka.plan(classes, qis, config.k_anonymity, rules,
-                   keep=tuple(c for c in ("reading_history_opt_in",) if c in qis))
+                   keep=tuple(c for c in ("reading_history_opt_in",) if c in qis),
+                   k_for=k_for)
     con.register("_k_plan", plan.mapping)
     try:
         con.execute("CREATE TABLE int_k_map AS SELECT * FROM _k_plan")

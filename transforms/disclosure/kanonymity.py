@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from libstats.sql import lit, q
@@ -123,12 +124,16 @@ def class_k(classes: pd.DataFrame, k: int, minors_k: int, *, age: int,
 
 
 def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
-         rules: dict[str, Step], keep: tuple[str, ...] = ()) -> KPlan:
+         rules: dict[str, Step], keep: tuple[str, ...] = (),
+         k_for: Callable[[pd.DataFrame], pd.Series] | None = None) -> KPlan:
     """Choose every class's final values so that each final class has at least ``k`` records.
 
     ``classes`` has one row per distinct combination of ``qis`` (None for a missing value)
     and its record count ``n``; an optional column ``k`` gives a class its own, stricter k
     (minors, :func:`class_k`): a final class needs the largest k of the records it holds.
+    ``k_for`` gives the k a class needs from its values (the same rule the check of the
+    written file applies): a final class needs it on its final values too (a band widened
+    across 18 may hold a minor, whoever it holds).
     ``keep``: quasi-identifiers that are never withheld, because the zone gives them away
     elsewhere (reading-history opt-in: the events carry the token of opted-in patrons only):
     withheld records keep them, so the withheld records form one class per value, each held
@@ -155,7 +160,12 @@ def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
         return m.groupby(final, dropna=False)["n"].transform("sum")
 
     def needs():
-        return m.groupby(final, dropna=False)["_k"].transform("max")
+        need = m["_k"].to_numpy()
+        if k_for is not None:
+            values = m[final].set_axis(list(qis), axis=1)
+            need = np.maximum(need, k_for(values).to_numpy())
+        return pd.Series(need, index=m.index).groupby(
+            [m[f] for f in final], dropna=False).transform("max")
 
     small = sizes() < needs()
     for c, f in zip(qis, final):
@@ -209,7 +219,7 @@ def plan(classes: pd.DataFrame, qis: tuple[str, ...], k: int,
             m.loc[star, "outcome"] = DROPPED
     kept = m[m["outcome"] != DROPPED]
     final_sizes = kept.groupby(final, dropna=False)["n"].sum()
-    strict = kept.groupby(final, dropna=False)["_k"].max() > k
+    strict = (needs()[kept.index] > k).groupby([kept[f] for f in final], dropna=False).max()
     m = m.drop(columns="_k")
     count = {o: int(m.loc[m["outcome"] == o, "n"].sum())
              for o in (KEPT, GENERALIZED, WITHHELD, DROPPED)}

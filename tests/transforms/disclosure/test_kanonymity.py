@@ -276,6 +276,27 @@ def test_a_class_holding_a_minor_needs_the_minors_k():
     assert ka.is_minor("12-24", "PT", age=18) and not ka.is_minor("18-24", "J", age=18)
 
 
+def test_adults_widened_into_a_band_that_starts_under_18_need_the_minors_k():
+    # bands 0, 5, 12, 18, 75: two small classes of adults 18-74 widen to one class of 12-74,
+    # which the check of the written file reads as a class that may hold minors
+    bands = (0, 5, 12, 18, 75)
+    rules = ka.steps(bands, {"Area North", "Area South"})
+    classes = _classes(("MAIN", "PT", "18-74", "Area North", 3),
+                       ("MAIN", "PT", "18-74", "Area South", 4),
+                       ("MAIN", "PT", "75+", "Area North", 40))
+    assert ka.coarser_age_bands(bands)["18-74"] == "12-74"
+
+    def k_for(values):
+        return ka.class_k(values, 5, 10, age=18)
+
+    p = ka.plan(classes, tuple(QIS), 5, rules, k_for=k_for)
+    assert list(p.mapping["outcome"]) == ["withheld", "withheld", "kept"]
+    # without the rule on final values the 7 would ship as a class '12-74' below 10
+    loose = ka.plan(classes, tuple(QIS), 5, rules)
+    assert list(loose.mapping["outcome"]) == ["generalized", "generalized", "kept"]
+    assert set(loose.mapping.loc[:1, "final_age_band"]) == {"12-74"}
+
+
 def test_a_kept_column_is_never_withheld_and_each_of_its_values_reaches_k():
     classes = pd.DataFrame({"b": ["X", "Y", "Z", "W", "V", "U"],
                             "opt": [False, False, True, True, True, None],
