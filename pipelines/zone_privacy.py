@@ -128,8 +128,9 @@ def cross_year_linkage(con, config: Config, period: Period,
         exprs = []
         for c in attrs:
             if c in ACTIVITY_DATE_COLUMNS:
-                months = all(con.execute(f"SELECT coalesce(bool_and(length({c}) = 7), true) "
-                                         f"FROM {rel}").fetchone()[0] for rel in rels.values())
+                months = all(con.execute(
+                    f"SELECT coalesce(bool_and(regexp_full_match({c}, '\\d{{4}}-\\d{{2}}')), "
+                    f"true) FROM {rel}").fetchone()[0] for rel in rels.values())
                 exprs.append(f"{c} AS {c}" if months else f"left({c}, 4) AS {c}")
             else:
                 exprs.append(f"CAST({c} AS VARCHAR) AS {c}")

