@@ -420,7 +420,61 @@ DP_TABLES = {
 }
 
 
-#: Always checked; a library can add to them, never take away.
-DEFAULT_QUASI_IDENTIFIERS = ("home_branch_code", "patron_category", "age_band", "area")
-#: Columns of the zone's patrons table a library may declare as further quasi-identifiers.
-OPTIONAL_QUASI_IDENTIFIERS = ("enrolled_month", "last_activity_month")
+# ---- the pseudonymized zone's columns and k-anonymity (docs/disclosure.md §6) ----------------
+
+#: The columns of the zone's ``patrons.parquet``, in written order. Every one of them is a
+#: quasi-identifier for k-anonymity unless :data:`NON_IDENTIFYING_PATRON_COLUMNS` says why not:
+#: a column added here (or found in the written file) that nobody declared counts (fail closed).
+PZ_PATRON_COLUMNS = ("patron_token", "key_id", "home_branch_code", "patron_category",
+                     "age_band", "area", "enrolled_month", "last_activity_month",
+                     "is_registered_user", "reading_history_opt_in")
+
+#: Shipped columns that are not quasi-identifiers, each with the reason (listed in the manifest).
+NON_IDENTIFYING_PATRON_COLUMNS = {
+    "patron_token": "the keyed pseudonym itself (HMAC under the fiscal year's key): it links a "
+                    "record to its events within the year, not to a person; classes are "
+                    "counted in distinct tokens",
+    "key_id": "one value for every record of the zone (the fiscal year's key id)",
+}
+
+#: The two months of a patron record: shipped as the year (default), the month, or not at all
+#: (``[k_anonymity] activity_dates``). Either way they count for k when shipped.
+ACTIVITY_DATE_COLUMNS = ("enrolled_month", "last_activity_month")
+ACTIVITY_DATES = ("year", "month", "drop")
+
+
+def zone_quasi_identifiers(columns) -> tuple[str, ...]:
+    """Every shipped patron column but the declared non-identifying ones, in order."""
+    return tuple(c for c in columns if c not in NON_IDENTIFYING_PATRON_COLUMNS)
+
+
+def shipped_patron_columns(activity_dates: str = "year") -> tuple[str, ...]:
+    """The patrons file's columns under the ``activity_dates`` setting."""
+    return tuple(c for c in PZ_PATRON_COLUMNS
+                 if activity_dates != "drop" or c not in ACTIVITY_DATE_COLUMNS)
+
+
+#: The columns of the zone's event files and what each describes: ``patron`` (an attribute of
+#: the patron record, written recoded as k-anonymity recoded the record), ``event`` (the
+#: transaction: when, where, what; not covered by k-anonymity, measured by the one-sighting
+#: figure, docs/disclosure.md §6) or a reason why it identifies nothing. A written column not
+#: listed here fails the run (fail closed).
+PZ_EVENT_COLUMNS = {
+    "event_date": "event", "month": "event", "branch_code": "event", "event_type": "event",
+    "material_type": "event", "audience": "event", "is_ill_borrowed": "event",
+    "item_type_code": "event", "collection_code": "event", "location_code": "event",
+    "patron_category": "patron",
+    "patron_token": "the keyed pseudonym of a patron who opted in to reading history (per "
+                    "fiscal-year key); it joins the events to one patron record",
+    "item_token": "the keyed pseudonym of an item (only where configured); per fiscal-year key",
+    "key_id": "one value for every event of the zone (the fiscal year's key id)",
+    "source": "the configured source name: the same for every event of an export",
+}
+
+#: Event time in the zone: the day (default), or the first day of its ISO week or month
+#: (``[[sources]] event_time``).
+EVENT_TIMES = ("day", "week", "month")
+
+#: Kept for configs written before every shipped column counted: these are counted anyway.
+DEFAULT_QUASI_IDENTIFIERS = zone_quasi_identifiers(PZ_PATRON_COLUMNS)
+OPTIONAL_QUASI_IDENTIFIERS = ACTIVITY_DATE_COLUMNS

@@ -28,8 +28,9 @@ from libstats.readers import values
 from libstats.readers.files import IngestedSource
 from libstats.readers.staged import StagedSource
 from libstats.results import CheckResult
+from libstats.schema import PZ_EVENT_COLUMNS, PZ_PATRON_COLUMNS, shipped_patron_columns
 from libstats.sql import lit, months_table
-from pipelines import disclosure
+from pipelines import zone_privacy
 from pipelines.context import Run, Staged
 from transforms import circulation as circ
 from transforms import mappings, patrons
@@ -202,7 +203,7 @@ def _int_tables(run: Run, src: _Sources) -> dict | None:
             window_years=config.registered_window_years,
             ill_lending_categories=config.ill_lending_categories))
         run.say("k-anonymity of the patron records")
-        k_report = disclosure.k_anonymize(con, config)
+        k_report = zone_privacy.k_anonymize(con, config)
     stg_items = _items_needed(con, src.stg_tables, src.items)
     run.say("classifying events")
     token_domains = src.token_domains()
@@ -300,7 +301,10 @@ def _items_needed(con, stg_tables: list[str], item_sources) -> str | None:
 def write_pseudonymized(run: Run, staged: Staged, folder: Path) -> list[dict]:
     """events/month=YYYY-MM/ and patrons.parquet (see ``_write_events``)."""
     return _write_events(run.con, folder, run.pkey.key_id, staged.state.has_patrons,
-                         run.period.months(), workers=1 if run.on_disk else 2)
+                         run.period.months(), workers=1 if run.on_disk else 2,
+                         patron_columns=shipped_patron_columns(run.config.activity_dates),
+                         event_time={s.name: s.event_time for s in run.config.sources
+                                     if s.kind == "circulation"})
 
 
 def identifiers_sql(run: Run, loaded: list[IngestedSource]) -> str | None:
@@ -309,14 +313,22 @@ def identifiers_sql(run: Run, loaded: list[IngestedSource]) -> str | None:
 
 
 def checks(run: Run, staged: Staged, folder: Path) -> list[CheckResult]:
-    """k-anonymity of the written patrons file, counted again from the file."""
+    """Every event column declared; k-anonymity of the written patrons file, counted again
+    from the file; how far it re-links to the zones of other fiscal years (into the
+    manifest's ``k_anonymity``)."""
+    results = zone_privacy.event_columns_checks(run.con, folder)
     if "k_anonymity" not in staged.manifest:
-        return []
-    return disclosure.k_anonymity_checks(run.con, run.config, folder)
+        return results
+    results += zone_privacy.k_anonymity_checks(run.con, run.config, folder)
+    linkage, result = zone_privacy.cross_year_linkage(run.con, run.config, run.period, folder)
+    staged.manifest["k_anonymity"]["cross_year"] = linkage
+    return results + result
 
 
 def _write_events(con, stage: Path, key_id: str, has_patrons: bool,
-                   period_months: list[tuple[str, str, str]], workers: int = 1) -> list[dict]:
+                  period_months: list[tuple[str, str, str]], workers: int = 1,
+                  patron_columns: tuple[str, ...] = PZ_PATRON_COLUMNS,
+                  event_time: dict[str, str] | None = None) -> list[dict]:
     """events by month (``transforms.circulation.pz_events``: tokens joined, each file in
     source and record order) and patrons (``int_patrons_k``: k-anonymous), as Parquet.
 
@@ -341,7 +353,7 @@ def _write_events(con, stage: Path, key_id: str, has_patrons: bool,
         sql = circ.pz_events("int_circ_events", first_day=first, last_day=last,
                              patron_tokens=patron_tokens, item_tokens=item_tokens,
                              key_id=key_id, int_patron_category_k="int_patron_category_k"
-                             if has_patrons else None, enums=enums)
+                             if has_patrons else None, enums=enums, event_time=event_time)
         cur = con.cursor()
         try:
             cur.execute(f"COPY ({sql}) TO {lit(str(folder / 'data_0.parquet'))} "
@@ -357,16 +369,24 @@ def _write_events(con, stage: Path, key_id: str, has_patrons: bool,
     total, opted = con.execute(
         f"SELECT count(*), count(patron_token) FROM read_parquet("
         f"[{', '.join(lit(str(f)) for f in written)}])").fetchone() if written else (0, 0)
+    unique = con.execute(circ.one_sighting_sql(
+        f"read_parquet([{', '.join(lit(str(f)) for f in written)}])")).fetchone()[0] \
+        if written else 0
     tables.append({"table": "events", "rows": int(total),
                    "note": f"{int(opted)} events carry a patron token (patrons who opted in to "
-                           f"reading history); the others count in aggregates only"})
+                           f"reading history); the others count in aggregates only",
+                   # docs/disclosure.md §6, "one sighting, a year of loans"
+                   "event_time": dict(sorted((event_time or {}).items())),
+                   "opted_in_events_unique": int(unique),
+                   # what each column describes, or why it identifies nobody (libstats.schema)
+                   "column_roles": dict(PZ_EVENT_COLUMNS)})
     if has_patrons:
+        cols = ", ".join(f"{lit(key_id)} AS key_id" if c == "key_id" else c
+                         for c in patron_columns)
+        order = ", ".join(["patron_token"] + [f"{c} NULLS FIRST" for c in patron_columns
+                                              if c not in ("patron_token", "key_id")])
         con.execute(
-            f"COPY (SELECT patron_token, {lit(key_id)} AS key_id, home_branch_code, "
-            f"patron_category, age_band, area, enrolled_month, last_activity_month, "
-            f"is_registered_user, reading_history_opt_in FROM int_patrons_k "
-            f"ORDER BY patron_token, home_branch_code NULLS FIRST, patron_category NULLS FIRST, "
-            f"age_band NULLS FIRST, area NULLS FIRST, enrolled_month NULLS FIRST) "
+            f"COPY (SELECT {cols} FROM int_patrons_k ORDER BY {order}) "
             f"TO {lit(str(stage / 'patrons.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
         n = con.execute("SELECT count(*) FROM int_patrons_k").fetchone()[0]
         tables.append({"table": "patrons", "rows": int(n),

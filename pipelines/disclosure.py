@@ -13,8 +13,7 @@
    noisy figures again, no new ε (a fresh draw of the same counts would let anyone average the
    noise away, and the run would not be byte-identical). A run whose new draws would take the
    year past its budget stops before anything is written.
-3. **k-anonymity** (§6) of the pseudonymized zone's patron records: plan on the class counts,
-   recode in DuckDB, and check the written file again.
+3. **k-anonymity** (§6) of the pseudonymized zone's patron records: ``pipelines/zone_privacy.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from libstats.errors import BudgetExceeded, DisclosureConflict, InputError
 from libstats.keys import PeriodKey, token_python
 from libstats.period import Period
 from libstats.release import sha256_path
-from libstats.results import CheckResult
 from libstats.schema import DP_TABLES, PUBLISHED_TABLES, TOTAL, as_published_frame
 from libstats.sql import lit
 from transforms.circulation import MEASURES
@@ -205,11 +203,13 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
         seen["apart"][e.label] = set(e.apart)
     ids = {c: model.ids[k] for k, c in alone.ids.items()}       # the same cells, by number
     remap = lambda cells: {ids[c] for c in cells}               # noqa: E731
+    minors = minor_cells(model, config)
     result = suppression.protect(model, threshold=config.threshold,
                                  interval=config.protection_interval,
                                  sticky=remap(seen["sticky"]),
                                  again=remap(seen["again"] - seen["sticky"]),
                                  known=remap(seen["known"]), changed=remap(seen["changed"]),
+                                 thresholds={c: config.minors_threshold for c in minors},
                                  progress=progress)
     if result.unsafe and result.conflicts:
         counts: dict[str, int] = {}
@@ -248,6 +248,12 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
                              for e in used],
         "revised_figures": seen["revised"],
         "tables": {},
+        "minors": {"age": config.minors_age, "threshold": config.minors_threshold,
+                   "patron_categories": list(config.minors_categories),
+                   "cells": len(minors),
+                   "rule": "cells whose age band starts below the age, or whose patron "
+                           "category is a minors' one, are withheld from 1 to this "
+                           "threshold (docs/disclosure.md §6)"},
     }
     for name in frames:
         ids_ = model.rows[name]
@@ -332,6 +338,21 @@ def _figures(frame: pd.DataFrame) -> list:
     values = pd.to_numeric(frame["value"], errors="coerce").fillna(-1).astype("int64")
     return list(zip(*(frame[k].astype(str) for k in keys), values.tolist(),
                     frame["suppressed"].astype(bool).tolist()))
+
+
+def minor_cells(model, config: Config) -> set[int]:
+    """The cells that count patrons who may be under ``[minors] age``: an ``age_band``
+    coordinate starting below it, or a ``patron_category`` listed as minors'. Audiences
+    (children's, young adult) classify items, not borrowers, and are not among them."""
+    out = set()
+    for (_, _, coords), cid in model.ids.items():
+        for dim, value in coords:
+            if ka.is_minor(value if dim == "age_band" else None,
+                           value if dim == "patron_category" else None,
+                           age=config.minors_age, categories=config.minors_categories):
+                out.add(cid)
+                break
+    return out
 
 
 def _finite(x: float) -> int | None:
@@ -490,47 +511,6 @@ def dp_public_manifest(manifest: dict, config: Config, dp_names) -> dict:
     for t in out.get("pseudonymized", []):
         if t["table"] == "events":
             t["rows"], t["note"] = DP_WITHHELD, "see the review copy"
+            if "opted_in_events_unique" in t:
+                t["opted_in_events_unique"] = DP_WITHHELD
     return out
-
-
-# ---- 3. k-anonymity of the pseudonymized zone's patron records -------------------------
-
-def k_anonymize(con, config: Config) -> dict:
-    """Create ``int_patrons_k`` (the records the zone receives) and ``int_patron_category_k``
-    (tokens whose category the events must carry recoded). Returns the report."""
-    qis = config.quasi_identifiers
-    scope = "(SELECT * FROM int_patrons WHERE patron_token IS NOT NULL)"
-    classes = con.execute(ka.classes_sql(scope, qis)).df()
-    rules = ka.steps(config.age_bands, set(config.area_map.values()))
-    plan = ka.plan(classes, qis, config.k_anonymity, rules)
-    con.register("_k_plan", plan.mapping)
-    try:
-        con.execute("CREATE TABLE int_k_map AS SELECT * FROM _k_plan")
-    finally:
-        con.unregister("_k_plan")
-    con.execute("CREATE TABLE int_patrons_k AS " + ka.k_patrons_sql("int_patrons", "int_k_map",
-                                                                    qis))
-    if "patron_category" in qis:
-        con.execute("CREATE TABLE int_patron_category_k AS " +
-                    ka.recoded_category_sql("int_patrons", "int_k_map", qis))
-    else:
-        con.execute("CREATE TABLE int_patron_category_k AS SELECT NULL::BLOB AS patron_token, "
-                    "NULL::VARCHAR AS patron_category WHERE false")
-    return plan.report
-
-
-def k_anonymity_checks(con, config: Config, pz_stage: Path) -> list[CheckResult]:
-    """Every class of the written patrons file has at least k records: counted again from the
-    file, not from the plan."""
-    path = pz_stage / "patrons.parquet"
-    if not path.exists():
-        return []
-    qis, k = config.quasi_identifiers, config.k_anonymity
-    classes = ka.classes_sql(f"read_parquet({lit(str(path))})", qis)
-    small, records = con.execute(
-        f"SELECT count(*), coalesce(sum(n), 0) FROM ({classes}) WHERE n < {int(k)}").fetchone()
-    return [CheckResult(
-        check="k_anonymity", zone="pseudonymized", table="patrons", column=None,
-        passed=small == 0, threshold=f"every class of ({', '.join(qis)}) has at least {k} "
-                                     f"records", failing_count=int(small),
-        detail=f"{records} record(s) in classes below k" if small else "")]

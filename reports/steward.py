@@ -380,7 +380,28 @@ def _k_anonymity_section(k: dict | None, e) -> list[str]:
               e(k["records_withheld"]), e(k["records_dropped"]),
               e(k["classes_below_k_before"]), e(k["classes"]),
               e(k["smallest_class"] if k["smallest_class"] is not None else "—")]),
-        "</table>"]
+        "</table>"] + _k_extra(k, e)
+
+
+def _k_extra(k: dict, e) -> list[str]:
+    """Minors' k and the comparison with other fiscal years' zones (docs/disclosure.md §6)."""
+    out = []
+    if "k_minors" in k:
+        smallest = k.get("smallest_class_with_minors")
+        out.append(f"<p>Classes that may hold a patron under {e(k.get('minors_age', 18))} "
+                   f"need k = {e(k['k_minors'])}: {e(k.get('classes_with_minors', 0))} such "
+                   f"class(es), the smallest of {e(smallest if smallest is not None else '—')}"
+                   f". Enrolment and last-activity dates ship as: "
+                   f"{e(k.get('activity_dates', 'month'))}.</p>")
+    cross = (k.get("cross_year") or {}).get("compared_with") or []
+    if cross:
+        out.append("<table>" + _row(["other fiscal year's zone", "classes in both",
+                                     "records unique in both years",
+                                     "records below k in both years"], "th"))
+        out += [_row([e(c["zone"]), e(c["classes_in_both"]), e(c["records_unique_in_both"]),
+                      e(c["records_below_k_in_both"])]) for c in cross]
+        out.append("</table>")
+    return out
 
 
 def _dp_section(d: dict | None, e) -> list[str]:

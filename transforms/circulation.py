@@ -197,9 +197,42 @@ PZ_CODE_COLUMNS = ("month", "branch_code", "event_type", "material_type", "audie
                    "source")
 
 
+def event_time_sql(day: str, source: str, first_day: str,
+                   event_time: dict[str, str] | None) -> str:
+    """The zone's event time of ``day`` (a DATE) for each source's setting (see
+    :func:`pz_events`); ``first_day`` is the first day of the file's month."""
+    coarse = {s: g for s, g in (event_time or {}).items() if g != "day"}
+    if not coarse:
+        return day
+    month_start = f"DATE {lit(first_day[:7] + '-01')}"
+    expr = {"week": f"greatest(CAST(date_trunc('week', {day}) AS DATE), {month_start})",
+            "month": month_start}
+    whens = " ".join(f"WHEN {lit(s)} THEN {expr[g]}" for s, g in sorted(coarse.items()))
+    return f"CASE CAST({source} AS VARCHAR) {whens} ELSE {day} END"
+
+
+#: What an analyst who saw a patron borrow once knows of the loan (docs/disclosure.md §6).
+SIGHTING = ("event_date", "branch_code", "item_type_code", "collection_code")
+
+
+def one_sighting_sql(events: str) -> str:
+    """The opted-in patrons' loans (checkouts with a patron token) that are the only event of
+    the zone ``events`` on :data:`SIGHTING`: seeing the patron borrow once finds the token, and
+    with it the patron's year of loans. A count, over the zone as written (at its event time).
+    """
+    return f"""
+        SELECT coalesce(sum(loans) FILTER (WHERE n = 1), 0)::BIGINT
+        FROM (SELECT count(*) AS n,
+                     count(patron_token) FILTER (WHERE CAST(event_type AS VARCHAR) = 'checkout')
+                         AS loans
+              FROM {events} GROUP BY {', '.join(SIGHTING)})
+    """
+
+
 def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
               patron_tokens: str | None, item_tokens: str | None, key_id: str,
-              int_patron_category_k: str | None, enums: dict[str, str] | None = None) -> str:
+              int_patron_category_k: str | None, enums: dict[str, str] | None = None,
+              event_time: dict[str, str] | None = None) -> str:
     """The pseudonymized events of the days ``first_day`` .. ``last_day`` (one month's file),
     in source and record order (deterministic bytes).
 
@@ -222,6 +255,10 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
 
     A file holds one calendar month: its ``month`` is written as that constant, not formatted
     from every event's day.
+
+    ``event_time`` maps a source to the time its events keep (``[[sources]] event_time``):
+    "day" (the default), "week" (the Monday of the event's week, or the month's first day
+    when that Monday is in the month before) or "month" (the month's first day).
     """
     enums = enums or {}
     month = first_day[:7]
@@ -244,7 +281,8 @@ def pz_events(int_circ_events: str, *, first_day: str, last_day: str,
         joins.append(f"LEFT JOIN {item_tokens} AS it "
                      f"ON it.domain = e.item_domain AND it.value = e.item_id")
     return f"""
-        SELECT e.event_date, {coded('month', lit(month))} AS month,
+        SELECT {event_time_sql('e.event_date', 'e.source', first_day, event_time)} AS event_date,
+               {coded('month', lit(month))} AS month,
                {coded('branch_code', 'e.branch_code')} AS branch_code,
                {coded('event_type', 'e.event_type')} AS event_type,
                {coded('material_type', 'e.material_type')} AS material_type,

@@ -24,6 +24,7 @@ from libstats.config.model import Config
 from libstats.config.output import read_engine, read_output, read_release
 from libstats.config.privacy import (
     read_k_anonymity,
+    read_minors,
     read_key,
     read_leak_scan,
     read_suppression,
@@ -44,7 +45,8 @@ def load_config(path: Path | str) -> Config:
     branches = read_branches(root)
     key_env, key_file = read_key(root)
     threshold, interval = read_suppression(root)
-    k, qis = read_k_anonymity(root)
+    k, qis, activity_dates = read_k_anonymity(root)
+    minors = read_minors(root, k, threshold)
     dp_tables, dp_budget = read_table_privacy(root)
     output_dir, zone_group, lock_wait = read_output(root)
     require_approval = read_release(root)
@@ -73,7 +75,9 @@ def load_config(path: Path | str) -> Config:
         min_whole_length=min_whole, min_substring_length=min_sub, leak_scan_exempt=exempt,
         memory_limit=memory_limit, threads=threads, wifi=wifi, eresources=eresources,
         computers=computers, programs=programs, require_approval=require_approval,
-        k_anonymity=k, quasi_identifiers=qis, dp_tables=dp_tables, dp_budget=dp_budget,
+        k_anonymity=k, quasi_identifiers=qis, activity_dates=activity_dates,
+        minors_age=minors[0], minors_k=minors[1], minors_threshold=minors[2],
+        minors_categories=minors[3], dp_tables=dp_tables, dp_budget=dp_budget,
         lifecycle=lifecycle, zone_group=zone_group, lock_wait_s=lock_wait)
 
 

@@ -137,6 +137,7 @@ class Source:
     date_format: str | None = None
     timezone: str | None = None    # None: the library's; "UTC" for GMT exports
     log_format: tuple[str, ...] = ()   # EZproxy sources: LogFormat strings, tried in order
+    event_time: str = "day"        # circulation: the zone's event time, "day", "week", "month"
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,15 @@ class Config:
     # [k_anonymity]: every class of the zone's patron records on these columns has >= k.
     k_anonymity: int = 5
     quasi_identifiers: tuple[str, ...] = ("home_branch_code", "patron_category", "age_band",
-                                          "area")
+                                          "area", "enrolled_month", "last_activity_month",
+                                          "is_registered_user", "reading_history_opt_in")
+    # how the enrolment and last-activity months ship: "year", "month" or "drop"
+    activity_dates: str = "year"
+    # [minors] (docs/disclosure.md §6): under minors_age, stricter k and threshold
+    minors_age: int = 18
+    minors_k: int = 10
+    minors_threshold: int = 15
+    minors_categories: tuple[str, ...] = ()
     # [tables.NAME] privacy = "dp" and [privacy] epsilon_per_fiscal_year (docs/disclosure.md §7)
     dp_tables: dict[str, DpSettings] = field(default_factory=dict)
     dp_budget: float | None = None

@@ -1,5 +1,5 @@
 """The protection settings: ``[key]`` (where the pseudonymization key is), ``[suppression]``,
-``[k_anonymity]``, ``[tables.NAME]`` with ``[privacy]`` (differential privacy and its budget),
+``[k_anonymity]``, ``[minors]``, ``[tables.NAME]`` with ``[privacy]`` (differential privacy and its budget),
 and ``[leak_scan]`` (docs/disclosure.md).
 
 A setting that would quietly weaken protection (k = 1, a key pasted into the file, an infinite
@@ -15,10 +15,12 @@ from pathlib import Path
 from libstats.config.model import DpSettings
 from libstats.config.reader import TableReader
 from libstats.schema import (
-    DEFAULT_QUASI_IDENTIFIERS,
+    ACTIVITY_DATES,
     DP_TABLES,
     OPTIONAL_QUASI_IDENTIFIERS,
     PUBLISHED_TABLES,
+    shipped_patron_columns,
+    zone_quasi_identifiers,
 )
 
 
@@ -64,21 +66,56 @@ def read_suppression(root: TableReader) -> tuple[int, int]:
     return threshold, interval
 
 
-def read_k_anonymity(root: TableReader) -> tuple[int, tuple[str, ...]]:
-    """``[k_anonymity]``: k, and the quasi-identifiers (the fixed ones plus any declared)."""
+def read_k_anonymity(root: TableReader) -> tuple[int, tuple[str, ...], str]:
+    """``[k_anonymity]``: k, the quasi-identifiers (every column the zone's patrons file ships
+    but the declared non-identifying ones, ``libstats.schema``), and how the enrolment and
+    last-activity months ship (``activity_dates``: "year", the default, "month" or "drop")."""
     ka = root.sub("k_anonymity", {})
     k = ka.get("k", int, 5)
     if k < 2:
         raise ka.fail("k", "must be at least 2 (k = 1 protects nobody)")
+    dates = ka.get("activity_dates", str, "year")
+    if dates not in ACTIVITY_DATES:
+        raise ka.fail("activity_dates", f"must be one of {', '.join(map(repr, ACTIVITY_DATES))}")
+    # older configs: every shipped column counts now, so these only have to be known columns
     extra = ka.str_list("extra_quasi_identifiers", ())
     for name in extra:
         if name not in OPTIONAL_QUASI_IDENTIFIERS:
             raise ka.fail("extra_quasi_identifiers",
                           f"'{name}' is not a column that can be declared; choose from "
-                          f"{', '.join(OPTIONAL_QUASI_IDENTIFIERS)} (home branch, patron "
-                          f"category, age band and area are always checked)")
+                          f"{', '.join(OPTIONAL_QUASI_IDENTIFIERS)} (every column the zone "
+                          f"ships is checked anyway)")
     ka.finish()
-    return k, DEFAULT_QUASI_IDENTIFIERS + tuple(dict.fromkeys(extra))
+    return k, zone_quasi_identifiers(shipped_patron_columns(dates)), dates
+
+
+#: Where the stricter settings for minors come from (the policies in /work/shared/policies/).
+MINORS_CLAUSE = (
+    "policies/003_dbbd14c0ad649baa.txt (Mansfield Public Library, CT, CGS 11-25): \"A minor is "
+    "defined by the State of Connecticut as any person below the age of 18\"; "
+    "policies/002_59d2c966c82c48e9.txt (Jackson County Library District, Policy 5-9 c): the "
+    "records of \"a child under age 18\" go to a parent only with the child's card")
+
+
+def read_minors(root: TableReader, k: int, threshold: int) -> tuple[int, int, int, tuple[str, ...]]:
+    """``[minors]``: the age below which a patron is a minor (default 18, :data:`MINORS_CLAUSE`),
+    k for the zone's classes that hold a minor and the small-cell threshold of the published
+    cells that count patrons under that age (both default to five more than the adults'
+    setting, and may not be laxer), and the patron categories that are minors."""
+    mi = root.sub("minors", {})
+    age = mi.get("age", int, 18)
+    if not 1 <= age <= 21:
+        raise mi.fail("age", "must be between 1 and 21")
+    minors_k = mi.get("k", int, k + 5)
+    if minors_k < k:
+        raise mi.fail("k", f"must be at least the adults' k ({k}): minors get stricter "
+                           f"settings, never laxer")
+    minors_threshold = mi.get("threshold", int, threshold + 5)
+    if minors_threshold < threshold:
+        raise mi.fail("threshold", f"must be at least the adults' threshold ({threshold})")
+    cats = mi.str_list("patron_categories", ())
+    mi.finish()
+    return age, minors_k, minors_threshold, tuple(cats)
 
 
 def read_table_privacy(root: TableReader) -> tuple[dict[str, DpSettings], float | None]:

@@ -1,7 +1,8 @@
 """``[[sources]]``: the raw exports a run reads, each a format (profile) and a file glob.
 
 Checked here: the names, the column-role overrides, the CSV dialect, the text encoding, the time
-zone, the DuckDB date and timestamp formats and the EZproxy LogFormat strings. Whether the format
+zone, the DuckDB date and timestamp formats, the EZproxy LogFormat strings and the event time
+the pseudonymized zone keeps (``event_time``). Whether the format
 and kind exist, and which fields they need, is checked when a source is resolved against its
 profile (transforms/profiles.py), not here.
 """
@@ -12,6 +13,7 @@ import re
 
 from libstats.config.model import Source
 from libstats.config.reader import TableReader, check_format, check_tz
+from libstats.schema import EVENT_TIMES
 
 # A column role in [sources.columns]: what pseudonymization does with that column.
 ROLE_RE = re.compile(r"^(drop|keep|token(:[a-z][a-z0-9_]*)?|generalize:[a-z][a-z0-9_]*)$")
@@ -62,11 +64,18 @@ def read_sources(root: TableReader, library_tz: str) -> tuple[Source, ...]:
         log_format = (log_format,) if isinstance(log_format, str) else tuple(log_format)
         if not all(isinstance(f, str) and f.strip() for f in log_format):
             raise r.fail("log_format", "must be a LogFormat string or a list of them")
+        event_time = r.get("event_time", str, "day")
+        if event_time not in EVENT_TIMES:
+            raise r.fail("event_time", f"must be one of {', '.join(map(repr, EVENT_TIMES))} "
+                                       f"(the event time the pseudonymized zone keeps)")
+        if event_time != "day" and kind != "circulation":
+            raise r.fail("event_time", "is a setting of circulation sources (the events of "
+                                       "the pseudonymized zone)")
         src = Source(name=name, kind=kind, format=fmt, path=r.get("path", str),
                      encoding=encoding, delimiter=delimiter, columns=dict(columns),
                      mapping=dict(mapping),
                      timestamp_format=ts_fmt, date_format=date_fmt, timezone=tz,
-                     log_format=log_format)
+                     log_format=log_format, event_time=event_time)
         r.finish()
         out.append(src)
     return tuple(out)
