@@ -170,8 +170,9 @@ def os_failure(exc: BaseException) -> OSFailure | None:
 
 class DisclosureConflict(LibstatsError):
     """Figures an earlier public release of the fiscal year showed leave some cells of this
-    run too narrow whatever it withholds (a rerun with a stricter setting); nothing was
-    published (exit 1). Names tables and counts, never a value."""
+    run too narrow whatever it withholds (a rerun whose counts changed by a few, or with a
+    stricter setting); nothing was published (exit 1). Names tables and counts, never a
+    value."""
 
     exit_code = EXIT_CHECK_FAILED
 
@@ -181,9 +182,13 @@ class DisclosureConflict(LibstatsError):
         super().__init__(
             f"release {period}: {where} cell(s) that this run withholds (threshold "
             f"{threshold}) can still be worked out from figures the earlier public "
-            f"release(s) {', '.join(releases) or '(none)'} already showed; withholding them "
-            f"now cannot take those figures back, so nothing was published. To proceed: "
-            f"re-run with the settings those releases were made with (the manifest's "
-            f"'disclosure' section names them) until the next fiscal year, or withdraw those "
-            f"releases from the published folder (they stay in your archive) and re-run, "
-            f"so that every public release of the year follows the new setting")
+            f"release(s) {', '.join(releases) or '(none)'} already showed: either the counts "
+            f"changed by only a few since (a corrected or late export), or a stricter setting "
+            f"now withholds cells those releases showed. Withholding more now cannot take "
+            f"those figures back, so nothing was published. To proceed: for a small "
+            f"correction, keep the earlier release and publish the change with a later "
+            f"release of the year that adds more; for a changed setting, re-run with the "
+            f"settings those releases were made with (the manifest's 'disclosure' section "
+            f"names them) until the next fiscal year; only if those releases never left this "
+            f"folder (not pushed, not shared), move them out of the published zone's "
+            f".versions folder and re-run")
