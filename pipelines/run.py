@@ -162,14 +162,14 @@ def profiles(config: Config) -> list[ResolvedProfile]:
 def _open_zones(config: Config, period: Period) -> _Zones:
     """Nothing is written until the release paths are known to be ours and the pseudonymized
     zone's folders are not writable by others; a switch a killed run left half done is
-    completed, leftovers of killed runs are swept, the zones' folders get their modes; the
-    private work folder is made."""
+    completed, leftovers of killed runs are swept; the private work folder is made. The zones'
+    folders are made (with their modes) only when the first zone is staged, so a run refused
+    for its input leaves no zone folder."""
     zones = _Zones.of(config, period)
     release.check_link(zones.pub_root, period.label)
     release.check_link(zones.pz_root, period.label)
     access.refuse_writable_by_others(config.output_dir, zones.pz_root)
     publish.recover(config.output_dir, config.library_slug, period.label)
-    publish.zone_folders(zones.pub_root, zones.pz_root, config.zone_group)
     release.sweep_stale(zones.work_dir.parent, f"libstats-{config.library_slug}-")
     shutil.rmtree(zones.work_dir, ignore_errors=True)
     zones.work_dir.mkdir(mode=0o700)
@@ -248,6 +248,7 @@ def start_suites(r: Run, frames: dict, protected: _Protected, zones: _Zones):
 def write_pseudonymized(r: Run, staged: dict, zones: _Zones) -> list[dict]:
     """Step 7: each domain writes its part of the pseudonymized zone, aside."""
     r.say("writing the pseudonymized zone")
+    publish.zone_folders(zones.pub_root, zones.pz_root, r.config.zone_group)
     zones.pz_stage = release.staging_dir(zones.pz_root, r.period.label)
     tables, zones.not_kept = norecords.write_pseudonymized(r, staged, zones.pz_stage)
     return tables
