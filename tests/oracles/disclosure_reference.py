@@ -2,7 +2,8 @@
 
 Written apart from transforms/disclosure/cells.py: every cell of every table is a variable (published ones
 fixed to their value, withheld ones free from 1 up), every total is written out from the table
-rows with pandas, linked tables share variables by their coordinates, and each withheld cell is
+rows with pandas, linked tables share variables by their coordinates, a distinct count is at
+most the transactions it is drawn from (``TableSpec.drawn_from``), and each withheld cell is
 minimised and maximised as an *integer* program (scipy.optimize.milp, HiGHS branch and bound),
 which is at least as tight as the LP bounds libstats uses.
 """
@@ -73,6 +74,7 @@ def integer_ranges(frames: dict[str, pd.DataFrame], specs: dict, *,
                     row = {p: -1 for p in g["parts"]}
                     row[g["total"]] = row.get(g["total"], 0) + 1
                     eq.append(row)
+    ub += _bounds(frames, specs, var)
     n = len(var)
     free = [v for v in range(n) if value[v] is None]
     # Published cells are constants: each relation keeps its withheld cells and a constant.
@@ -138,6 +140,33 @@ def integer_ranges(frames: dict[str, pd.DataFrame], specs: dict, *,
             hi = None if ends[1] >= BIG else ends[1]
             for w in where[v]:
                 out[w] = (ends[0], hi)
+    return out
+
+
+def _bounds(frames: dict, specs: dict, var: dict) -> list[dict]:
+    """A distinct count drawn from transactions (``TableSpec.drawn_from``): its cells that
+    fall in one place and period of those transactions (the days of a month at a branch)
+    together count at most those transactions (the month's sessions there, or checkouts plus
+    renewals). Relations whose transactions are in none of ``frames`` are left out."""
+    out = []
+    for name, frame in frames.items():
+        spec = specs[name]
+        for src in spec.drawn_from:
+            coarse = dict(src.coarser)
+            groups: dict[tuple, set] = {}
+            for row in frame.astype(str).to_dict("records"):
+                where = sorted((coarse.get(d, d), row[d][:7] if d in coarse else row[d])
+                               for d in spec.dims if row[d] != "all")
+                groups.setdefault((tuple(row[b] for b in spec.by), tuple(where)), set()).add(
+                    var[_coordinates(row, spec)])
+            for (_, where), cells in groups.items():
+                uppers = [var.get((src.universe, tuple(b), where)) for b in src.by]
+                if any(u is None for u in uppers):
+                    continue
+                row = {c: 1 for c in cells}
+                for u in uppers:
+                    row[u] = row.get(u, 0) - 1
+                out.append(row)
     return out
 
 

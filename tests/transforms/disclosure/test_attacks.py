@@ -19,7 +19,9 @@ from libstats.schema import PUBLISHED_TABLES
 from tests.oracles import small_library as lib
 from tests.oracles.release_attack import Attacker, published_in_both
 
-CONFIG = SimpleNamespace(threshold=10, protection_interval=10)
+# the settings protect() reads; minors' defaults as libstats.config gives them
+MINORS = {"minors_age": 18, "minors_categories": ()}
+CONFIG = SimpleNamespace(threshold=10, protection_interval=10, minors_threshold=15, **MINORS)
 CIRC = "pub_circulation__branch_month_material"
 BORROWERS = "pub_active_borrowers__branch_month"
 DEVICES = "pub_wifi_devices__branch_day"
@@ -120,7 +122,7 @@ def test_a_rerun_with_another_threshold_works_and_stays_safe_with_the_first():
     """Issue 21 item 9: after a release with threshold 11, a rerun with threshold 10 (and
     back) on the same data works; the attacker holding both releases narrows nothing."""
     events = lib.loans()
-    strict = SimpleNamespace(threshold=11, protection_interval=11)
+    strict = SimpleNamespace(threshold=11, protection_interval=11, minors_threshold=16, **MINORS)
     first = disclosure.protect(circ_raw(events), strict, FY, [])
     second = release(circ_raw(events), FY, [as_earlier("FY2025", FY, first)])
     a = attacker(("a", FY, first.frames, False), ("b", FY, second.frames, False))
