@@ -42,7 +42,7 @@ from libstats.profiles import ResolvedProfile, resolve
 from libstats.readers.files import expand_paths
 from libstats.schema import PUBLISHED_TABLES
 from libstats.sql import lit
-from pipelines import approval, disclosure, norecords, plausibility, publish, verify
+from pipelines import approval, disclosure, noise, norecords, plausibility, publish, verify
 from pipelines.context import Run
 from pipelines.domains import DOMAINS, domain_of
 from pipelines.manifest import build_manifest
@@ -218,7 +218,7 @@ def disclosure_control(r: Run, staged: dict, zones: _Zones):
     noisy = None
     if dp_names:
         r.say(f"differential privacy ({', '.join(dp_names)})")
-        noisy = disclosure.dp_release(r.con, r.config, r.period, r.pkey,
+        noisy = noise.dp_release(r.con, r.config, r.period, r.pkey,
                                       {n: raw[n] for n in dp_names}, earlier, r.progress)
     protected = disclosure.protect({n: f for n, f in raw.items() if n not in dp_names},
                                    r.config, r.period, earlier, r.progress)
@@ -227,7 +227,7 @@ def disclosure_control(r: Run, staged: dict, zones: _Zones):
         r.con.register("_frame", frame)
         r.con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame")
         r.con.unregister("_frame")
-    ledger = noisy.report if noisy is not None else disclosure.dp_carried(
+    ledger = noisy.report if noisy is not None else noise.dp_carried(
         earlier, r.config.dp_budget)
     return frames, _Protected(protected, dp_names, ledger)
 
@@ -305,7 +305,7 @@ def publish_or_review(r: Run, manifest: dict, frames: dict, protected: _Protecte
         written = release.write_table_files(frame, PUBLISHED_TABLES[name],
                                             zones.pub_stage / "tables")
         next(t for t in manifest["tables"] if t["name"] == name)["files"] = written
-    public = disclosure.dp_public_manifest(manifest, config, protected.dp_names)
+    public = noise.dp_public_manifest(manifest, config, protected.dp_names)
     release.write_json(zones.pub_stage / "manifest.json", public)
     status = "pending approval" if config.require_approval else "published"
     steward.write(zones.pub_stage / "steward_report.html", public, status=status)

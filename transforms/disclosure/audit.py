@@ -2,7 +2,7 @@
 
 For every withheld cell, the smallest and largest value consistent with every published figure
 of the release (and, inside ``libstats run``, of the earlier releases of the fiscal year), by
-linear programming (:func:`transforms.disclosure.cells.attack`). A withheld cell whose range is narrower
+linear programming (:func:`transforms.disclosure.attack.attack`). A withheld cell whose range is narrower
 than the protection interval fails the release. The audit reads only what is published: the
 frames with their ``suppressed`` flags, never the withheld values, so ``libstats check`` runs it
 on a release folder too.
@@ -17,7 +17,8 @@ import pandas as pd
 
 from libstats.results import CheckResult
 from libstats.schema import PUBLISHED_TABLES
-from transforms.disclosure.cells import Range, attack, build_model, limits
+from transforms.disclosure.attack import Range, attack, limits
+from transforms.disclosure.cells import build_model
 
 CHECK = "complementary_suppression"
 

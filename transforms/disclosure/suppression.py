@@ -24,7 +24,8 @@ import pandas as pd
 
 from libstats.errors import InputError
 from libstats.schema import TOTAL, TableSpec
-from transforms.disclosure.cells import CellModel, Range, attack, limits, under_open
+from transforms.disclosure.attack import Range, attack, limits, under_open
+from transforms.disclosure.cells import CellModel
 
 
 def check_reserved(frame: pd.DataFrame, spec: TableSpec) -> None:

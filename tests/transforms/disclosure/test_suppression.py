@@ -16,7 +16,8 @@ from tests.conftest import STAT_HEADER, csv_text, stat_rows
 from tests.oracles.disclosure_reference import integer_ranges, narrowest
 from transforms.disclosure import suppression
 from transforms.disclosure.audit import audit_published
-from transforms.disclosure.cells import attack, build_model, check_consistent
+from transforms.disclosure.attack import attack
+from transforms.disclosure.cells import build_model, check_consistent
 
 GRID = TableSpec(name="t_grid", grain="test", key=("fiscal_year", "row", "col"),
                  columns=_cols("fiscal_year:string", "row:string", "col:string", "value:int",
