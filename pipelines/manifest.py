@@ -9,7 +9,8 @@ import duckdb
 
 import libstats
 from libstats import release
-from libstats.schema import LEGAL_CLAUSES, PUBLISHED_TABLES
+from libstats.legal import LEGAL_CLAUSES
+from libstats.schema import PUBLISHED_TABLES
 
 
 def package_versions() -> dict:
