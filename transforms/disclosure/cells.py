@@ -228,25 +228,31 @@ def _add_bounds(m: CellModel, frames: dict, specs: dict, seen: set) -> None:
 
 def _add_relations(m: CellModel, frame: pd.DataFrame, spec: TableSpec, ids: np.ndarray,
                    seen: set) -> None:
+    """For every dimension, each total row's relation with the rows that differ from it in
+    that dimension alone. Plain dicts over the rows' text tuples (a table has thousands of
+    rows; pandas' groupby and joins cost more than the work): the parents in row order, each
+    with its children in row order."""
     cols = [*spec.by, *spec.dims]
-    df = _text(frame[cols]).reset_index(drop=True)
-    df["_cid"] = ids
+    rows = list(_text(frame[cols]).itertuples(index=False, name=None))
+    cids = ids.tolist()
     for d in spec.dims:
-        others = [c for c in cols if c != d]
-        is_total = df[d] == TOTAL
-        parents = df[is_total]
-        children = df[~is_total]
-        if parents.empty or children.empty:
+        k = cols.index(d)
+        parents: dict[tuple, int] = {}
+        groups: dict[tuple, list[int]] = {}
+        for row, cid in zip(rows, cids):
+            key = row[:k] + row[k + 1:]
+            if row[k] == TOTAL:
+                parents.setdefault(key, cid)
+            else:
+                groups.setdefault(key, []).append(cid)
+        if not parents or not groups:
             continue
-        if others:
-            groups = children.groupby(others, sort=False)["_cid"].agg(tuple)
-            pid = parents.set_index(others)["_cid"]
-            joined = pd.concat([pid.rename("p"), groups.rename("c")], axis=1, join="inner")
-            pairs = zip(joined["p"].tolist(), joined["c"].tolist())
+        if len(cols) > 1:
+            pairs = [(p, groups[key]) for key, p in parents.items() if key in groups]
         else:
-            pairs = [(int(parents["_cid"].iloc[0]), tuple(children["_cid"].tolist()))]
+            pairs = [(next(iter(parents.values())), [c for g in groups.values() for c in g])]
         for p, ch in pairs:
-            key = (int(p), tuple(sorted(int(c) for c in ch)), spec.distinct)
+            key = (int(p), tuple(sorted(ch)), spec.distinct)
             if key not in seen:
                 seen.add(key)
                 m.relations.append(Relation(*key))

@@ -44,10 +44,28 @@ def add_totals(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     check_reserved(frame, spec)
     parts = [frame]
     dims = list(spec.dims)
+    fast = frame["value"].dtype == np.int64
+    # each key column's values as integer codes, once (missing values a code of their own,
+    # like groupby's dropna=False)
+    codes = {c: pd.factorize(frame[c], use_na_sentinel=False)[0] for c in spec.key} \
+        if fast else {}
+    values = frame["value"].to_numpy()
     for k in range(1, len(dims) + 1):
         for totalled in itertools.combinations(dims, k):
             keep = [c for c in spec.key if c not in totalled]
-            g = frame.groupby(keep, sort=False, dropna=False)["value"].sum().reset_index()
+            if fast and keep:
+                # groupby(keep, sort=False).sum() without pandas' per-call overhead: the
+                # groups in order of first appearance, each total row built from its first
+                # row (so every column keeps the frame's dtype)
+                _, first, inverse = np.unique(np.stack([codes[c] for c in keep], axis=1),
+                                              axis=0, return_index=True, return_inverse=True)
+                sums = np.zeros(len(first), dtype=np.int64)
+                np.add.at(sums, inverse.ravel(), values)
+                order = np.argsort(first, kind="stable")
+                g = frame[keep].iloc[first[order]].reset_index(drop=True)
+                g["value"] = sums[order]
+            else:
+                g = frame.groupby(keep, sort=False, dropna=False)["value"].sum().reset_index()
             for d in totalled:
                 g[d] = TOTAL
             parts.append(g[frame.columns])
@@ -59,10 +77,13 @@ def order_rows(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     order: months, band order, weekday order), totals last."""
     ranks = {}
     for c in spec.key:
-        values = frame[c].astype(str)
-        order = {v: i for i, v in enumerate(dict.fromkeys(v for v in values if v != TOTAL))}
-        ranks[c] = values.map(lambda v, o=order: o.get(v, len(o)))
-    order = pd.DataFrame(ranks).sort_values(list(spec.key), kind="stable").index
+        codes, uniques = pd.factorize(frame[c].astype(str).to_numpy(dtype=object))
+        is_total = np.asarray(uniques, dtype=object) == TOTAL
+        rank = np.cumsum(~is_total) - 1                 # first-appearance order, totals out
+        rank[is_total] = int((~is_total).sum())         # ... and last
+        ranks[c] = rank[codes]
+    order = pd.DataFrame(ranks, index=frame.index).sort_values(list(spec.key),
+                                                               kind="stable").index
     return frame.loc[order].reset_index(drop=True)
 
 

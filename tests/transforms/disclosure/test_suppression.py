@@ -445,7 +445,7 @@ def test_property_hiding_one_more_cell_never_narrows_a_range(rows, cols, data):
 def test_an_audit_split_between_two_solvers_gives_the_ranges_of_one():
     """The audit's LPs of a large group are shared by two HiGHS instances in two threads;
     the ranges are those of one instance solving every cell."""
-    import transforms.disclosure.cells as tabular
+    import transforms.disclosure.attack as tabular
     _, m = _bench_table()
     hidden = suppression.protect(m, threshold=10, interval=10).withheld
     sizes: dict[str, list[int]] = {"split": [], "whole": []}
