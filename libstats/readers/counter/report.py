@@ -91,7 +91,7 @@ class Report:
         self.rows: list[tuple] = []
         self.newlines: list[int] = []        # JSON: offsets of "\n", for line numbers
         self.warnings: list[dict] = []       # {line, column, what, count}
-        self.staged: tuple[str, int] | None = None   # (DuckDB table, figures) when read there
+        self.staged: tuple | None = None   # (DuckDB table, SELECT of the figures, figures)
 
     def reset(self) -> None:
         """Forget what a first reading found (before reading the file again)."""

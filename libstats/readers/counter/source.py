@@ -82,10 +82,10 @@ def load_counter(con, resolved: ResolvedProfile, files: list[Path], progress=Non
                     progress(f"warning: {path.name} cannot be read as a COUNTER report "
                              f"(line {exc.line}): quarantined")
                 continue
-            count = rep.staged[1] if rep.staged else len(rep.rows)
+            count = rep.staged[2] if rep.staged else len(rep.rows)
             info.first_rowid, info.rows = total, count
             total += count
-            parts.append(rep.staged[0] if rep.staged else rep.rows)
+            parts.append(rep.staged or rep.rows)
             ing.warnings += [{"file": path, **w} for w in rep.warnings]
             if progress:
                 progress(f"read {path.name}: {rep.report_id} R{rep.release}, "
@@ -105,8 +105,8 @@ def load_counter(con, resolved: ResolvedProfile, files: list[Path], progress=Non
         con.execute(f"CREATE TABLE {table} ("
                     + ", ".join(f"{q(c)} {TYPES.get(c, 'VARCHAR')}" for c in COLUMNS) + ")")
         for part in parts:
-            if isinstance(part, str):
-                con.execute(f"INSERT INTO {table} SELECT * FROM {q(part)}")
+            if isinstance(part, tuple):
+                con.execute(f"INSERT INTO {table} {part[1]}")
             elif part:
                 frame = pd.DataFrame(part, columns=COLUMNS)
                 con.register(f"_{table}_frame", frame)
@@ -116,8 +116,8 @@ def load_counter(con, resolved: ResolvedProfile, files: list[Path], progress=Non
                     con.unregister(f"_{table}_frame")
     finally:
         for part in parts:
-            if isinstance(part, str):
-                con.execute(f"DROP TABLE IF EXISTS {q(part)}")
+            if isinstance(part, tuple):
+                con.execute(f"DROP TABLE IF EXISTS {q(part[0])}")
     return ing
 
 
