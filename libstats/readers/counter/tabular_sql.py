@@ -97,7 +97,7 @@ def _stage(rep, con, body, first_line, delimiter, headings, months, name_col,
     exotic = any(c in body for c in WHITESPACE if c not in " \n" + delimiter)
     trim = (lambda x: f"trim({x}, $ws)") if exotic else (lambda x: f"trim({x})")
     temp = f"_counter_body_{rep.source}_{rep.file_no}"
-    if not exotic and not _direct(rep, con, temp, body, first_line, delimiter, width):
+    if exotic or not _direct(rep, con, temp, body, first_line, delimiter, width):
         _split(con, temp, body, first_line, delimiter, width, trim, exotic)
     del body
     return _check_and_select(rep, con, temp, headings, months, name_col, native_col)
