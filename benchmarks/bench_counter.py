@@ -80,7 +80,7 @@ def bench(figures: int, args) -> dict:
     for rep in range(args.repeat):
         for what, code, runs in (("floor", FLOOR_CODE, floors), ("libstats", READER_CODE, libs)):
             warm_cache(path)
-            r = run_measured([sys.executable, "-c", code, str(path)], env=env,
+            r = run_measured([sys.executable, "-P", "-c", code, str(path)], env=env,
                              log_prefix=logs / f"counter_{what}_{figures}_{rep}")
             if r["ok"]:
                 r["stdout"] = (REPO / r["stdout_log"]).read_text().strip() \

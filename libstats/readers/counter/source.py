@@ -12,6 +12,7 @@ from libstats.profiles import ResolvedProfile
 from libstats.readers.counter.report import COLUMNS, TYPES, CounterStop, Report
 from libstats.readers.counter.sushi import read_json
 from libstats.readers.counter.tabular import read_tabular
+from libstats.readers.counter.tabular_sql import drop
 from libstats.readers.files import IngestedSource, hashed_files, sniff_binary
 from libstats.sql import q
 
@@ -117,7 +118,7 @@ def load_counter(con, resolved: ResolvedProfile, files: list[Path], progress=Non
     finally:
         for part in parts:
             if isinstance(part, tuple):
-                con.execute(f"DROP TABLE IF EXISTS {q(part[0])}")
+                drop(con, part[0])
     return ing
 
 

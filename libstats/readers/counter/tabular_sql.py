@@ -27,6 +27,17 @@ FIELD_LIMIT = 131072          # csv.field_size_limit(): a longer cell is an erro
 _ATTRS = ("Platform", "Publisher", "Data_Type", "Access_Method")
 
 
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def drop(con, name: str) -> None:
+    """Drop the staged body ``name`` (a view over the file, or a table)."""
+    views = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
+                        [name]).fetchall()[0][0]
+    con.execute(f"DROP {'VIEW' if views else 'TABLE'} IF EXISTS {q(name)}")
+
+
 def _head_records(text: str, delimiter: str, n: int) -> list[tuple[int, list[str]]]:
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True,
@@ -97,19 +108,21 @@ def _stage(rep, con, body, first_line, delimiter, headings, months, name_col,
     exotic = any(c in body for c in WHITESPACE if c not in " \n" + delimiter)
     trim = (lambda x: f"trim({x}, $ws)") if exotic else (lambda x: f"trim({x})")
     temp = f"_counter_body_{rep.source}_{rep.file_no}"
-    if exotic or not _direct(rep, con, temp, body, first_line, delimiter, width):
+    expect = None if exotic else _direct(rep, con, temp, body, first_line, delimiter, width)
+    if expect is None:
         _split(con, temp, body, first_line, delimiter, width, trim, exotic)
     del body
-    return _check_and_select(rep, con, temp, headings, months, name_col, native_col)
+    return _check_and_select(rep, con, temp, headings, months, name_col, native_col, expect)
 
 
-def _direct(rep, con, temp, body, first_line, delimiter, width) -> bool:
+def _direct(rep, con, temp, body, first_line, delimiter, width):
     """DuckDB's ``read_csv`` of the file after the header block, when no cell needs stripping
     and every line of the body is one record of at most ``width`` fields (checked on the
-    bytes with NumPy): the fast way. False (nothing made) otherwise."""
+    bytes with NumPy): the fast way, a view; what the check of the body must also find (rows,
+    first and last line). None (nothing made) otherwise."""
     import numpy as np
     if "\r" in body:
-        return False
+        return None
     data = body.encode("utf-8")
     raw = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(raw == 10)
@@ -117,42 +130,37 @@ def _direct(rep, con, temp, body, first_line, delimiter, width) -> bool:
         ends = np.append(ends, len(data))
     starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
     if not len(ends) or (ends - starts).max() > FIELD_LIMIT or (ends == starts).any():
-        return False
+        return None
     # A space next to a delimiter or a line end would be stripped: not this way.
     d = delimiter.encode()
     if data[:1] == b" " or data[-1:] == b" " or any(
             x in data for x in (b" " + d, d + b" ", b" \n", b"\n ")):
-        return False
+        return None
     seps = np.flatnonzero(raw == ord(delimiter))
     fields = np.searchsorted(seps, ends) - np.searchsorted(seps, starts)
     if (fields > width - 1).any() or (fields == ends - starts).any():   # extra fields; blank
-        return False
+        return None
     columns = "{" + ", ".join(f"'c{i + 1}': 'VARCHAR'" for i in range(width)) + "}"
     path = str(rep.path).replace("'", "''")
     cells = ", ".join(f"coalesce(c{i + 1}, '') AS c{i + 1}" for i in range(width))
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {q(temp)} AS SELECT CAST(row_number() OVER () AS "
+            f"CREATE OR REPLACE TEMP VIEW {q(temp)} AS SELECT CAST(row_number() OVER () AS "
             f"BIGINT) + {first_line - 1} AS line_no, 0 AS len, false AS extra, {cells} "
             f"FROM read_csv('{path}', skip = {first_line - 1}, header = false, "
-            f"delim = $delim, quote = '', escape = '', columns = {columns}, "
-            f"auto_detect = false, null_padding = true)", {"delim": delimiter})
+            f"quote = '', escape = '', columns = {columns}, "
+            f"auto_detect = false, null_padding = true, delim = {_lit(delimiter)})")
     except Exception:            # noqa: BLE001  (DuckDB could not: read it the other way)
-        con.execute(f"DROP TABLE IF EXISTS {q(temp)}")
-        return False
+        drop(con, temp)
+        return None
     # The rows are the lines: as many, and the first and last as Python splits them.
     last = data[starts[-1]:ends[-1]].decode("utf-8").split(delimiter)
     first = data[starts[0]:ends[0]].decode("utf-8").split(delimiter)
-    got = con.execute(f"SELECT count(*), (SELECT [{', '.join(f'c{i + 1}' for i in range(width))}]"
-                      f" FROM {q(temp)} WHERE line_no = {first_line}), "
-                      f"(SELECT [{', '.join(f'c{i + 1}' for i in range(width))}] FROM {q(temp)} "
-                      f"WHERE line_no = {first_line + len(ends) - 1}) FROM {q(temp)}"
-                      ).fetchall()[0]
     pad = lambda cells: cells + [""] * (width - len(cells))   # noqa: E731
-    if got[0] != len(ends) or got[1] != pad(first) or got[2] != pad(last):
-        con.execute(f"DROP TABLE {q(temp)}")
-        return False
-    return True
+    # Checked with the body (one scan): the rows are the lines, as many, and the first and
+    # last as Python splits them.
+    return (len(ends), [first_line, pad(first)],
+            [first_line + len(ends) - 1, pad(last)])
 
 
 def _split(con, temp, body, first_line, delimiter, width, trim, exotic) -> None:
@@ -176,7 +184,8 @@ def _split(con, temp, body, first_line, delimiter, width, trim, exotic) -> None:
         con.unregister(view)
 
 
-def _check_and_select(rep, con, temp, headings, months, name_col, native_col) -> bool:
+def _check_and_select(rep, con, temp, headings, months, name_col, native_col,
+                      expect=None) -> bool:
     """Every check of the Python reader on the staged body at once; ``rep.staged`` when none
     fails, else False (the table dropped)."""
     col = {h: i + 1 for i, h in enumerate(headings)}
@@ -187,11 +196,16 @@ def _check_and_select(rep, con, temp, headings, months, name_col, native_col) ->
            f"{c['Metric_Type']} NOT IN ({metrics})"]
     bad += [f"NOT regexp_full_match({x}, '[0-9]{{0,18}}')" for x in counts]
     n = [f"TRY_CAST(CASE WHEN {x} = '' THEN '0' ELSE {x} END AS HUGEINT)" for x in counts]
-    rows, broken = con.execute(
+    cells = "[" + ", ".join(f"c{i + 1}" for i in range(len(headings))) + "]"
+    ends = ", ".join(f"any_value({cells}) FILTER (WHERE line_no = {e[0]})"
+                     for e in expect[1:]) if expect else "NULL, NULL"
+    rows, broken, first, last = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {' OR '.join(bad)} OR "
-        f"{n[-1]} IS DISTINCT FROM {' + '.join(n[:-1])}) FROM {q(temp)}").fetchall()[0]
+        f"{n[-1]} IS DISTINCT FROM {' + '.join(n[:-1])}), {ends} FROM {q(temp)}").fetchall()[0]
+    if expect and (rows, first, last) != (expect[0], expect[1][1], expect[2][1]):
+        broken = True            # the view did not read the lines as expected: the other way
     if broken:
-        con.execute(f"DROP TABLE {q(temp)}")
+        drop(con, temp)
         return False
     attrs = [(f"nullif({c[a]}, '')" if a in c else "CAST(NULL AS VARCHAR)") + f" AS {a.lower()}"
              for a in _ATTRS]
