@@ -250,6 +250,8 @@ def bench_one(rows: int, args, key: str) -> dict:
 
     work_dir = OUT / f"work_floor_{rows}"
     work_cmd = [sys.executable, str(HERE / "work_floor.py"), str(csv), str(work_dir)]
+    base_dir = OUT / f"baseline_{rows}"
+    base_cmd = [sys.executable, str(HERE / "baseline_pandas_hmac.py"), str(csv), str(base_dir)]
 
     def timed(cmd: list[str], log_name: str) -> dict:
         """One measured run, the CSV warm in the page cache unless --no-warm."""
@@ -260,7 +262,7 @@ def bench_one(rows: int, args, key: str) -> dict:
         r["load_avg_1m_before"] = round(load, 2)
         return r
 
-    floors, libs, works = [], [], []
+    floors, libs, works, bases = [], [], [], []
     for rep in range(1, args.repeat + 1):
         tag = f"{rows}{'_' + args.tag if args.tag else ''}_r{rep}"
         # (a) floor
@@ -287,6 +289,14 @@ def bench_one(rows: int, args, key: str) -> dict:
             _say_run("work floor", rep, w, rows)
             shutil.rmtree(work_dir, ignore_errors=True)
 
+        # (d) pandas + Python hmac baseline
+        if args.baseline:
+            shutil.rmtree(base_dir, ignore_errors=True)
+            b = timed(base_cmd, f"baseline_{tag}")
+            bases.append(b)
+            _say_run("baseline", rep, b, rows)
+            shutil.rmtree(base_dir, ignore_errors=True)
+
         # (b) libstats
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -303,7 +313,14 @@ def bench_one(rows: int, args, key: str) -> dict:
         if not args.keep and out_dir.exists():
             shutil.rmtree(out_dir)
 
-    return summarize(rows, csv, cfg, meta, floors, libs, args, works)
+    result = summarize(rows, csv, cfg, meta, floors, libs, args, works)
+    if bases:
+        base = _side(rows, bases)
+        result["baseline_pandas_hmac"] = base
+        result["ratio_baseline_to_libstats"] = _ratio(base, result["libstats"])
+        print(f"  baseline (pandas + hmac) / libstats: {result['ratio_baseline_to_libstats']}×, "
+              f"baseline peak RSS {_mb(base.get('peak_rss_bytes'))} MB", flush=True)
+    return result
 
 
 def _say_run(what: str, rep: int, r: dict, rows: int) -> None:
@@ -462,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--floor", choices=sorted(FLOOR_VARIANTS), default="default",
                    help="floor variant: 'default' (DuckDB's read_csv defaults, typed columns; "
                         "the reference) or 'varchar' (all_varchar = true)")
+    p.add_argument("--baseline", action="store_true",
+                   help="also time baseline_pandas_hmac.py: pandas + Python hmac per row, "
+                        "the same pseudonymized output shape")
     p.add_argument("--work-floor", action="store_true",
                    help="also time work_floor.py: the outputs made the cheapest way found, "
                         "with no check (stage once, counts, borrowers, twelve sorted "

@@ -1,7 +1,10 @@
 """Read COUNTER R5.0 / R5.1 reports (docs/eresources.md §8) into ``raw_<source>``.
 
-Reports DR, DR_D1, PR, PR_P1, TR, TR_B1, TR_J1 are small aggregates, parsed in Python. A file
-whose first non-space character is ``{`` is JSON, anything else tabular.
+Reports DR, DR_D1, PR, PR_P1, TR, TR_B1, TR_J1. A file whose first non-space character is
+``{`` is JSON (parsed in Python), anything else tabular: its header block is checked in Python,
+its body parsed, checked and unpivoted in DuckDB (``tabular_sql``) unless it needs the
+row-by-row reader (CSV quoting in the body, a bare carriage return, a failed check: that reader
+then gives the exact error).
 
 **Tabular** (``.tsv`` tab-separated, ``.csv`` comma-separated with CSV quoting; other names: a
 tab in the first line means TSV): rows 1-12 (R5.0) or 1-13 (R5.1 adds ``Registry_Record``) are

@@ -91,6 +91,12 @@ class Report:
         self.rows: list[tuple] = []
         self.newlines: list[int] = []        # JSON: offsets of "\n", for line numbers
         self.warnings: list[dict] = []       # {line, column, what, count}
+        self.staged: tuple | None = None   # (DuckDB table, SELECT of the figures, figures)
+
+    def reset(self) -> None:
+        """Forget what a first reading found (before reading the file again)."""
+        self.report_id = self.family = self.release = self.first = self.last = ""
+        self.rows, self.warnings, self.staged = [], [], None
 
     def fail(self, problem: str, line: int | None = None, column: str | None = None):
         raise InputError(self.path, problem, line=line, column=column, source=self.source)

@@ -12,6 +12,7 @@ from libstats.profiles import ResolvedProfile
 from libstats.readers.counter.report import COLUMNS, TYPES, CounterStop, Report
 from libstats.readers.counter.sushi import read_json
 from libstats.readers.counter.tabular import read_tabular
+from libstats.readers.counter.tabular_sql import drop
 from libstats.readers.files import IngestedSource, hashed_files, sniff_binary
 from libstats.sql import q
 
@@ -36,7 +37,7 @@ class CounterSource(IngestedSource):
 
 
 
-def _read_file(rep: Report) -> None:
+def _read_file(rep: Report, con=None) -> None:
     data = rep.path.read_bytes()
     sniff_binary(rep.path, data[:4096])
     try:
@@ -47,7 +48,7 @@ def _read_file(rep: Report) -> None:
         return read_json(rep, text)
     suffix = rep.path.suffix.lower()
     tab = suffix == ".tsv" or (suffix != ".csv" and "\t" in text.split("\n", 1)[0])
-    read_tabular(rep, text, "\t" if tab else ",")
+    read_tabular(rep, text, "\t" if tab else ",", con)
 
 
 def load_counter(con, resolved: ResolvedProfile, files: list[Path], progress=None,
@@ -63,50 +64,61 @@ def load_counter(con, resolved: ResolvedProfile, files: list[Path], progress=Non
     infos = hashed_files(files, src)
     ing = CounterSource(resolved, table, list(COLUMNS), stored=[])
     ing.files, ing.warnings, ing.quarantined = infos, [], []
-    rows: list[tuple] = []
+    parts: list = []          # per file read: its staged DuckDB table or its Python rows
+    total = 0
     first_error: InputError | None = None
-    for n, (path, info) in enumerate(zip(files, infos)):
-        rep = Report(path, n, src.name)
-        try:
-            _read_file(rep)
-        except CounterStop:
-            raise
-        except InputError as exc:
-            first_error = first_error or exc
-            ing.quarantined.append({"file": path, "line": exc.line, "column": exc.column,
-                                    "problem": exc.problem})
-            info.first_rowid, info.rows = len(rows), 0
+    try:
+        for n, (path, info) in enumerate(zip(files, infos)):
+            rep = Report(path, n, src.name)
+            try:
+                _read_file(rep, con)
+            except CounterStop:
+                raise
+            except InputError as exc:
+                first_error = first_error or exc
+                ing.quarantined.append({"file": path, "line": exc.line, "column": exc.column,
+                                        "problem": exc.problem})
+                info.first_rowid, info.rows = total, 0
+                if progress:
+                    progress(f"warning: {path.name} cannot be read as a COUNTER report "
+                             f"(line {exc.line}): quarantined")
+                continue
+            count = rep.staged[2] if rep.staged else len(rep.rows)
+            info.first_rowid, info.rows = total, count
+            total += count
+            parts.append(rep.staged or rep.rows)
+            ing.warnings += [{"file": path, **w} for w in rep.warnings]
             if progress:
-                progress(f"warning: {path.name} cannot be read as a COUNTER report "
-                         f"(line {exc.line}): quarantined")
-            continue
-        info.first_rowid, info.rows = len(rows), len(rep.rows)
-        rows += rep.rows
-        ing.warnings += [{"file": path, **w} for w in rep.warnings]
-        if progress:
-            progress(f"read {path.name}: {rep.report_id} R{rep.release}, "
-                     f"{info.rows:,} figures")
-            for w in rep.warnings:
-                progress(f"warning: {path.name}, line {w['line']}, column '{w['column']}': "
-                         f"{w['what']}" + (f" ({w['count']} times)" if w["count"] > 1 else ""))
-    bad = len(ing.quarantined)
-    if bad and (bad > max_bad_share * len(files) or bad == len(files)):
-        if len(files) == 1:
-            raise first_error
-        raise InputError(first_error.path, f"{first_error.problem} ({bad} of {len(files)} "
-                         f"report(s) of the source cannot be read, more than [eresources] "
-                         f"max_bad_report_share = {max_bad_share:g})", line=first_error.line,
-                         column=first_error.column, source=src.name) from None
-    con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute(f"CREATE TABLE {table} ("
-                + ", ".join(f"{q(c)} {TYPES.get(c, 'VARCHAR')}" for c in COLUMNS) + ")")
-    if rows:
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        con.register(f"_{table}_frame", frame)
-        try:
-            con.execute(f"INSERT INTO {table} SELECT * FROM _{table}_frame")
-        finally:
-            con.unregister(f"_{table}_frame")
+                progress(f"read {path.name}: {rep.report_id} R{rep.release}, "
+                         f"{info.rows:,} figures")
+                for w in rep.warnings:
+                    progress(f"warning: {path.name}, line {w['line']}, column '{w['column']}': "
+                             f"{w['what']}" + (f" ({w['count']} times)" if w["count"] > 1 else ""))
+        bad = len(ing.quarantined)
+        if bad and (bad > max_bad_share * len(files) or bad == len(files)):
+            if len(files) == 1:
+                raise first_error
+            raise InputError(first_error.path, f"{first_error.problem} ({bad} of {len(files)} "
+                             f"report(s) of the source cannot be read, more than [eresources] "
+                             f"max_bad_report_share = {max_bad_share:g})", line=first_error.line,
+                             column=first_error.column, source=src.name) from None
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"CREATE TABLE {table} ("
+                    + ", ".join(f"{q(c)} {TYPES.get(c, 'VARCHAR')}" for c in COLUMNS) + ")")
+        for part in parts:
+            if isinstance(part, tuple):
+                con.execute(f"INSERT INTO {table} {part[1]}")
+            elif part:
+                frame = pd.DataFrame(part, columns=COLUMNS)
+                con.register(f"_{table}_frame", frame)
+                try:
+                    con.execute(f"INSERT INTO {table} SELECT * FROM _{table}_frame")
+                finally:
+                    con.unregister(f"_{table}_frame")
+    finally:
+        for part in parts:
+            if isinstance(part, tuple):
+                drop(con, part[0])
     return ing
 
 

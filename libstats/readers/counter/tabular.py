@@ -50,8 +50,23 @@ def _rows(rep: Report, text: str, delimiter: str) -> list[tuple[int, list[str]]]
     return rows
 
 
-def read_tabular(rep: Report, text: str, delimiter: str) -> None:
+def read_tabular(rep: Report, text: str, delimiter: str, con=None) -> None:
+    """Read a tabular report into ``rep``: in DuckDB (``rep.staged``) when ``con`` is given and
+    the body is plain (see ``tabular_sql``), else row by row in Python (``rep.rows``); both
+    give the same figures, warnings and errors."""
+    if con is not None:
+        from libstats.readers.counter.tabular_sql import read_fast
+        if read_fast(rep, text, delimiter, con):
+            return
+        rep.reset()
     rows = _rows(rep, text, delimiter)
+    size = read_head(rep, rows)
+    _read_body(rep, rows[size + 1], rows[size + 2:])
+
+
+def read_head(rep: Report, rows) -> int:
+    """Check the header block of ``rows`` (at least its first 15 records) into ``rep``; the
+    number of header rows (12 or 13)."""
     header: dict[str, tuple[str, int]] = {}
     size = 12
     for i, name in enumerate(HEADER):
@@ -85,11 +100,14 @@ def read_tabular(rep: Report, text: str, delimiter: str) -> None:
                  f"header rows", rows[size][0])
     if len(rows) <= size + 1:
         rep.fail("the file ends before the body's column headings", rows[-1][0])
-    _read_body(rep, rows[size + 1], rows[size + 2:])
+    return size
 
 
-def _read_body(rep: Report, headings_row, body) -> None:
+def read_headings(rep: Report, headings_row):
+    """The checked column headings (as COUNTER spells them), the month columns ``[(index,
+    'yyyy-mm')]``, the name column and the native (database) name column."""
     line, headings = headings_row
+    headings = list(headings)
     while headings and not headings[-1]:
         headings.pop()
     name_col, family = NAME_COLUMN[rep.family], rep.family
@@ -125,6 +143,11 @@ def _read_body(rep: Report, headings_row, body) -> None:
         rep.fail("no month columns (Mmm-yyyy): was the report run with "
                  "Exclude_Monthly_Details=True?", line)
     native_col = "Platform" if family == "TR" else name_col
+    return headings, months, name_col, native_col
+
+
+def _read_body(rep: Report, headings_row, body) -> None:
+    headings, months, name_col, native_col = read_headings(rep, headings_row)
     for line, row in body:
         if not any(row):
             continue
