@@ -145,3 +145,19 @@ def drop_non_personal(*names: str) -> dict[str, Column]:
 
 GENERIC_FORMAT = "csv"
 EVENT_TYPES = ("checkout", "renewal", "checkin", "in_library_use")
+
+
+def log_format_columns(parsed) -> dict[str, "Column"]:
+    """The columns of a log read with LogFormats (EZproxy, web server access logs): one per
+    directive of every format in ``parsed``; the time is generalized to the hour, the status
+    kept, everything else dropped (an identifier where the directive is personal)."""
+    columns: dict[str, Column] = {}
+    for fmt in parsed:
+        for d in fmt.directives:
+            if d.field == "time":
+                columns[d.column] = Column("generalize:hour", "time")
+            elif d.field == "status":
+                columns[d.column] = Column("keep", "status")
+            else:
+                columns[d.column] = Column("drop", d.field, identifier=d.personal)
+    return columns

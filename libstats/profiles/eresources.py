@@ -13,7 +13,7 @@ column in it is unknown and stops the run.
 
 from __future__ import annotations
 
-from libstats.profiles.base import Column, Profile, drop_non_personal
+from libstats.profiles.base import Column, Profile, drop_non_personal, log_format_columns
 from libstats.readers.logformat import (
     DEFAULT_LOG_FORMAT,
     LogFormat,
@@ -48,15 +48,7 @@ def ezproxy_profile(name: str, log_formats: tuple[str, ...]) -> tuple[Profile, l
     """The profile of an EZproxy source: one column per directive of its formats.
     Raises LogFormatError (the caller names the config key)."""
     parsed = [parse_log_format(t) for t in (log_formats or (DEFAULT_LOG_FORMAT,))]
-    columns: dict[str, Column] = {}
-    for fmt in parsed:
-        for d in fmt.directives:
-            if d.field == "time":
-                columns[d.column] = Column("generalize:hour", "time")
-            elif d.field == "status":
-                columns[d.column] = Column("keep", "status")
-            else:
-                columns[d.column] = Column("drop", d.field, identifier=d.personal)
+    columns = log_format_columns(parsed)
     fields = {c.field for c in columns.values()}
     if name == "ezproxy_spu" and not fields & {"request", "url"}:
         raise LogFormatError("a starting-point log needs \"%r\" or %U")

@@ -22,7 +22,7 @@ kept out (``drop``: not needed, not personal).
 
 from __future__ import annotations
 
-from libstats.profiles.base import Column, Profile, drop_non_personal
+from libstats.profiles.base import Column, Profile, drop_non_personal, log_format_columns
 from libstats.readers.logformat import LogFormat, LogFormatError, parse_log_format
 
 ACCESS_LOG = "access_log"
@@ -61,15 +61,7 @@ def access_log_profile(log_formats: tuple[str, ...]) -> tuple[Profile, list[LogF
     """The profile of a web-server access log: one column per directive of its formats.
     Raises LogFormatError (the caller names the config key)."""
     parsed = [parse_log_format(t) for t in (log_formats or (COMBINED_LOG_FORMAT,))]
-    columns: dict[str, Column] = {}
-    for fmt in parsed:
-        for d in fmt.directives:
-            if d.field == "time":
-                columns[d.column] = Column("generalize:hour", "time")
-            elif d.field == "status":
-                columns[d.column] = Column("keep", "status")
-            else:
-                columns[d.column] = Column("drop", d.field, identifier=d.personal)
+    columns = log_format_columns(parsed)
     fields = {c.field for c in columns.values()}
     if not fields & {"request", "url"}:
         raise LogFormatError('an access log needs "%r" or %U (the requested page)')
