@@ -58,37 +58,41 @@ def add(config, *, reason: str, reference: str, source: str | None = None,
     return hold
 
 
-def extend(config, hold_id: str, today: dt.date | None = None) -> h.Hold:
+def _change(config, hold_id: str, action: str, today: dt.date | None, change) -> h.Hold:
+    """Load the holds, apply ``change(hold, today)`` to one (it raises HoldError to refuse),
+    save them and log ``action`` with the hold."""
     today = today or dt.date.today()
     store, log = _paths(config)
     holds = h.load(store)
     hold = h.find(holds, hold_id)
-    life = config.lifecycle
-    if not hold.active(today):
-        raise h.HoldError(f"hold {hold_id} is {hold.status(today)}; place a new hold instead")
-    if hold.extensions >= life.hold_max_extensions:
-        raise h.HoldError(f"hold {hold_id} was already extended {hold.extensions} time(s), "
-                          f"the most [holds] max_extensions allows; its records are kept "
-                          f"until {hold.expires}")
-    hold.extensions += 1
-    hold.expires = (dt.date.fromisoformat(hold.expires)
-                    + dt.timedelta(days=life.hold_extension_days)).isoformat()
+    change(hold, today)
     h.save(store, holds)
-    audit.append(log, "hold.extend", config.library_slug, _entry(hold))
+    audit.append(log, action, config.library_slug, _entry(hold))
     return hold
+
+
+def extend(config, hold_id: str, today: dt.date | None = None) -> h.Hold:
+    life = config.lifecycle
+
+    def change(hold: h.Hold, today: dt.date) -> None:
+        if not hold.active(today):
+            raise h.HoldError(f"hold {hold_id} is {hold.status(today)}; place a new hold instead")
+        if hold.extensions >= life.hold_max_extensions:
+            raise h.HoldError(f"hold {hold_id} was already extended {hold.extensions} time(s), "
+                              f"the most [holds] max_extensions allows; its records are kept "
+                              f"until {hold.expires}")
+        hold.extensions += 1
+        hold.expires = (dt.date.fromisoformat(hold.expires)
+                        + dt.timedelta(days=life.hold_extension_days)).isoformat()
+    return _change(config, hold_id, "hold.extend", today, change)
 
 
 def release(config, hold_id: str, today: dt.date | None = None) -> h.Hold:
-    today = today or dt.date.today()
-    store, log = _paths(config)
-    holds = h.load(store)
-    hold = h.find(holds, hold_id)
-    if hold.released:
-        raise h.HoldError(f"hold {hold_id} was already released on {hold.released}")
-    hold.released = today.isoformat()
-    h.save(store, holds)
-    audit.append(log, "hold.release", config.library_slug, _entry(hold))
-    return hold
+    def change(hold: h.Hold, today: dt.date) -> None:
+        if hold.released:
+            raise h.HoldError(f"hold {hold_id} was already released on {hold.released}")
+        hold.released = today.isoformat()
+    return _change(config, hold_id, "hold.release", today, change)
 
 
 def listing(config, today: dt.date | None = None) -> list[str]:
