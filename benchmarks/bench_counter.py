@@ -39,9 +39,9 @@ import sys, duckdb
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 print(con.execute(
-    "SELECT count(*), sum(n) FROM (UNPIVOT INCLUDE NULLS (SELECT * EXCLUDE (Reporting_Period_Total) "
+    "SELECT count(*), sum(n) FROM (SELECT * EXCLUDE (Reporting_Period_Total) "
     "FROM read_csv(?, skip = 13, header = true, delim = '\t', quote = '')) "
-    "ON COLUMNS('^[A-Z][a-z]{2}-[0-9]{4}$') INTO NAME month VALUE n)",
+    "UNPIVOT INCLUDE NULLS (n FOR month IN (COLUMNS('^[A-Z][a-z]{2}-[0-9]{4}$')))",
     [sys.argv[1]]).fetchall())
 """
 READER_CODE = r"""

@@ -49,8 +49,15 @@ class WifiSource:
 
 def mac_sql(expr: str) -> str:
     """A MAC in any notation as 12 lower-case hex digits; NULL if it is not a MAC."""
-    return (f"CASE WHEN regexp_matches(trim({expr}), {lit(MAC_SQL_RE)}) THEN "
-            f"lower(regexp_replace(trim({expr}), '[^0-9A-Fa-f]', '', 'g')) END")
+    # Once the pattern matched, the only characters besides hex digits are the separators
+    # ':', '-' and '.': three plain replaces cost a third of a global regexp_replace.
+    sep = f"replace(replace(replace(trim({expr}), ':', ''), '-', ''), '.', '')"
+    return f"CASE WHEN {is_mac_sql(expr)} THEN lower({sep}) END"
+
+
+def is_mac_sql(expr: str) -> str:
+    """``expr`` is a MAC in one of the accepted notations (NULL when ``expr`` is NULL)."""
+    return f"regexp_matches(trim({expr}), {lit(MAC_SQL_RE)})"
 
 
 def _f(src: WifiSource, fld: str, cast: str | None = None) -> str:
@@ -99,7 +106,7 @@ def stg_wifi_records(src: WifiSource) -> str:
     ssid, branch_code (NULL when unmapped), is_wired.
     """
     raw_device = _f(src, "device_mac")
-    device_is_ip = (f"coalesce({mac_sql(raw_device)} IS NULL AND regexp_matches("
+    device_is_ip = (f"coalesce(NOT {is_mac_sql(raw_device)} AND regexp_matches("
                     f"{raw_device}, {lit(IP_SQL_RE)}), false)")
     if src.format == "radius_detail":
         status = (f"CASE {_f(src, 'status')} "
