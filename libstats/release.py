@@ -98,7 +98,8 @@ def tree_hash(folder: Path, exclude: tuple[str, ...] = ()) -> str:
     return h.hexdigest()
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """A process with this id exists (one of another user counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -114,7 +115,7 @@ def sweep_stale(folder: Path, prefix: str) -> None:
         return
     for path in folder.iterdir():
         if path.name.startswith(prefix) and path.name.rsplit("-", 1)[-1].isdigit():
-            if not _alive(int(path.name.rsplit("-", 1)[-1])):
+            if not pid_alive(int(path.name.rsplit("-", 1)[-1])):
                 shutil.rmtree(path, ignore_errors=True)
 
 

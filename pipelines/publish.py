@@ -86,6 +86,12 @@ def recover(output_dir: Path, slug: str, label: str) -> list[Path]:
     for path in [*(quarantine.glob("*.part*") if quarantine.is_dir() else ()),
                  *tmp.glob(f"libstats-{glob.escape(slug)}-{glob.escape(label)}-*")]:
         if re.fullmatch(r".*(\.part(-\d+)?|-\d+)", path.name):
+            # A work folder of a live process is another run's: the same library and period
+            # written to another output folder (under another lock), e.g. a test or a
+            # benchmark beside the scheduled run. Only a dead process's folder is left over.
+            pid = re.fullmatch(r".*-(\d+)", path.name)
+            if path.parent == tmp and pid and release.pid_alive(int(pid.group(1))):
+                continue
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:

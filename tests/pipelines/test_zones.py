@@ -176,6 +176,34 @@ def test_leftovers_of_killed_runs_are_swept(releases):
     other.rmdir()
 
 
+def test_recover_keeps_the_work_folder_of_a_live_run(tmp_path):
+    """The work folder in the system's temporary folder is named by library, period and pid,
+    not by output folder: a run of the same library and period into another output folder (a
+    benchmark or a test beside the scheduled run) holds its own lock, and its live folder is
+    not a leftover (a 100M-row benchmark run lost its spill folder to a 100k run so). A dead
+    process's folder is swept."""
+    import tempfile
+    tmp = Path(tempfile.gettempdir())
+    child = subprocess.Popen(["sleep", "30"])
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    live_dir = tmp / f"libstats-{SLUG}-{LABEL}-{child.pid}"
+    dead_dir = tmp / f"libstats-{SLUG}-{LABEL}-{dead.pid}"
+    try:
+        for d in (live_dir, dead_dir):
+            d.mkdir()
+        out = tmp_path / "out"
+        with runlock.hold(out, SLUG, FY, 30):
+            gone = publish.recover(out, SLUG, LABEL)
+        assert live_dir.is_dir() and live_dir not in gone
+        assert not dead_dir.exists() and dead_dir in gone
+    finally:
+        child.kill()
+        child.wait()
+        shutil.rmtree(live_dir, ignore_errors=True)
+        shutil.rmtree(dead_dir, ignore_errors=True)
+
+
 def test_zone_modes(releases, tmp_path):
     base, payload, out, snapshot, a, b = releases
     pz, pub = out / "pseudonymized" / SLUG, out / "published" / SLUG
