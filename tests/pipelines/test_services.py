@@ -21,7 +21,8 @@ from pipelines import computers, ill, programs, web
 from pipelines.context import Run
 from tests.oracles import services_reference as sref
 
-SERVICE_KINDS = {"computers", "web", "programs", "room_bookings", "ill"}
+SERVICE_KINDS = {"computers", "web", "programs", "room_bookings", "program_registrations",
+                 "ill"}
 
 
 @pytest.fixture(scope="module")
@@ -125,19 +126,19 @@ def _staged_case(tmp_path: Path, case: str):
     exp = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     (tmp_path / "library.toml").write_text(_config_text(folder, exp), encoding="utf-8")
     config = load_config(tmp_path / "library.toml")
-    r = resolve(config.sources[0], config.path)
+    resolved = [resolve(s, config.path) for s in config.sources]
     con = duckdb.connect()
     run = Run(con=con, config=config, period=parse_period(config, "FY2025"), pkey=None,
               work_dir=tmp_path)
-    domain = domain_of(r.profile.kind)
-    domain.prepare(run, [r])
-    ing = domain.load(run, r, [Path(r.source.path)])
-    staged = domain.stage(run, [ing])
+    domain = domain_of(resolved[0].profile.kind)
+    domain.prepare(run, resolved)
+    loaded = [domain.load(run, r, [Path(r.source.path)]) for r in resolved]
+    staged = domain.stage(run, loaded)
     pz = tmp_path / "pz"
     pz.mkdir()
     domain.write_pseudonymized(run, staged, pz)
     frames = {n: con.execute(sql).df() for n, sql in staged.pub_sql.items()}
-    return con, config, [ing], frames, pz
+    return con, config, loaded, frames, pz
 
 
 @pytest.mark.parametrize("case, leaked", [
@@ -145,6 +146,9 @@ def _staged_case(tmp_path: Path, case: str):
     ("libki_statistics", "guest1"),                   # a Libki guest pass
     ("koha_illrequests", "Test Patron test.patron@example.com"),   # the patron's note
     ("generic_room_bookings", "booker@example.org"),  # a booker's email
+    ("libcal_registrations", "test.seven@example.org"),   # a registrant's email
+    ("libcal_registrations", "Seven"),                # a registrant's last name
+    ("libcal_registrations", "(860) 555-0107"),       # a registrant's phone
 ])
 def test_the_scans_find_the_service_identifiers(tmp_path, case, leaked):
     from concurrent.futures import Future
