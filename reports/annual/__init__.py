@@ -70,7 +70,8 @@ def _manifest_section(results, layout, defs, chosen, head, manifest, files) -> d
                        "numbers_source": layout.numbers_source or None},
             "files": files, "elements": elements,
             "rule": "every figure is a published, non-withheld cell of this release or a sum "
-                    "of them; -1 = no source (PLS missing)"}
+                    "of them, or a setting of the library's config (a count of machines, "
+                    "recorded under 'settings'); -1 = no source (PLS missing)"}
 
 
 def produce(config, fiscal_year: int, form: str, progress=None,
@@ -98,7 +99,9 @@ def produce(config, fiscal_year: int, form: str, progress=None,
     frames = frames_from_release(link, manifest)
     outlets = [(b.code, b.name) for b in config.branches]
     noisy = frozenset(manifest.get("differential_privacy", {}).get("tables", {}))
-    results = compute(layout, defs, frames, label, [c for c, _ in outlets], if_withheld, noisy)
+    settings = {"computers.public_terminals": dict(config.computers.public_terminals)}
+    results = compute(layout, defs, frames, label, [c for c, _ in outlets], if_withheld, noisy,
+                      settings)
     period = manifest["period"]
     head = {"library": manifest["library"]["name"], "fiscal_year": label,
             "start": period["start"], "end": period["end"],

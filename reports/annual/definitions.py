@@ -22,6 +22,9 @@ LEVELS = ("ae", "outlet")
 METHODS = ("CT", "ES")
 FORMS = ("pls", "ct", "mo")
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*")
+#: Config settings an element may take its figure from (``setting = "..."``): facts about
+#: the library that no export holds (a count of machines, not of people or their use).
+SETTINGS = {"computers.public_terminals": "[computers] public_terminals"}
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,12 @@ class Element:
     formula: tuple[str, ...] = ()
     missing: str | None = None
     note: str | None = None
+    setting: str | None = None       # a per-outlet config setting (SETTINGS)
 
     @property
     def kind(self) -> str:
+        if self.setting:
+            return "setting"
         return "cells" if self.cells else "formula" if self.formula else "missing"
 
 
@@ -139,16 +145,21 @@ def _cell(entry, path: Path, where: str) -> Cell:
 def _element(e: dict, i: int, path: Path) -> Element:
     where = f"elements[{i}]"
     _unknown(e, {"code", "number", "name", "definition", "levels", "method", "cells",
-                 "formula", "missing", "note"}, path, where)
+                 "formula", "missing", "note", "setting"}, path, where)
     code = _need(e, "code", path, where)
     if not _CODE.fullmatch(code):
         raise ConfigError(path, f"{where}.code", "must be an upper-case PLS element code")
     levels = tuple(_need(e, "levels", path, where, list))
     if not levels or any(lv not in LEVELS for lv in levels):
         raise ConfigError(path, f"{where}.levels", "must list 'ae' and/or 'outlet'")
-    kinds = [k for k in ("cells", "formula", "missing") if k in e]
+    kinds = [k for k in ("cells", "formula", "missing", "setting") if k in e]
     if len(kinds) != 1:
-        raise ConfigError(path, where, "needs exactly one of cells, formula, missing")
+        raise ConfigError(path, where, "needs exactly one of cells, formula, missing, "
+                                       "setting")
+    setting = e.get("setting")
+    if "setting" in e and setting not in SETTINGS:
+        raise ConfigError(path, f"{where}.setting",
+                          f"must be one of {', '.join(sorted(SETTINGS))}")
     method = e.get("method")
     if kinds[0] != "missing" and method not in METHODS:
         raise ConfigError(path, f"{where}.method", "must be 'CT' (count) or 'ES' (estimate)")
@@ -169,7 +180,7 @@ def _element(e: dict, i: int, path: Path) -> Element:
                    name=_need(e, "name", path, where),
                    definition=_need(e, "definition", path, where), levels=levels,
                    method=method if kinds[0] != "missing" else None, cells=cells,
-                   formula=formula, missing=missing, note=e.get("note"))
+                   formula=formula, missing=missing, note=e.get("note"), setting=setting)
 
 
 def load_definitions(version: str, folder: Path | None = None) -> Definitions:

@@ -21,6 +21,9 @@ def _sources(res: ElementResult) -> str:
         return ""
     if fig.terms:
         return " + ".join(fig.terms)
+    if res.element.setting:
+        from reports.annual.definitions import SETTINGS
+        return f"config {SETTINGS[res.element.setting]}"
     return "; ".join(sorted({s["table"] for s in fig.sources}))
 
 

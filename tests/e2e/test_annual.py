@@ -133,7 +133,10 @@ def expected_elements(demo, fy: str) -> dict[str, int]:  # noqa: F811
         library_devices=w["library_devices"], exclude_ssids=w["exclude_ssids"])
     e = {"PHYSCIR": len(ev), "REGBOR": int(registered_users(raw, cfg, end).sum()),
          "WIFISESS": len(sessions),
-         "PITUSR": sref.pc_sessions(raw, cfg["computers"]["staff_computers"], start, end)}
+         "PITUSR": sref.pc_sessions(raw, cfg["computers"]["staff_computers"], start, end),
+         # the config's count of public computers: the ones Libki saw in use
+         "GPTERMS": sref.public_computers(raw, cfg["computers"]["staff_computers"], start,
+                                          end)}
     # the service domains (new sources of the demo): ILL and programs, both survey years
     e.update(sref.ill(raw, start, end))
     prog = sref.programs(raw, cfg["programs"]["offsite_locations"], start, end)

@@ -1,6 +1,7 @@
 """Independent recount of the service domains from the raw demo exports (pandas, fnmatch;
 no libstats code): public-computer sessions (PITUSR), website visits (WEBVISIT), programs
-(TOTPRO, TOTATTEN and their parts), interlibrary loans (LOANTO, LOANFM).
+(TOTPRO, TOTATTEN and their parts), interlibrary loans (LOANTO, LOANFM), and the public
+computers the Libki log shows (GPTERMS, which the report takes from the config).
 
 The rules are restated here from the PLS definitions and the vendors' documentation, not
 imported: a Libki LOGIN row is one use; staff machines (the config's patterns) are not public;
@@ -41,6 +42,17 @@ def pc_sessions(raw: Path, staff_patterns: list[str], start: str, end: str) -> i
     staff = s["client_name"].map(lambda c: any(fnmatch.fnmatch(c.lower(), p.lower())
                                                for p in staff_patterns))
     return int(((s["action"] == "LOGIN") & ~staff & (day >= start) & (day <= end)).sum())
+
+
+def public_computers(raw: Path, staff_patterns: list[str], start: str, end: str) -> int:
+    """The public computers (PLS GPTERMS) as the Libki log shows them: distinct computers
+    with a LOGIN in the period that are not staff machines."""
+    s = _read(raw / "services" / "libki", "statistics-*.csv")
+    day = s["created_on"].str[:10]
+    s = s[(s["action"] == "LOGIN") & (day >= start) & (day <= end)]
+    staff = s["client_name"].map(lambda c: any(fnmatch.fnmatch(c.lower(), p.lower())
+                                               for p in staff_patterns))
+    return int(s.loc[~staff, "client_name"].nunique())
 
 
 def web_visits(raw: Path, start: str, end: str) -> int:

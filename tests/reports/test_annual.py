@@ -248,3 +248,52 @@ def test_an_item_number_needs_its_published_source(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_layout("xx", tmp_path)
     assert "items[1].item" in str(exc.value) and "numbers_source" in str(exc.value)
+
+
+@pytest.mark.parametrize("terminals, expected", [("MAIN = 4\nWEST = 2\n", 6),
+                                                 ("MAIN = 4\n", -1)])
+def test_gpterms_comes_from_the_config_per_branch(tmp_path, test_key, terminals, expected):
+    """PLS GPTERMS is a count of machines the config gives per branch: the administrative
+    entity's figure is their sum, -1 while a branch is not listed; libstats check verifies
+    the recorded settings."""
+    frame = _circulation(lambda b, m, a, s: 30)
+    config = make_release(tmp_path, frame)
+    config.write_text(CONFIG.replace("[material_types]", "[computers.public_terminals]\n"
+                                     + terminals + "\n[material_types]"), encoding="utf-8")
+    assert load_config(config).computers.public_terminals["MAIN"] == 4
+    for form in ("pls", "ct", "mo"):
+        assert main(["report", "annual", str(config), "--fiscal-year", "2025", "--form", form,
+                     "-q"]) == 0
+    rel = tmp_path / "out" / "published" / "testville" / "FY2025"
+    for form in ("pls", "ct", "mo"):
+        assert pd.read_csv(rel / "annual" / form / "ae.csv")["GPTERMS"].iloc[0] == expected
+    m = json.loads((rel / "manifest.json").read_text())
+    el = next(e for e in m["annual_reports"]["pls"]["elements"] if e["code"] == "GPTERMS")
+    assert el["number"] == "650" and "outlets" not in el        # the PLS asks the AE only
+    if expected == -1:
+        assert "does not list WEST" in el["ae"]["reason"]
+        return
+    assert el["ae"]["settings"] == [
+        {"setting": "computers.public_terminals", "branch_code": "MAIN", "value": 4},
+        {"setting": "computers.public_terminals", "branch_code": "WEST", "value": 2}]
+    assert main(["check", str(rel)]) == 0
+    copy = tmp_path / "copy"                     # a figure edited after the fact is caught
+    shutil.copytree(rel.resolve(), copy)
+    m["annual_reports"]["pls"]["elements"][[e["code"] for e in m["annual_reports"]["pls"][
+        "elements"]].index("GPTERMS")]["ae"]["value"] = 7
+    release.write_json(copy / "manifest.json", m)
+    (copy / "SHA256SUMS").unlink()
+    release.write_sums(copy)
+    assert main(["check", str(copy)]) == 1
+
+
+@pytest.mark.parametrize("text, key", [("NOWHERE = 3", "public_terminals.NOWHERE"),
+                                       ("MAIN = -1", "public_terminals.MAIN"),
+                                       ('MAIN = "six"', "public_terminals.MAIN")])
+def test_bad_public_terminals_name_the_key(tmp_path, text, key):
+    path = tmp_path / "library.toml"
+    path.write_text(CONFIG.replace("[material_types]", "[computers.public_terminals]\n" + text
+                                   + "\n\n[material_types]"), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert key in str(exc.value)
