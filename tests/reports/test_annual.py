@@ -161,6 +161,12 @@ def test_every_layout_item_names_an_element_of_some_definitions():
     # the service domains fill WEBVISIT (FY2023) and PITUSR from their tables
     assert fy23.elements["WEBVISIT"].cells[0].table == "pub_web_visits__month"
     assert fy24.elements["PITUSR"].cells[0].table == "pub_pc_sessions__branch_month"
+    # FY2023 names the same synchronous program elements as FY2024 (600-618; no KIDPRO)
+    programs = [c for c, el in fy24.elements.items() if 600 <= int(el.number) <= 618]
+    assert len(programs) == 18 and "KIDPRO" not in fy23.elements
+    for code in programs:
+        assert (fy23.elements[code].number, fy23.elements[code].cells) == (
+            fy24.elements[code].number, fy24.elements[code].cells), code
 
 
 @pytest.mark.parametrize("edit, key", [
