@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from libstats.errors import InputError, NoDataError
+from libstats.errors import ConfigError, InputError, NoDataError
 from libstats.profiles import ResolvedProfile
 from libstats.readers.files import IngestedSource
 from libstats.readers.values import raise_at
@@ -31,6 +31,12 @@ _BAD_DAY = ("the date cannot be parsed (YYYY-MM-DD or MM/DD/YYYY expected)")
 
 
 def prepare(run: Run, resolved: list[ResolvedProfile]) -> None:
+    kinds = {r.profile.kind for r in resolved}
+    if "program_registrations" in kinds and "programs" not in kinds:
+        regs = next(r for r in resolved if r.profile.kind == "program_registrations")
+        raise ConfigError(run.config.path, f"sources[{regs.source.name}]",
+                          "registrations feed the attendance of the events export's sessions: "
+                          "list the events export too (a source of kind 'programs')")
     run.con.execute("CREATE OR REPLACE TABLE map_service_branch AS "
                     + mappings.map_service_branch(run.config))
     run.con.execute("CREATE OR REPLACE TABLE map_program_audience AS "
@@ -137,16 +143,10 @@ def _attendance_from_registrations(run: Run, loaded, events: list[str], regs: li
                                    inside: str) -> dict:
     """Fill int_programs.attendance where the events export has no head count from the
     registrations of the session's event id (docs/services.md §3); returns the manifest's
-    counts per registrations source. Registrations without an events export, or an events
-    export without event ids, stop the run: their attendance would belong to no session."""
+    counts per registrations source. An events export without event ids stops the run: the
+    registrations' attendance would belong to no session (registrations without an events
+    export stop it in ``prepare``)."""
     con = run.con
-    reg_src = [i for i in loaded if i.resolved.profile.kind == "program_registrations"]
-    where = reg_src[0]
-    if not events:
-        raise InputError(where.files[0].path if where.files else where.name,
-                         "registrations feed the attendance of the events export's sessions: "
-                         "list the events export too (a [[sources]] of kind 'programs')",
-                         source=where.name)
     ev_src = [i for i in loaded if i.resolved.profile.kind == "programs"]
     if not any("event_id" in staged_source(i, run.config).fields for i in ev_src):
         raise InputError(ev_src[0].files[0].path if ev_src[0].files else ev_src[0].name,

@@ -56,6 +56,7 @@ class ElementResult:
     label: str
     ae: Figure | None
     outlets: dict[str, Figure]
+    definitions: str = ""     # the PLS definitions of a state item the year's no longer have
 
 
 def _coords(where: dict) -> str:
@@ -174,7 +175,10 @@ def compute(layout: Layout, defs: Definitions, frames: dict[str, pd.DataFrame],
     memo: dict = {}
     results = []
     for item in layout.items:
-        el = defs.elements.get(item.element)
+        el, borrowed = defs.elements.get(item.element), ""
+        if el is None and item.borrowed is not None:
+            # the state form still asks what the PLS dropped: its last PLS definition
+            el, borrowed = item.borrowed, item.definition_from
         if el is None:
             continue            # not an element of this survey year
         ae = (_figure(el, "all", defs, frames, fiscal_year, memo, if_withheld, noisy,
@@ -184,7 +188,8 @@ def compute(layout: Layout, defs: Definitions, frames: dict[str, pd.DataFrame],
                            settings, tuple(outlets))
                 for o in outlets}
                if "outlet" in el.levels else {})
-        results.append(ElementResult(el, item.item, item.label or el.name, ae, per))
+        results.append(ElementResult(el, item.item, item.label or el.name, ae, per,
+                                     borrowed))
     return results
 
 

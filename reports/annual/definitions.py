@@ -75,6 +75,10 @@ class Item:
     item: str           # the state's own question number; "" when none was verified
     element: str
     label: str | None
+    # A state item the PLS dropped but the state form still asks: the element as the PLS
+    # definitions named here defined it, used when the fiscal year's definitions lack it.
+    definition_from: str = ""
+    borrowed: Element | None = None
 
 
 @dataclass(frozen=True)
@@ -243,7 +247,7 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
     numbers_source = str(data.get("numbers_source", "")).strip()
     items = []
     for i, it in enumerate(_need(data, "items", path, "", list)):
-        _unknown(it, {"item", "element", "label"}, path, f"items[{i}]")
+        _unknown(it, {"item", "element", "label", "definition_from"}, path, f"items[{i}]")
         number = str(it.get("item", "")).strip()
         if number and not numbers_source:
             # Never a number that looks official and is not.
@@ -251,7 +255,19 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
                               "an item number needs 'numbers_source' naming the published "
                               "question list it comes from (document and year); without "
                               "one, leave 'item' out and the PLS element code is shown alone")
-        items.append(Item(number, _need(it, "element", path, f"items[{i}]"), it.get("label")))
+        code = _need(it, "element", path, f"items[{i}]")
+        source = str(it.get("definition_from", "")).strip()
+        borrowed = None
+        if source:
+            if source not in all_versions(folder):
+                raise ConfigError(path, f"items[{i}].definition_from",
+                                  f"must name PLS definitions ({', '.join(all_versions(folder))})")
+            borrowed = load_definitions(source, folder).elements.get(code)
+            if borrowed is None or borrowed.kind == "formula":
+                raise ConfigError(path, f"items[{i}].definition_from",
+                                  f"{source} must define {code} from published cells or a "
+                                  "setting (a formula's terms belong to its own year)")
+        items.append(Item(number, code, it.get("label"), source, borrowed))
     codes = [it.element for it in items]
     dup = sorted({c for c in codes if codes.count(c) > 1})
     if dup:

@@ -174,3 +174,19 @@ def test_the_scans_find_the_service_identifiers(tmp_path, case, leaked):
     failed = [c for c in found if not c.passed]
     assert failed, leaked
     assert all(leaked not in str(c.__dict__) for c in found)     # counts and names only
+
+
+def test_registrations_without_their_events_export_stop_the_run(tmp_path):
+    """Registrations only fill the attendance of the events export's sessions: alone they
+    would be read and published nowhere, so the run stops naming the source."""
+    folder = CONFORMANCE / "libcal_registrations"
+    exp = {"source": {"kind": "program_registrations", "format": "libcal_registrations",
+                      "file": "registrations.csv"}}
+    from tests.conformance.services.test_services import _config_text
+    (tmp_path / "library.toml").write_text(_config_text(folder, exp), encoding="utf-8")
+    config = load_config(tmp_path / "library.toml")
+    run = Run(con=duckdb.connect(), config=config, period=parse_period(config, "FY2025"),
+              pkey=None, work_dir=tmp_path)
+    with pytest.raises(ConfigError) as exc:
+        programs.prepare(run, [resolve(s, config.path) for s in config.sources])
+    assert "sources[case]" in str(exc.value) and "events export" in str(exc.value)

@@ -303,3 +303,34 @@ def test_bad_public_terminals_name_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as exc:
         load_config(path)
     assert key in str(exc.value)
+
+
+def test_a_state_item_the_pls_dropped_keeps_its_earlier_definition(tmp_path, test_key):
+    """WEBVISIT is not in the FY2024 PLS: the FY2025 PLS report leaves it out, the CT and MO
+    forms (which keep the item) report it under the FY2023 definition (-1 here: the release
+    has no web table; the demo's value is checked in tests/e2e/test_annual.py)."""
+    config = make_release(tmp_path, _circulation(lambda b, m, a, s: 30))
+    rel = tmp_path / "out" / "published" / "testville" / "FY2025"
+    for form in ("pls", "ct", "mo"):
+        assert main(["report", "annual", str(config), "--fiscal-year", "2025", "--form", form,
+                     "-q"]) == 0
+    assert "WEBVISIT" not in pd.read_csv(rel / "annual" / "pls" / "ae.csv").columns
+    m = json.loads((rel / "manifest.json").read_text())
+    for form in ("ct", "mo"):
+        assert pd.read_csv(rel / "annual" / form / "ae.csv")["WEBVISIT"].iloc[0] == -1
+        el = next(e for e in m["annual_reports"][form]["elements"] if e["code"] == "WEBVISIT")
+        assert el["definitions"] == "pls_fy2023" and el["number"] == "653"
+        assert "no table pub_web_visits__month" in el["ae"]["reason"]
+        notes = pd.read_csv(rel / "annual" / form / "elements.csv", dtype=str)
+        row = notes[notes["element"] == "WEBVISIT"].iloc[0]
+        assert row["definitions"] == "pls_fy2023" and "State item" in row["note"]
+
+
+def test_definition_from_must_name_definitions_that_define_the_element(tmp_path):
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "xx.toml").write_text(
+        'form = "xx"\ntitle = "T"\nauthority = "A"\nsheet = "S"\n'
+        '[[items]]\nelement = "WEBVISIT"\ndefinition_from = "pls_fy2019"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_layout("xx", tmp_path)
+    assert "items[0].definition_from" in str(exc.value)
