@@ -101,7 +101,7 @@ def stage(run: Run, loaded: list[IngestedSource]) -> Staged:
                                          ).fetchall():
                 rows[src] = {"rows": int(n), "in_period": int(k)}
     if regs:
-        rows.update(_attendance_from_registrations(run, loaded, events, regs, inside))
+        rows.update(_attendance_from_registrations(run, loaded, regs, inside))
     for ing in loaded:
         rows[ing.name] = {"read": ing.rows, **rows.get(ing.name, {"rows": 0, "in_period": 0})}
     if events:
@@ -139,8 +139,7 @@ def _stage_registrations(con, ing: IngestedSource, src) -> str:
     return view
 
 
-def _attendance_from_registrations(run: Run, loaded, events: list[str], regs: list[str],
-                                   inside: str) -> dict:
+def _attendance_from_registrations(run: Run, loaded, regs: list[str], inside: str) -> dict:
     """Fill int_programs.attendance where the events export has no head count from the
     registrations of the session's event id (docs/services.md §3); returns the manifest's
     counts per registrations source. An events export without event ids stops the run: the
