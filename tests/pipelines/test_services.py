@@ -141,6 +141,18 @@ def _staged_case(tmp_path: Path, case: str):
     return con, config, loaded, frames, pz
 
 
+def _as_published(con, frames: dict):
+    """The staged frames as the run's published tables, and GX suites that found nothing."""
+    from concurrent.futures import Future
+    for name, frame in frames.items():
+        con.register("_f", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _f")
+        con.unregister("_f")
+    done: Future = Future()
+    done.set_result([])
+    return done
+
+
 @pytest.mark.parametrize("case, leaked", [
     ("libki_statistics", "29999000000011"),          # a card number used as a user name
     ("libki_statistics", "guest1"),                   # a Libki guest pass
@@ -151,16 +163,9 @@ def _staged_case(tmp_path: Path, case: str):
     ("libcal_registrations", "(860) 555-0107"),       # a registrant's phone
 ])
 def test_the_scans_find_the_service_identifiers(tmp_path, case, leaked):
-    from concurrent.futures import Future
-
     from pipelines import verify
     con, config, loaded, frames, pz = _staged_case(tmp_path, case)
-    done: Future = Future()
-    done.set_result([])
-    for name, frame in frames.items():
-        con.register("_f", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _f")
-        con.unregister("_f")
+    done = _as_published(con, frames)
     clean = verify.run_checks(con, config, loaded, frames, pz, done)
     assert clean and all(c.passed for c in clean)
     # the same outputs with one identifier planted in a published table: a scan fails
@@ -190,3 +195,20 @@ def test_registrations_without_their_events_export_stop_the_run(tmp_path):
     with pytest.raises(ConfigError) as exc:
         programs.prepare(run, [resolve(s, config.path) for s in config.sources])
     assert "sources[case]" in str(exc.value) and "events export" in str(exc.value)
+
+
+def test_a_registrant_email_fails_both_the_pattern_and_the_exact_match_scan(tmp_path):
+    """A registrant's email is a raw identifier (exact match, case ignored) and looks like
+    an email (pattern): planted in a published table, both scans fail. The exact-match scan
+    collects every registrant column (names, email, phone, barcode), not the event's."""
+    from pipelines import verify
+    con, config, loaded, frames, pz = _staged_case(tmp_path, "libcal_registrations")
+    done = _as_published(con, frames)
+    con.execute("UPDATE pub_programs__month_audience_format SET fiscal_year = "
+                "'TEST.SEVEN@example.org' WHERE rowid = 0")
+    failed = {c.check for c in verify.run_checks(con, config, loaded, frames, pz, done)
+              if not c.passed}
+    assert {"pattern:email", "exact_match"} <= failed
+    ids = {v for (v,) in con.execute("SELECT value FROM int_identifiers").fetchall()}
+    assert {"test.seven@example.org", "Seven", "(860) 555-0107", "29999000000101"} <= ids
+    assert "Registered" not in ids and "Lego Club" not in ids    # not personal: not looked for
