@@ -267,11 +267,12 @@ def test_gpterms_comes_from_the_config_per_branch(tmp_path, test_key, terminals,
     config.write_text(CONFIG.replace("[material_types]", "[computers.public_terminals]\n"
                                      + terminals + "\n[material_types]"), encoding="utf-8")
     assert load_config(config).computers.public_terminals["MAIN"] == 4
-    for form in ("pls", "ct", "mo"):
+    forms = ("pls", "ct", "mo") if expected > 0 else ("pls",)
+    for form in forms:
         assert main(["report", "annual", str(config), "--fiscal-year", "2025", "--form", form,
                      "-q"]) == 0
     rel = tmp_path / "out" / "published" / "testville" / "FY2025"
-    for form in ("pls", "ct", "mo"):
+    for form in forms:
         assert pd.read_csv(rel / "annual" / form / "ae.csv")["GPTERMS"].iloc[0] == expected
     m = json.loads((rel / "manifest.json").read_text())
     el = next(e for e in m["annual_reports"]["pls"]["elements"] if e["code"] == "GPTERMS")
