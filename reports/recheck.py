@@ -221,6 +221,13 @@ def _check_annual(folder: Path, manifest: dict, frames: dict) -> list[str]:
                     if fig["value"] != -1:
                         problems.append(f"{where}: missing but not reported as -1")
                     continue
+                if "settings" in fig:
+                    vals = [s.get("value") for s in fig["settings"]]
+                    if not all(isinstance(v, int) and v >= 0 for v in vals) or \
+                            sum(vals) != fig["value"] or fig.get("sources"):
+                        problems.append(f"{where}: does not equal the config settings it "
+                                        "names")
+                    continue
                 if "formula" in fig:
                     parts = [by_code.get(t, {}) for t in fig["formula"].split(" + ")]
                     vals = [(p.get("ae") if level == "ae" else p.get("outlets", {}).get(level))

@@ -6,7 +6,10 @@ a hybrid session counts once, as onsite). Its audience labels map to the PLS gro
 ``map_program_audience``; labels of several groups make a general-interest program. Its
 format: virtual when it has an online location and no physical one, offsite when its
 location is one of ``[programs] offsite_locations``, onsite otherwise (a generic export
-names it). Attendance is the export's confirmed count (empty: unknown, not zero).
+names it). Attendance is the export's confirmed count (empty: unknown, not zero); where it is
+empty, a registrations export gives it: the distinct registrants of the session's event id
+with a Registered (not waitlisted, not cancelled) registration marked attended, when
+attendance was taken for the event (some registration marked attended or not attended).
 Registrants and bookers never leave the raw zone.
 """
 
@@ -22,6 +25,13 @@ FORMAT_WORDS = {"onsite": "onsite", "on-site": "onsite", "in-person": "onsite",
                 "off-site": "offsite", "outreach": "offsite", "virtual": "virtual",
                 "online": "virtual"}
 MEASURES = ("sessions", "attendance")
+STATUS_WORDS = {"registered": "registered", "confirmed": "registered", "booked": "registered",
+                "waitlist": "waitlist", "waitlisted": "waitlist", "wait list": "waitlist",
+                "waiting list": "waitlist", "cancelled": "cancelled", "canceled": "cancelled"}
+ATTENDED_WORDS = {"attended": True, "yes": True, "y": True, "true": True, "1": True,
+                  "checked in": True, "present": True, "not attended": False,
+                  "did not attend": False, "no show": False, "no-show": False, "absent": False,
+                  "no": False, "n": False, "false": False, "0": False}
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
 
@@ -35,7 +45,7 @@ def stg_programs(src: StagedSource, fmt: str, offsite: tuple[str, ...]) -> str:
     lists), format, attendance; the raw values' presence for the checks."""
     d, b, a = field_sql(src, "day"), field_sql(src, "branch"), field_sql(src, "audience")
     loc, online = field_sql(src, "location"), field_sql(src, "online")
-    att = field_sql(src, "attendance")
+    att, eid = field_sql(src, "attendance"), field_sql(src, "event_id")
     off = ", ".join(lit(o.lower()) for o in offsite) or "NULL"
     if fmt == "libcal_events":
         form = (f"CASE WHEN lower(coalesce({loc}, '')) IN ({off}) THEN 'offsite' "
@@ -48,7 +58,7 @@ def stg_programs(src: StagedSource, fmt: str, offsite: tuple[str, ...]) -> str:
             + " END END")
     return f"""
         WITH r AS (SELECT rowid AS _rec, {d} AS _d, {b} AS _b, {a} AS _a, {att} AS _att,
-                          {form} AS format FROM {src.table}),
+                          {eid} AS event_id, {form} AS format FROM {src.table}),
              labels AS (SELECT _rec, lower(trim(unnest(string_split(_a, ',')))) AS label
                         FROM r WHERE _a IS NOT NULL),
              groups AS (SELECT l._rec, count(*) FILTER (WHERE m.grp IS NULL) AS unknown,
@@ -60,12 +70,53 @@ def stg_programs(src: StagedSource, fmt: str, offsite: tuple[str, ...]) -> str:
                     WHEN g.n > 1 THEN 'general' END AS audience,
                r.format,
                CASE WHEN regexp_full_match(r._att, '[0-9]+') THEN TRY_CAST(r._att AS BIGINT)
-                    END AS attendance,
+                    END AS attendance, r.event_id,
                r._d IS NOT NULL AS _day_given, r._b IS NOT NULL AS _branch_given,
                r._a IS NOT NULL AS _audience_given,
                r._att IS NULL OR regexp_full_match(r._att, '[0-9]+') AS _attendance_ok
         FROM r LEFT JOIN groups AS g ON g._rec = r._rec
         LEFT JOIN map_service_branch AS mb ON mb.alias = r._b
+    """
+
+
+def _words(expr: str, words: dict) -> str:
+    return (f"CASE lower({expr}) " + " ".join(
+        f"WHEN {lit(k)} THEN {lit(v)}" for k, v in sorted(words.items())) + " END")
+
+
+def stg_registrations(src: StagedSource) -> str:
+    """One row per registration: event id, status (registered / waitlist / cancelled; NULL
+    for a word no rule knows), attended (true / false; NULL when blank), and the registrant
+    as an in-run hash of the email (else the name) that tells duplicate registrations apart
+    (never written). A missing status means registered."""
+    eid, st, at = (field_sql(src, f) for f in ("event_id", "status", "attended"))
+    em, fn, ln = (field_sql(src, f) for f in ("email", "first_name", "last_name"))
+    person = (f"coalesce(lower({em}), nullif(lower(concat_ws(' ', {fn}, {ln})), ''))")
+    return f"""
+        SELECT {lit(src.name)} AS source, rowid AS _rec, {eid} AS event_id,
+               CASE WHEN {st} IS NULL THEN 'registered' ELSE {_words(st, STATUS_WORDS)}
+               END AS status,
+               CAST({_words(at, {k: str(v).lower() for k, v in ATTENDED_WORDS.items()})}
+                    AS BOOLEAN) AS attended,
+               CASE WHEN {person} IS NOT NULL THEN md5({person}) END AS _person,
+               {eid} IS NOT NULL AS _event_given, {st} IS NOT NULL AS _status_given,
+               {at} IS NOT NULL AS _attended_given
+        FROM {src.table}
+    """
+
+
+def registration_attendance(registrations: str) -> str:
+    """Attendance per event id from its registrations: NULL when attendance was not taken
+    (no registration of the event marked either way); else the distinct registrants with a
+    registered (not waitlisted, not cancelled) registration marked attended. A registrant
+    without email or name counts once per registration."""
+    return f"""
+        SELECT event_id,
+               CASE WHEN count(attended) FILTER (WHERE status <> 'cancelled') = 0 THEN NULL
+                    ELSE count(DISTINCT coalesce(_person, source || ':' || _rec))
+                         FILTER (WHERE status = 'registered' AND attended) END AS attendance,
+               count(*) AS registrations
+        FROM {registrations} GROUP BY event_id
     """
 
 

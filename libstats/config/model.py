@@ -78,6 +78,8 @@ class ComputerSettings:
     locations: dict[str, str] = field(default_factory=dict)   # location or name -> branch
     staff_computers: tuple[str, ...] = ()
     length_bands_minutes: tuple[int, ...] = (15, 30, 60, 120)
+    # branch code -> public-use internet computers (PLS GPTERMS), as the library counts them
+    public_terminals: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@
 - ``staff_computers``: computer names (``*`` wildcards allowed) that are library staff
   machines: their sessions are not public use and are not counted (PLS PITUSR).
 - ``length_bands_minutes``: the session-length bands.
+- ``public_terminals``: branch code -> the number of internet computers the general public
+  uses there (PLS GPTERMS, element 650: PCs, laptops and tablets; not computers for a
+  dedicated purpose such as the OPAC only, one database, or training; not staff machines).
+  Read by the annual report (outlet figures; the administrative entity's is their sum, when
+  every branch is listed); a count of machines, not of people.
 
 ``[programs]``
 - ``audiences``: PLS audience group -> the export's audience labels (case-insensitive).
@@ -43,9 +48,19 @@ def read_computers(root: TableReader, branches: tuple[Branch, ...]) -> ComputerS
     locs.finish()
     staff = c.str_list("staff_computers", ())
     bands = increasing_ints(c, "length_bands_minutes", (15, 30, 60, 120))
+    terms = c.sub("public_terminals", {})
+    counts: dict[str, int] = {}
+    for code in terms.table:
+        if code not in codes:
+            raise terms.fail(code, "is not a branch code listed under [[branches]]")
+        n = terms.get(code, int, what="a whole number of computers")
+        if n < 0:
+            raise terms.fail(code, "must be 0 or more")
+        counts[code] = n
+    terms.finish()
     c.finish()
     return ComputerSettings(locations=out, staff_computers=tuple(staff),
-                            length_bands_minutes=bands)
+                            length_bands_minutes=bands, public_terminals=counts)
 
 
 def read_programs(root: TableReader) -> ProgramSettings:

@@ -42,7 +42,11 @@ FIELD_ROLES = {
                   "location": "keep", "minutes": "keep", "status": "keep"},
     "web": {"day": "keep", "visits": "keep"},
     "programs": {"day": "keep", "branch": "keep", "audience": "keep", "format": "keep",
-                 "attendance": "keep", "location": "keep"},
+                 "attendance": "keep", "location": "keep", "event_id": "keep"},
+    # Registrations feed the attendance of their events; the registrant's columns (email,
+    # name) are dropped and only tell duplicate registrations apart inside the run.
+    "program_registrations": {"event_id": "keep", "status": "keep", "attended": "keep",
+                              "email": "drop", "first_name": "drop", "last_name": "drop"},
     "room_bookings": {"day": "keep", "branch": "keep"},
     "ill": {"day": "generalize:day", "direction": "keep", "filled": "keep", "branch": "keep"},
 }
@@ -56,6 +60,7 @@ REQUIRED_FIELDS = {
     "computers": ("start_ts",),
     "web": ("day", "visits"),
     "programs": ("day",),
+    "program_registrations": ("event_id", "attended"),
     "room_bookings": ("day", "branch"),
     "ill": ("day",),
 }

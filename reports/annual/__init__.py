@@ -30,7 +30,7 @@ from libstats.errors import EXIT_CHECK_FAILED, InputError, LibstatsError
 from reports.annual.compute import compute, frames_from_release
 from reports.annual.definitions import definitions_for, load_layout
 
-__all__ = ["produce", "AnnualReportError"]
+__all__ = ["produce", "report_settings", "AnnualReportError"]
 
 
 class AnnualReportError(LibstatsError):
@@ -58,6 +58,8 @@ def _manifest_section(results, layout, defs, chosen, head, manifest, files) -> d
                  "method": "ES" if r.ae is not None and r.ae.estimated else r.element.method,
                  "checks": [{"table": t, "passed": checks.get(t, [])} for t in tables]
                  + [{"check": "cells published, not withheld", "passed": True}]}
+        if r.definitions:
+            entry["definitions"] = r.definitions     # a state item the PLS year dropped
         if r.ae is not None:
             entry["ae"] = r.ae.to_dict()
         if r.outlets:
@@ -70,7 +72,14 @@ def _manifest_section(results, layout, defs, chosen, head, manifest, files) -> d
                        "numbers_source": layout.numbers_source or None},
             "files": files, "elements": elements,
             "rule": "every figure is a published, non-withheld cell of this release or a sum "
-                    "of them; -1 = no source (PLS missing)"}
+                    "of them, or a setting of the library's config (a count of machines, "
+                    "recorded under 'settings'); -1 = no source (PLS missing)"}
+
+
+def report_settings(config) -> dict[str, dict[str, int]]:
+    """The config settings the definitions' ``setting`` elements read (definitions.SETTINGS),
+    each as branch code -> value."""
+    return {"computers.public_terminals": dict(config.computers.public_terminals)}
 
 
 def produce(config, fiscal_year: int, form: str, progress=None,
@@ -98,7 +107,8 @@ def produce(config, fiscal_year: int, form: str, progress=None,
     frames = frames_from_release(link, manifest)
     outlets = [(b.code, b.name) for b in config.branches]
     noisy = frozenset(manifest.get("differential_privacy", {}).get("tables", {}))
-    results = compute(layout, defs, frames, label, [c for c, _ in outlets], if_withheld, noisy)
+    results = compute(layout, defs, frames, label, [c for c, _ in outlets], if_withheld, noisy,
+                      report_settings(config))
     period = manifest["period"]
     head = {"library": manifest["library"]["name"], "fiscal_year": label,
             "start": period["start"], "end": period["end"],

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from libstats.errors import EXIT_CHECK_FAILED, LibstatsError
-from reports.annual.definitions import Definitions, Element, Layout
+from reports.annual.definitions import SETTINGS, Definitions, Element, Layout
 
 MISSING = -1          # PLS code for "missing"
 
@@ -32,9 +32,12 @@ class Figure:
     sources: list[dict] = field(default_factory=list)    # table, where, value
     terms: list[str] = field(default_factory=list)       # formula elements
     estimated: bool = False     # from a table published with differential privacy (noisy)
+    settings: list[dict] = field(default_factory=list)   # setting, branch_code, value
 
     def to_dict(self) -> dict:
         out = {"value": self.value, "status": self.status}
+        if self.settings:
+            out["settings"] = self.settings
         if self.estimated:
             out["estimate"] = "from a table published with differential privacy"
         if self.reason:
@@ -53,6 +56,7 @@ class ElementResult:
     label: str
     ae: Figure | None
     outlets: dict[str, Figure]
+    definitions: str = ""     # the PLS definitions of a state item the year's no longer have
 
 
 def _coords(where: dict) -> str:
@@ -108,18 +112,36 @@ def _cell_figure(el: Element, outlet: str, frames: dict[str, pd.DataFrame],
                   estimated=any(c.table in noisy for c in el.cells))
 
 
+def _setting_figure(el: Element, outlet: str, settings: dict, outlets: list[str]) -> Figure:
+    """An outlet's value of a per-outlet config setting; the administrative entity's is the
+    sum over every outlet, and missing (-1) while any outlet is not listed."""
+    values = settings.get(el.setting, {})
+    name = SETTINGS[el.setting]
+    wanted = outlets if outlet == "all" else [outlet]
+    absent = [o for o in wanted if o not in values]
+    if absent:
+        return Figure(MISSING, "missing", f"{name} does not list {', '.join(absent)} in the "
+                                          "library's config")
+    return Figure(sum(values[o] for o in wanted), "reported",
+                  settings=[{"setting": el.setting, "branch_code": o, "value": values[o]}
+                            for o in wanted])
+
+
 def _figure(el: Element, outlet: str, defs: Definitions, frames, fiscal_year: str,
-            memo: dict, if_withheld: str, noisy: frozenset = frozenset()) -> Figure:
+            memo: dict, if_withheld: str, noisy: frozenset = frozenset(),
+            settings: dict | None = None, outlets: tuple = ()) -> Figure:
     key = (el.code, outlet)
     if key in memo:
         return memo[key]
-    if el.kind == "missing":
+    if el.kind == "setting":
+        fig = _setting_figure(el, outlet, settings or {}, list(outlets))
+    elif el.kind == "missing":
         fig = Figure(MISSING, "missing", el.missing)
     elif el.kind == "cells":
         fig = _cell_figure(el, outlet, frames, fiscal_year, if_withheld, noisy)
     else:
         parts = [_figure(defs.elements[t], outlet, defs, frames, fiscal_year, memo,
-                         if_withheld, noisy)
+                         if_withheld, noisy, settings, outlets)
                  for t in el.formula]
         gone = [t for t, p in zip(el.formula, parts) if p.status == "missing"]
         hidden = [t for t, p in zip(el.formula, parts) if p.status == "withheld"]
@@ -138,26 +160,36 @@ def _figure(el: Element, outlet: str, defs: Definitions, frames, fiscal_year: st
 
 def compute(layout: Layout, defs: Definitions, frames: dict[str, pd.DataFrame],
             fiscal_year: str, outlets: list[str], if_withheld: str = "stop",
-            noisy: frozenset = frozenset()) -> list[ElementResult]:
+            noisy: frozenset = frozenset(),
+            settings: dict | None = None) -> list[ElementResult]:
     """The figures of every item of ``layout`` that ``defs`` defines, in form order.
 
     ``noisy``: tables the release published with differential privacy; figures from them
     are estimates (flag ES).
 
     ``if_withheld``: what a withheld cell does to an administrative-entity figure: "stop"
-    (the default: :class:`WithheldCellError`) or "missing" (-1, with the cell named)."""
+    (the default: :class:`WithheldCellError`) or "missing" (-1, with the cell named).
+
+    ``settings``: the config settings elements may name (``SETTINGS``), each a mapping of
+    branch code -> value."""
     memo: dict = {}
     results = []
     for item in layout.items:
-        el = defs.elements.get(item.element)
+        el, borrowed = defs.elements.get(item.element), ""
+        if el is None and item.borrowed is not None:
+            # the state form still asks what the PLS dropped: its last PLS definition
+            el, borrowed = item.borrowed, item.definition_from
         if el is None:
             continue            # not an element of this survey year
-        ae = (_figure(el, "all", defs, frames, fiscal_year, memo, if_withheld, noisy)
+        ae = (_figure(el, "all", defs, frames, fiscal_year, memo, if_withheld, noisy,
+                      settings, tuple(outlets))
               if "ae" in el.levels else None)
-        per = ({o: _figure(el, o, defs, frames, fiscal_year, memo, if_withheld, noisy)
+        per = ({o: _figure(el, o, defs, frames, fiscal_year, memo, if_withheld, noisy,
+                           settings, tuple(outlets))
                 for o in outlets}
                if "outlet" in el.levels else {})
-        results.append(ElementResult(el, item.item, item.label or el.name, ae, per))
+        results.append(ElementResult(el, item.item, item.label or el.name, ae, per,
+                                     borrowed))
     return results
 
 

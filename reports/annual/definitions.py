@@ -22,6 +22,9 @@ LEVELS = ("ae", "outlet")
 METHODS = ("CT", "ES")
 FORMS = ("pls", "ct", "mo")
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*")
+#: Config settings an element may take its figure from (``setting = "..."``): facts about
+#: the library that no export holds (a count of machines, not of people or their use).
+SETTINGS = {"computers.public_terminals": "[computers] public_terminals"}
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,12 @@ class Element:
     formula: tuple[str, ...] = ()
     missing: str | None = None
     note: str | None = None
+    setting: str | None = None       # a per-outlet config setting (SETTINGS)
 
     @property
     def kind(self) -> str:
+        if self.setting:
+            return "setting"
         return "cells" if self.cells else "formula" if self.formula else "missing"
 
 
@@ -69,6 +75,10 @@ class Item:
     item: str           # the state's own question number; "" when none was verified
     element: str
     label: str | None
+    # A state item the PLS dropped but the state form still asks: the element as the PLS
+    # definitions named here defined it, used when the fiscal year's definitions lack it.
+    definition_from: str = ""
+    borrowed: Element | None = None
 
 
 @dataclass(frozen=True)
@@ -139,16 +149,21 @@ def _cell(entry, path: Path, where: str) -> Cell:
 def _element(e: dict, i: int, path: Path) -> Element:
     where = f"elements[{i}]"
     _unknown(e, {"code", "number", "name", "definition", "levels", "method", "cells",
-                 "formula", "missing", "note"}, path, where)
+                 "formula", "missing", "note", "setting"}, path, where)
     code = _need(e, "code", path, where)
     if not _CODE.fullmatch(code):
         raise ConfigError(path, f"{where}.code", "must be an upper-case PLS element code")
     levels = tuple(_need(e, "levels", path, where, list))
     if not levels or any(lv not in LEVELS for lv in levels):
         raise ConfigError(path, f"{where}.levels", "must list 'ae' and/or 'outlet'")
-    kinds = [k for k in ("cells", "formula", "missing") if k in e]
+    kinds = [k for k in ("cells", "formula", "missing", "setting") if k in e]
     if len(kinds) != 1:
-        raise ConfigError(path, where, "needs exactly one of cells, formula, missing")
+        raise ConfigError(path, where, "needs exactly one of cells, formula, missing, "
+                                       "setting")
+    setting = e.get("setting")
+    if "setting" in e and setting not in SETTINGS:
+        raise ConfigError(path, f"{where}.setting",
+                          f"must be one of {', '.join(sorted(SETTINGS))}")
     method = e.get("method")
     if kinds[0] != "missing" and method not in METHODS:
         raise ConfigError(path, f"{where}.method", "must be 'CT' (count) or 'ES' (estimate)")
@@ -169,7 +184,7 @@ def _element(e: dict, i: int, path: Path) -> Element:
                    name=_need(e, "name", path, where),
                    definition=_need(e, "definition", path, where), levels=levels,
                    method=method if kinds[0] != "missing" else None, cells=cells,
-                   formula=formula, missing=missing, note=e.get("note"))
+                   formula=formula, missing=missing, note=e.get("note"), setting=setting)
 
 
 def load_definitions(version: str, folder: Path | None = None) -> Definitions:
@@ -232,7 +247,7 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
     numbers_source = str(data.get("numbers_source", "")).strip()
     items = []
     for i, it in enumerate(_need(data, "items", path, "", list)):
-        _unknown(it, {"item", "element", "label"}, path, f"items[{i}]")
+        _unknown(it, {"item", "element", "label", "definition_from"}, path, f"items[{i}]")
         number = str(it.get("item", "")).strip()
         if number and not numbers_source:
             # Never a number that looks official and is not.
@@ -240,7 +255,19 @@ def load_layout(form: str, folder: Path | None = None) -> Layout:
                               "an item number needs 'numbers_source' naming the published "
                               "question list it comes from (document and year); without "
                               "one, leave 'item' out and the PLS element code is shown alone")
-        items.append(Item(number, _need(it, "element", path, f"items[{i}]"), it.get("label")))
+        code = _need(it, "element", path, f"items[{i}]")
+        source = str(it.get("definition_from", "")).strip()
+        borrowed = None
+        if source:
+            if source not in all_versions(folder):
+                raise ConfigError(path, f"items[{i}].definition_from",
+                                  f"must name PLS definitions ({', '.join(all_versions(folder))})")
+            borrowed = load_definitions(source, folder).elements.get(code)
+            if borrowed is None or borrowed.kind == "formula":
+                raise ConfigError(path, f"items[{i}].definition_from",
+                                  f"{source} must define {code} from published cells or a "
+                                  "setting (a formula's terms belong to its own year)")
+        items.append(Item(number, code, it.get("label"), source, borrowed))
     codes = [it.element for it in items]
     dup = sorted({c for c in codes if codes.count(c) > 1})
     if dup:

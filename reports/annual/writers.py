@@ -21,6 +21,9 @@ def _sources(res: ElementResult) -> str:
         return ""
     if fig.terms:
         return " + ".join(fig.terms)
+    if res.element.setting:
+        from reports.annual.definitions import SETTINGS
+        return f"config {SETTINGS[res.element.setting]}"
     return "; ".join(sorted({s["table"] for s in fig.sources}))
 
 
@@ -31,6 +34,9 @@ def _note(res: ElementResult) -> str:
         parts.append(f"missing: {fig.reason}")
     if res.element.note:
         parts.append(res.element.note)
+    if res.definitions:
+        parts.append(f"State item: the survey year's PLS definitions no longer have "
+                     f"{res.element.code}; defined as in {res.definitions}.")
     return " ".join(parts)
 
 
@@ -57,7 +63,7 @@ def write_csvs(folder: Path, results: list[ElementResult], head: dict, outlets: 
                             "status", "sources", "definitions", "note"]] +
           [[r.item, r.element.code, r.element.number, r.label, "ae" if r.ae else "outlet",
             r.ae.value if r.ae else "", _flag_of(r), r.ae.status if r.ae else "",
-            _sources(r), head["definitions"], _note(r)] for r in results])
+            _sources(r), r.definitions or head["definitions"], _note(r)] for r in results])
 
 
 def _flag_of(res: ElementResult) -> str:
@@ -93,7 +99,7 @@ def write_xlsx(path: Path, results: list[ElementResult], head: dict, outlets: li
     for i, r in enumerate(results, start=8):
         value = r.ae.value if r.ae is not None else None
         for j, v in enumerate([r.item or None, r.element.code, r.label, value, _flag_of(r),
-                               _sources(r), defs.version, _note(r)], start=1):
+                               _sources(r), r.definitions or defs.version, _note(r)], start=1):
             ws.cell(i, j, v)
         ws.cell(i, 4).number_format = "#,##0"
         ws.cell(i, 8).alignment = Alignment(wrap_text=True, vertical="top")

@@ -21,7 +21,8 @@ from pipelines import computers, ill, programs, web
 from pipelines.context import Run
 from tests.oracles import services_reference as sref
 
-SERVICE_KINDS = {"computers", "web", "programs", "room_bookings", "ill"}
+SERVICE_KINDS = {"computers", "web", "programs", "room_bookings", "program_registrations",
+                 "ill"}
 
 
 @pytest.fixture(scope="module")
@@ -125,19 +126,31 @@ def _staged_case(tmp_path: Path, case: str):
     exp = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     (tmp_path / "library.toml").write_text(_config_text(folder, exp), encoding="utf-8")
     config = load_config(tmp_path / "library.toml")
-    r = resolve(config.sources[0], config.path)
+    resolved = [resolve(s, config.path) for s in config.sources]
     con = duckdb.connect()
     run = Run(con=con, config=config, period=parse_period(config, "FY2025"), pkey=None,
               work_dir=tmp_path)
-    domain = domain_of(r.profile.kind)
-    domain.prepare(run, [r])
-    ing = domain.load(run, r, [Path(r.source.path)])
-    staged = domain.stage(run, [ing])
+    domain = domain_of(resolved[0].profile.kind)
+    domain.prepare(run, resolved)
+    loaded = [domain.load(run, r, [Path(r.source.path)]) for r in resolved]
+    staged = domain.stage(run, loaded)
     pz = tmp_path / "pz"
     pz.mkdir()
     domain.write_pseudonymized(run, staged, pz)
     frames = {n: con.execute(sql).df() for n, sql in staged.pub_sql.items()}
-    return con, config, [ing], frames, pz
+    return con, config, loaded, frames, pz
+
+
+def _as_published(con, frames: dict):
+    """The staged frames as the run's published tables, and GX suites that found nothing."""
+    from concurrent.futures import Future
+    for name, frame in frames.items():
+        con.register("_f", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _f")
+        con.unregister("_f")
+    done: Future = Future()
+    done.set_result([])
+    return done
 
 
 @pytest.mark.parametrize("case, leaked", [
@@ -145,18 +158,14 @@ def _staged_case(tmp_path: Path, case: str):
     ("libki_statistics", "guest1"),                   # a Libki guest pass
     ("koha_illrequests", "Test Patron test.patron@example.com"),   # the patron's note
     ("generic_room_bookings", "booker@example.org"),  # a booker's email
+    ("libcal_registrations", "test.seven@example.org"),   # a registrant's email
+    ("libcal_registrations", "Seven"),                # a registrant's last name
+    ("libcal_registrations", "(860) 555-0107"),       # a registrant's phone
 ])
 def test_the_scans_find_the_service_identifiers(tmp_path, case, leaked):
-    from concurrent.futures import Future
-
     from pipelines import verify
     con, config, loaded, frames, pz = _staged_case(tmp_path, case)
-    done: Future = Future()
-    done.set_result([])
-    for name, frame in frames.items():
-        con.register("_f", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _f")
-        con.unregister("_f")
+    done = _as_published(con, frames)
     clean = verify.run_checks(con, config, loaded, frames, pz, done)
     assert clean and all(c.passed for c in clean)
     # the same outputs with one identifier planted in a published table: a scan fails
@@ -170,3 +179,36 @@ def test_the_scans_find_the_service_identifiers(tmp_path, case, leaked):
     failed = [c for c in found if not c.passed]
     assert failed, leaked
     assert all(leaked not in str(c.__dict__) for c in found)     # counts and names only
+
+
+def test_registrations_without_their_events_export_stop_the_run(tmp_path):
+    """Registrations only fill the attendance of the events export's sessions: alone they
+    would be read and published nowhere, so the run stops naming the source."""
+    folder = CONFORMANCE / "libcal_registrations"
+    exp = {"source": {"kind": "program_registrations", "format": "libcal_registrations",
+                      "file": "registrations.csv"}}
+    from tests.conformance.services.test_services import _config_text
+    (tmp_path / "library.toml").write_text(_config_text(folder, exp), encoding="utf-8")
+    config = load_config(tmp_path / "library.toml")
+    run = Run(con=duckdb.connect(), config=config, period=parse_period(config, "FY2025"),
+              pkey=None, work_dir=tmp_path)
+    with pytest.raises(ConfigError) as exc:
+        programs.prepare(run, [resolve(s, config.path) for s in config.sources])
+    assert "sources[case]" in str(exc.value) and "events export" in str(exc.value)
+
+
+def test_a_registrant_email_fails_both_the_pattern_and_the_exact_match_scan(tmp_path):
+    """A registrant's email is a raw identifier (exact match, case ignored) and looks like
+    an email (pattern): planted in a published table, both scans fail. The exact-match scan
+    collects every registrant column (names, email, phone, barcode), not the event's."""
+    from pipelines import verify
+    con, config, loaded, frames, pz = _staged_case(tmp_path, "libcal_registrations")
+    done = _as_published(con, frames)
+    con.execute("UPDATE pub_programs__month_audience_format SET fiscal_year = "
+                "'TEST.SEVEN@example.org' WHERE rowid = 0")
+    failed = {c.check for c in verify.run_checks(con, config, loaded, frames, pz, done)
+              if not c.passed}
+    assert {"pattern:email", "exact_match"} <= failed
+    ids = {v for (v,) in con.execute("SELECT value FROM int_identifiers").fetchall()}
+    assert {"test.seven@example.org", "Seven", "(860) 555-0107", "29999000000101"} <= ids
+    assert "Registered" not in ids and "Lego Club" not in ids    # not personal: not looked for

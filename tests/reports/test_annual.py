@@ -161,6 +161,12 @@ def test_every_layout_item_names_an_element_of_some_definitions():
     # the service domains fill WEBVISIT (FY2023) and PITUSR from their tables
     assert fy23.elements["WEBVISIT"].cells[0].table == "pub_web_visits__month"
     assert fy24.elements["PITUSR"].cells[0].table == "pub_pc_sessions__branch_month"
+    # FY2023 names the same synchronous program elements as FY2024 (600-618; no KIDPRO)
+    programs = [c for c, el in fy24.elements.items() if 600 <= int(el.number) <= 618]
+    assert len(programs) == 18 and "KIDPRO" not in fy23.elements
+    for code in programs:
+        assert (fy23.elements[code].number, fy23.elements[code].cells) == (
+            fy24.elements[code].number, fy24.elements[code].cells), code
 
 
 @pytest.mark.parametrize("edit, key", [
@@ -248,3 +254,85 @@ def test_an_item_number_needs_its_published_source(tmp_path):
     with pytest.raises(ConfigError) as exc:
         load_layout("xx", tmp_path)
     assert "items[1].item" in str(exc.value) and "numbers_source" in str(exc.value)
+
+
+@pytest.mark.parametrize("terminals, expected", [("MAIN = 4\nWEST = 2\n", 6),
+                                                 ("MAIN = 4\n", -1)])
+def test_gpterms_comes_from_the_config_per_branch(tmp_path, test_key, terminals, expected):
+    """PLS GPTERMS is a count of machines the config gives per branch: the administrative
+    entity's figure is their sum, -1 while a branch is not listed; libstats check verifies
+    the recorded settings."""
+    frame = _circulation(lambda b, m, a, s: 30)
+    config = make_release(tmp_path, frame)
+    config.write_text(CONFIG.replace("[material_types]", "[computers.public_terminals]\n"
+                                     + terminals + "\n[material_types]"), encoding="utf-8")
+    assert load_config(config).computers.public_terminals["MAIN"] == 4
+    assert main(["report", "annual", str(config), "--fiscal-year", "2025", "--form", "pls",
+                 "-q"]) == 0                      # CT and MO: the next test
+    rel = tmp_path / "out" / "published" / "testville" / "FY2025"
+    assert pd.read_csv(rel / "annual" / "pls" / "ae.csv")["GPTERMS"].iloc[0] == expected
+    m = json.loads((rel / "manifest.json").read_text())
+    el = next(e for e in m["annual_reports"]["pls"]["elements"] if e["code"] == "GPTERMS")
+    assert el["number"] == "650" and "outlets" not in el        # the PLS asks the AE only
+    if expected == -1:
+        assert "does not list WEST" in el["ae"]["reason"]
+        return
+    assert el["ae"]["settings"] == [
+        {"setting": "computers.public_terminals", "branch_code": "MAIN", "value": 4},
+        {"setting": "computers.public_terminals", "branch_code": "WEST", "value": 2}]
+    assert main(["check", str(rel)]) == 0
+    copy = tmp_path / "copy"                     # a figure edited after the fact is caught
+    shutil.copytree(rel.resolve(), copy)
+    m["annual_reports"]["pls"]["elements"][[e["code"] for e in m["annual_reports"]["pls"][
+        "elements"]].index("GPTERMS")]["ae"]["value"] = 7
+    release.write_json(copy / "manifest.json", m)
+    (copy / "SHA256SUMS").unlink()
+    release.write_sums(copy)
+    assert main(["check", str(copy)]) == 1
+
+
+@pytest.mark.parametrize("text, key", [("NOWHERE = 3", "public_terminals.NOWHERE"),
+                                       ("MAIN = -1", "public_terminals.MAIN"),
+                                       ('MAIN = "six"', "public_terminals.MAIN")])
+def test_bad_public_terminals_name_the_key(tmp_path, text, key):
+    path = tmp_path / "library.toml"
+    path.write_text(CONFIG.replace("[material_types]", "[computers.public_terminals]\n" + text
+                                   + "\n\n[material_types]"), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert key in str(exc.value)
+
+
+def test_a_state_item_the_pls_dropped_keeps_its_earlier_definition(tmp_path, test_key):
+    """WEBVISIT is not in the FY2024 PLS: the FY2025 PLS report leaves it out, the CT and MO
+    forms (which keep the item) report it under the FY2023 definition (-1 here: the release
+    has no web table; the demo's value is checked in tests/e2e/test_annual.py). GPTERMS, from
+    the config, is on both state forms too."""
+    config = make_release(tmp_path, _circulation(lambda b, m, a, s: 30))
+    config.write_text(CONFIG.replace("[material_types]", "[computers.public_terminals]\n"
+                                     "MAIN = 4\nWEST = 2\n\n[material_types]"), encoding="utf-8")
+    rel = tmp_path / "out" / "published" / "testville" / "FY2025"
+    for form in ("pls", "ct", "mo"):
+        assert main(["report", "annual", str(config), "--fiscal-year", "2025", "--form", form,
+                     "-q"]) == 0
+    assert "WEBVISIT" not in pd.read_csv(rel / "annual" / "pls" / "ae.csv").columns
+    m = json.loads((rel / "manifest.json").read_text())
+    for form in ("ct", "mo"):
+        got = pd.read_csv(rel / "annual" / form / "ae.csv")
+        assert got["WEBVISIT"].iloc[0] == -1 and got["GPTERMS"].iloc[0] == 6
+        el = next(e for e in m["annual_reports"][form]["elements"] if e["code"] == "WEBVISIT")
+        assert el["definitions"] == "pls_fy2023" and el["number"] == "653"
+        assert "no table pub_web_visits__month" in el["ae"]["reason"]
+        notes = pd.read_csv(rel / "annual" / form / "elements.csv", dtype=str)
+        row = notes[notes["element"] == "WEBVISIT"].iloc[0]
+        assert row["definitions"] == "pls_fy2023" and "State item" in row["note"]
+
+
+def test_definition_from_must_name_definitions_that_define_the_element(tmp_path):
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "xx.toml").write_text(
+        'form = "xx"\ntitle = "T"\nauthority = "A"\nsheet = "S"\n'
+        '[[items]]\nelement = "WEBVISIT"\ndefinition_from = "pls_fy2019"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_layout("xx", tmp_path)
+    assert "items[0].definition_from" in str(exc.value)

@@ -6,6 +6,8 @@ One folder per case: the input file, ``SOURCE.md`` (the schema or documentation 
 from, its licence, how the figures were counted) and ``expected.json``:
 
 - ``source``: the ``[[sources]]`` keys of the case (``path`` is the case's input file);
+- ``also``: further sources read in the same run (a registrations export's events export),
+  each like ``source``;
 - ``config``: further TOML for the case (``[computers]``, ``[programs]``...);
 - ``figures``: ``[table, {column: value}, expected]``: the sum of the published table's
   rows (before totals and suppression) matching every given column, counted by hand;
@@ -58,13 +60,16 @@ def _toml_value(v) -> str:
 
 
 def _config_text(folder: Path, exp: dict) -> str:
-    src = dict(exp["source"])
-    src["path"] = str(folder / src.pop("file"))
-    mapping = src.pop("mapping", None)
-    lines = [BASE, exp.get("config", ""), "[[sources]]", 'name = "case"']
-    lines += [f"{k} = {_toml_value(v)}" for k, v in src.items()]
-    if mapping:
-        lines += ["[sources.mapping]"] + [f"{k} = {_toml_value(v)}" for k, v in mapping.items()]
+    lines = [BASE, exp.get("config", "")]
+    for i, spec in enumerate([exp["source"], *exp.get("also", [])]):
+        src = dict(spec)
+        src["path"] = str(folder / src.pop("file"))
+        mapping = src.pop("mapping", None)
+        lines += ["[[sources]]", f'name = "case{i or ""}"']
+        lines += [f"{k} = {_toml_value(v)}" for k, v in src.items()]
+        if mapping:
+            lines += ["[sources.mapping]"] + [f"{k} = {_toml_value(v)}"
+                                              for k, v in mapping.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -72,14 +77,14 @@ def _stage(tmp_path: Path, folder: Path, exp: dict):
     cfg_path = tmp_path / "library.toml"
     cfg_path.write_text(_config_text(folder, exp), encoding="utf-8")
     config = load_config(cfg_path)
-    resolved = resolve(config.sources[0], config.path)
+    resolved = [resolve(s, config.path) for s in config.sources]
     period = parse_period(config, exp.get("period", "FY2025"))
     con = duckdb.connect()
     run = Run(con=con, config=config, period=period, pkey=None, work_dir=tmp_path)
-    domain = domain_of(resolved.profile.kind)
-    domain.prepare(run, [resolved])
-    ing = domain.load(run, resolved, [Path(resolved.source.path)])
-    return con, domain.stage(run, [ing])
+    domain = domain_of(resolved[0].profile.kind)
+    domain.prepare(run, resolved)
+    loaded = [domain.load(run, r, [Path(r.source.path)]) for r in resolved]
+    return con, domain.stage(run, loaded)
 
 
 @pytest.mark.parametrize("case", CASES)

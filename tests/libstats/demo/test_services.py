@@ -54,6 +54,17 @@ def test_the_hazards_are_planted(services):
     assert ((e["Location"] == "") & (e["Online"] != "")).any()           # virtual
     assert e["Location"].isin(["Riverside Park", "Farmers Market"]).any()
     assert (e["Confirmed Attendance"] == "").any()
+    r = pd.read_csv(services / "libcal" / "registrations-FY2025.csv", dtype=str,
+                    keep_default_na=False)
+    assert {"Registered", "Waitlist", "Cancelled"} == set(r["Status"])
+    assert {"Attended", "Not Attended", ""} == set(r["Attendance"])
+    assert ((r["Status"] == "Waitlist") & (r["Attendance"] == "Attended")).any()
+    assert (r["Email"] == "").any()                                      # phoned in
+    key = r["Event ID"] + r["Email"].str.lower()
+    assert (key.duplicated() & (r["Email"] != "")).any()                 # registered twice
+    assert set(r["Event ID"]) <= set(e["Event ID"])
+    no_count = set(e.loc[e["Confirmed Attendance"] == "", "Event ID"])
+    assert no_count & set(r["Event ID"])             # attendance only from registrations
     k = pd.read_csv(services / "ill" / "illrequests-FY2025.csv", dtype=str,
                     keep_default_na=False)
     assert (k["completed"] == "0000-00-00").any() and k["notesopac"].str.contains("@").any()
