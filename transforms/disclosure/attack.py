@@ -28,6 +28,9 @@ class Range:
     # While choosing cells: the relations that bind the cell's range (non-zero duals of its
     # LPs), where withholding one more cell would widen it.
     binding: tuple = field(default=(), compare=False)
+    # False: only known to contain [low, high] (feasible points gave it that wide a range,
+    # ``attack(wide=...)``); its true range may be wider.
+    exact: bool = field(default=True, compare=False)
 
     @property
     def width(self) -> float:
@@ -58,7 +61,7 @@ def _components(cells: list[int], rows: list[list[int]]) -> list[list[int]]:
 
 def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = None,
            interval: int | None = None, cache: dict | None = None,
-           targets: set[int] | None = None) -> dict[int, Range]:
+           targets: set[int] | None = None, wide: int | None = None) -> dict[int, Range]:
     """The feasible range of every hidden cell, given every other cell's value and every
     relation.
 
@@ -72,6 +75,10 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
 
     ``cache``: results of earlier calls by connected group, reused while a group is unchanged.
     ``targets``: compute the ranges of these hidden cells only (and only their groups).
+    ``wide`` (without ``interval``): a cell that feasible points already show to range over at
+    least this much is reported with that range and ``exact=False``, without its LPs (the
+    audit needs exact ranges only where they could be narrow or the narrowest:
+    :func:`transforms.disclosure.audit.audit_published`).
     """
     index = index if index is not None else m.by_cell()
     # Each relation becomes rows over the hidden cells: equalities (sums) and
@@ -112,7 +119,7 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
     cap = max(10 ** 6, 4 * sum(v for v in m.value if v))
     result: dict[int, Range] = {}
     for k, comp in enumerate(comps):
-        part = _solve(m, comp, rows_by[k], interval, cap, targets)
+        part = _solve(m, comp, rows_by[k], interval, cap, targets, wide)
         result.update(part)
         if cache is not None:
             cache[tuple(comp)] = part
@@ -133,20 +140,22 @@ _AT_ONE = 1e-7              # a column value this close to 1 is at its lower bou
 
 
 def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
-           cap: int, targets: set[int] | None = None) -> dict[int, Range]:
+           cap: int, targets: set[int] | None = None,
+           wide: int | None = None) -> dict[int, Range]:
     todo = [j for j, c in enumerate(comp) if targets is None or c in targets]
     if interval is not None or len(todo) < _LP_SPLIT_AT:
-        return _solve_cells(m, comp, rows, interval, cap, todo)
+        return _solve_cells(m, comp, rows, interval, cap, todo, wide)
     from concurrent.futures import ThreadPoolExecutor
     size = -(-len(todo) // _LP_THREADS)
     parts = [todo[k:k + size] for k in range(0, len(todo), size)]
     with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="highs") as pool:
-        found = list(pool.map(lambda part: _solve_cells(m, comp, rows, None, cap, part), parts))
+        found = list(pool.map(lambda part: _solve_cells(m, comp, rows, None, cap, part, wide),
+                              parts))
     return {c: r for part in found for c, r in part.items()}
 
 
 def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None,
-                 cap: int, todo: list[int]) -> dict[int, Range]:
+                 cap: int, todo: list[int], wide: int | None = None) -> dict[int, Range]:
     """The ranges of the cells at positions ``todo`` of ``comp``, in one HiGHS instance (each
     LP warm-started from the one before)."""
     import highspy
@@ -189,37 +198,123 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
         duals = h.getSolution().row_dual
         return {rows[k][4] for k, d in enumerate(duals) if abs(d) > 1e-9}
 
-    # Every solution HiGHS returns is a feasible point of the group's LP: a cell at its lower
-    # bound 1 in any of them has minimum 1, so its minimising LP need not be solved (the result
-    # is the same integer; the LP's own optimum is 1 within HiGHS' tolerances).
-    at_one = np.zeros(n, dtype=bool)
+    # Shortcuts (docs/disclosure.md §4), each one an LP whose result is known without solving:
+    # every solution HiGHS returns is a feasible point of the group's LP (so is the true count
+    # vector while cells are chosen), and each cell's range contains every value it takes in
+    # those points (``seen``). ``box`` holds bounds that no feasible point can pass, from each
+    # row alone: the LP optimum lies between the best value seen and that bound, so where they
+    # meet it is known. See :func:`_box` and :func:`shortcut_range`.
+    lo_box, hi_box = _box(rows, pos, n, cap)
+    seen = _Seen(n)
+    if interval is not None:
+        truth = [m.value[c] for c in comp]
+        if all(v is not None for v in truth):
+            seen.add(np.array(truth, dtype=np.float64))
 
-    def seen_at_one() -> None:
+    def see() -> None:
         x = np.asarray(h.getSolution().col_value)
         if len(x) == n:
-            at_one[x <= 1.0 + _AT_ONE] = True
+            seen.add(x)
 
     for j in todo:
         c = comp[j]
-        high = math.floor(extreme(j, -1.0) + 1e-6)
-        high = math.inf if high >= cap else high
         v = m.value[c]
+        if interval is not None and seen.span(j) >= interval:
+            # feasible points already give it a range this wide: safe, which is all that is
+            # asked while choosing cells (its binding relations are asked for unsafe cells only)
+            out[c] = Range(*seen.bounds(j))
+            continue
+        if wide is not None and interval is None and seen.span(j) >= wide:
+            out[c] = Range(*seen.bounds(j), exact=False)
+            continue
+        known_high = seen.reaches_high(j, hi_box[j])
+        if known_high is not None and interval is None:
+            high = known_high
+        else:
+            high = math.floor(extreme(j, -1.0) + 1e-6)
+            see()
+        high = math.inf if high >= cap else high
         if interval is not None and v is not None and high - v >= interval:
             out[c] = Range(v, high)
             continue
-        seen_at_one()
-        if at_one[j] and (interval is None or high - 1 >= interval):
-            # the minimum is 1: while choosing cells a range this wide is safe (its binding
-            # relations are not asked for); in the audit it is the exact range
-            out[c] = Range(1, high)
+        known_low = seen.reaches_low(j, lo_box[j])
+        if known_low is not None and (interval is None or high - known_low >= interval):
+            # the minimum is known (1, or a row's bound, met by a feasible point): while
+            # choosing cells a range this wide is safe (its binding relations are not asked
+            # for); in the audit it is the exact range
+            out[c] = Range(known_low, high)
             continue
         tight = binding() if interval is not None else set()
         low = math.ceil(extreme(j, 1.0) - 1e-6)
-        seen_at_one()
+        see()
         if interval is not None and high - low < interval:
             tight |= binding()
         out[c] = Range(low, high, tuple(sorted(tight)))
     return out
+
+
+class _Seen:
+    """The least and greatest value each column takes over the feasible points seen."""
+
+    def __init__(self, n: int):
+        self.low = np.full(n, np.inf)
+        self.high = np.full(n, -np.inf)
+
+    def add(self, x: np.ndarray) -> None:
+        np.minimum(self.low, x, out=self.low)
+        np.maximum(self.high, x, out=self.high)
+
+    def bounds(self, j: int) -> tuple[int, int]:
+        """The whole numbers the column's range is known to contain (rounded inwards)."""
+        return math.ceil(self.low[j] - 1e-6), math.floor(self.high[j] + 1e-6)
+
+    def span(self, j: int) -> float:
+        if not math.isfinite(self.low[j]):
+            return -math.inf
+        low, high = self.bounds(j)
+        return high - low
+
+    def reaches_high(self, j: int, bound: float) -> int | None:
+        """The LP maximum, rounded down, when a feasible point meets ``bound`` (which no
+        feasible point passes): then the maximum is the bound."""
+        if self.high[j] >= bound - _AT_ONE:
+            return math.floor(bound + 1e-6)
+        return None
+
+    def reaches_low(self, j: int, bound: float) -> int | None:
+        if self.low[j] <= bound + _AT_ONE:
+            return math.ceil(bound - 1e-6)
+        return None
+
+
+def _box(rows: list, pos: dict, n: int, cap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on every column of a group's LP that hold at every feasible point: the box
+    [1, cap] of the columns, narrowed by each row alone (a row sum(a_k x_k) = rhs, or <= rhs,
+    with every other column anywhere in its box leaves a_c x_c between rhs minus the others'
+    largest and rhs minus their smallest sum). One pass, in real numbers (no rounding): a
+    bound of the LP, not only of its integer points. If a feasible point meets such a bound,
+    the LP optimum in that direction is the bound, and its LP need not be solved."""
+    lo = np.ones(n)
+    hi = np.full(n, float(cap))
+    for cells, coefs, rhs, is_eq, _ in rows:
+        if not cells:
+            continue
+        idx = [pos[c] for c in cells]
+        mins = [a * 1.0 if a > 0 else a * cap for a in coefs]      # min of a_k x_k
+        maxs = [a * cap if a > 0 else a * 1.0 for a in coefs]      # max of a_k x_k
+        smin, smax = sum(mins), sum(maxs)
+        for j, a, mn, mx in zip(idx, coefs, mins, maxs):
+            top = rhs - (smin - mn)             # a_j x_j <= top
+            bottom = rhs - (smax - mx)          # a_j x_j >= bottom (equalities only)
+            if a > 0:
+                hi[j] = min(hi[j], top / a)
+                if is_eq:
+                    lo[j] = max(lo[j], bottom / a)
+            elif a < 0:
+                lo[j] = max(lo[j], top / a)
+                if is_eq:
+                    hi[j] = min(hi[j], bottom / a)
+    return lo, hi
 
 
 _BANNER_LOCK = threading.Lock()
