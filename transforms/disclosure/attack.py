@@ -136,7 +136,10 @@ _LP_THREADS = 2
 _LP_SPLIT_AT = 64           # cells of one group, at least
 _PRIMAL_SIMPLEX = 4         # HiGHS' simplex_strategy for the primal simplex
 _PRIMAL_WHILE_CHOOSING = False
-_AT_ONE = 1e-7              # a column value this close to 1 is at its lower bound
+_AT_ONE = 1e-7              # a column value this close to a bound is at it
+# False: every LP is solved, none is known from feasible points (the reference the tests
+# compare the shortcuts with; the ranges are the same, the LPs many more)
+_SHORTCUTS = True
 
 
 def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
@@ -144,18 +147,18 @@ def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
            wide: int | None = None) -> dict[int, Range]:
     todo = [j for j, c in enumerate(comp) if targets is None or c in targets]
     if interval is not None or len(todo) < _LP_SPLIT_AT:
-        return _solve_cells(m, comp, rows, interval, cap, todo, wide)
+        return _solve_cells(m, comp, rows, interval, cap, todo, wide=wide)
     from concurrent.futures import ThreadPoolExecutor
     size = -(-len(todo) // _LP_THREADS)
     parts = [todo[k:k + size] for k in range(0, len(todo), size)]
     with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="highs") as pool:
-        found = list(pool.map(lambda part: _solve_cells(m, comp, rows, None, cap, part, wide),
-                              parts))
+        found = list(pool.map(lambda part: _solve_cells(m, comp, rows, None, cap, part,
+                                                        wide=wide), parts))
     return {c: r for part in found for c, r in part.items()}
 
 
 def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None,
-                 cap: int, todo: list[int], wide: int | None = None) -> dict[int, Range]:
+                 cap: int, todo: list[int], *, wide: int | None = None) -> dict[int, Range]:
     """The ranges of the cells at positions ``todo`` of ``comp``, in one HiGHS instance (each
     LP warm-started from the one before)."""
     import highspy
@@ -205,7 +208,7 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
     # row alone: the LP optimum lies between the best value seen and that bound, so where they
     # meet it is known. See :func:`_box` and :func:`shortcut_range`.
     lo_box, hi_box = _box(rows, pos, n, cap)
-    seen = _Seen(n)
+    seen = _Seen(n, _SHORTCUTS)
     if interval is not None:
         truth = [m.value[c] for c in comp]
         if all(v is not None for v in truth):
@@ -256,11 +259,14 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
 class _Seen:
     """The least and greatest value each column takes over the feasible points seen."""
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, on: bool = True):
         self.low = np.full(n, np.inf)
         self.high = np.full(n, -np.inf)
+        self.on = on
 
     def add(self, x: np.ndarray) -> None:
+        if not self.on:
+            return              # nothing seen: no shortcut
         np.minimum(self.low, x, out=self.low)
         np.maximum(self.high, x, out=self.high)
 
