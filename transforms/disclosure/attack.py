@@ -61,7 +61,8 @@ def _components(cells: list[int], rows: list[list[int]]) -> list[list[int]]:
 
 def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = None,
            interval: int | None = None, cache: dict | None = None,
-           targets: set[int] | None = None, wide: int | None = None) -> dict[int, Range]:
+           targets: set[int] | None = None, wide: int | None = None,
+           tables: dict | None = None) -> dict[int, Range]:
     """The feasible range of every hidden cell, given every other cell's value and every
     relation.
 
@@ -78,7 +79,9 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
     ``wide`` (without ``interval``): a cell that feasible points already show to range over at
     least this much is reported with that range and ``exact=False``, without its LPs (the
     audit needs exact ranges only where they could be narrow or the narrowest:
-    :func:`transforms.disclosure.audit.audit_published`).
+    :func:`transforms.disclosure.audit.audit_published`). ``tables``: for each cell, the
+    tables it is a row of; with ``wide``, a cell whose range seen is narrower than the
+    narrowest exact range of one of its tables in its group is solved exactly.
     """
     index = index if index is not None else m.by_cell()
     # Each relation becomes rows over the hidden cells: equalities (sums) and
@@ -119,7 +122,7 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
     cap = max(10 ** 6, 4 * sum(v for v in m.value if v))
     result: dict[int, Range] = {}
     for k, comp in enumerate(comps):
-        part = _solve(m, comp, rows_by[k], interval, cap, targets, wide)
+        part = _solve(m, comp, rows_by[k], interval, cap, targets, wide, tables)
         result.update(part)
         if cache is not None:
             cache[tuple(comp)] = part
@@ -144,21 +147,22 @@ _SHORTCUTS = True
 
 def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
            cap: int, targets: set[int] | None = None,
-           wide: int | None = None) -> dict[int, Range]:
+           wide: int | None = None, tables: dict | None = None) -> dict[int, Range]:
     todo = [j for j, c in enumerate(comp) if targets is None or c in targets]
     if interval is not None or len(todo) < _LP_SPLIT_AT:
-        return _solve_cells(m, comp, rows, interval, cap, todo, wide=wide)
+        return _solve_cells(m, comp, rows, interval, cap, todo, wide=wide, tables=tables)
     from concurrent.futures import ThreadPoolExecutor
     size = -(-len(todo) // _LP_THREADS)
     parts = [todo[k:k + size] for k in range(0, len(todo), size)]
     with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="highs") as pool:
         found = list(pool.map(lambda part: _solve_cells(m, comp, rows, None, cap, part,
-                                                        wide=wide), parts))
+                                                        wide=wide, tables=tables), parts))
     return {c: r for part in found for c, r in part.items()}
 
 
 def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None,
-                 cap: int, todo: list[int], *, wide: int | None = None) -> dict[int, Range]:
+                 cap: int, todo: list[int], *, wide: int | None = None,
+                 tables: dict | None = None) -> dict[int, Range]:
     """The ranges of the cells at positions ``todo`` of ``comp``, in one HiGHS instance (each
     LP warm-started from the one before)."""
     import highspy
@@ -219,17 +223,15 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
         if len(x) == n:
             seen.add(x)
 
-    for j in todo:
+    def solve(j: int, may_skip: bool) -> Range:
         c = comp[j]
         v = m.value[c]
         if interval is not None and seen.span(j) >= interval:
             # feasible points already give it a range this wide: safe, which is all that is
             # asked while choosing cells (its binding relations are asked for unsafe cells only)
-            out[c] = Range(*seen.bounds(j))
-            continue
-        if wide is not None and interval is None and seen.span(j) >= wide:
-            out[c] = Range(*seen.bounds(j), exact=False)
-            continue
+            return Range(*seen.bounds(j))
+        if may_skip and wide is not None and interval is None and seen.span(j) >= wide:
+            return Range(*seen.bounds(j), exact=False)
         known_high = seen.reaches_high(j, hi_box[j])
         if known_high is not None and interval is None:
             high = known_high
@@ -238,21 +240,39 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
             see()
         high = math.inf if high >= cap else high
         if interval is not None and v is not None and high - v >= interval:
-            out[c] = Range(v, high)
-            continue
+            return Range(v, high)
         known_low = seen.reaches_low(j, lo_box[j])
         if known_low is not None and (interval is None or high - known_low >= interval):
             # the minimum is known (1, or a row's bound, met by a feasible point): while
             # choosing cells a range this wide is safe (its binding relations are not asked
             # for); in the audit it is the exact range
-            out[c] = Range(known_low, high)
-            continue
+            return Range(known_low, high)
         tight = binding() if interval is not None else set()
         low = math.ceil(extreme(j, 1.0) - 1e-6)
         see()
         if interval is not None and high - low < interval:
             tight |= binding()
-        out[c] = Range(low, high, tuple(sorted(tight)))
+        return Range(low, high, tuple(sorted(tight)))
+
+    for j in todo:
+        out[comp[j]] = solve(j, True)
+    if wide is not None and tables:
+        # A cell reported only as wide could still be its table's narrowest: solve exactly,
+        # smallest range seen first, each cell whose range seen is narrower than the narrowest
+        # exact range of one of its tables here (the narrowest over all groups is at most
+        # that, so a cell left inexact is never below it)
+        while True:
+            best: dict = {}
+            for c, r in out.items():
+                if r.exact:
+                    for t in tables.get(c, ()):
+                        best[t] = min(best.get(t, math.inf), r.width)
+            need = [(r.width, c) for c, r in out.items() if not r.exact and any(
+                r.width < best.get(t, math.inf) for t in tables.get(c, ()))]
+            if not need:
+                break
+            c = min(need)[1]
+            out[c] = solve(pos[c], False)
     return out
 
 

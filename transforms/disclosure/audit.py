@@ -105,7 +105,13 @@ def _ranges(m, hidden: set, interval: int, by_table: dict) -> dict[int, Range]:
     unsafe and limited count and every narrowest range is the one solving every LP gives
     (``tests/transforms/disclosure/test_suppression.py`` compares the two on recorded cases).
     """
-    ranges: dict[int, Range] = attack(m, hidden, wide=interval)
+    member: dict[int, set] = {}
+    for name, cells in by_table.items():
+        for c in cells:
+            member.setdefault(c, set()).add(name)
+    # the narrowest of each table is looked for in each group's solver first (warm starts);
+    # the loop below finds what is left across groups
+    ranges: dict[int, Range] = attack(m, hidden, wide=interval, tables=member)
     tables = [[c for c in dict.fromkeys(cells) if c in ranges] for cells in by_table.values()]
     while True:
         todo: set[int] = set()
