@@ -20,6 +20,7 @@ import numpy as np
 
 from libstats.schema import TOTAL
 from transforms.disclosure.cells import CellModel
+from transforms.disclosure.seen import Seen, row_box
 
 @dataclass(frozen=True)
 class Range:
@@ -139,7 +140,6 @@ _LP_THREADS = 2
 _LP_SPLIT_AT = 64           # cells of one group, at least
 _PRIMAL_SIMPLEX = 4         # HiGHS' simplex_strategy for the primal simplex
 _PRIMAL_WHILE_CHOOSING = False
-_AT_ONE = 1e-7              # a column value this close to a bound is at it
 # False: every LP is solved, none is known from feasible points (the reference the tests
 # compare the shortcuts with; the ranges are the same, the LPs many more)
 _SHORTCUTS = True
@@ -208,11 +208,11 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
     # Shortcuts (docs/disclosure.md §4), each one an LP whose result is known without solving:
     # every solution HiGHS returns is a feasible point of the group's LP (so is the true count
     # vector while cells are chosen), and each cell's range contains every value it takes in
-    # those points (``seen``). ``box`` holds bounds that no feasible point can pass, from each
+    # those points (``seen``). The box holds bounds that no feasible point can pass, from each
     # row alone: the LP optimum lies between the best value seen and that bound, so where they
-    # meet it is known. See :func:`_box` and :func:`shortcut_range`.
-    lo_box, hi_box = _box(rows, pos, n, cap)
-    seen = _Seen(n, _SHORTCUTS)
+    # meet it is known (:mod:`transforms.disclosure.seen`).
+    lo_box, hi_box = row_box(rows, pos, n, cap)
+    seen = Seen(n, _SHORTCUTS)
     if interval is not None:
         truth = [m.value[c] for c in comp]
         if all(v is not None for v in truth):
@@ -274,73 +274,6 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
             c = min(need)[1]
             out[c] = solve(pos[c], False)
     return out
-
-
-class _Seen:
-    """The least and greatest value each column takes over the feasible points seen."""
-
-    def __init__(self, n: int, on: bool = True):
-        self.low = np.full(n, np.inf)
-        self.high = np.full(n, -np.inf)
-        self.on = on
-
-    def add(self, x: np.ndarray) -> None:
-        if not self.on:
-            return              # nothing seen: no shortcut
-        np.minimum(self.low, x, out=self.low)
-        np.maximum(self.high, x, out=self.high)
-
-    def bounds(self, j: int) -> tuple[int, int]:
-        """The whole numbers the column's range is known to contain (rounded inwards)."""
-        return math.ceil(self.low[j] - 1e-6), math.floor(self.high[j] + 1e-6)
-
-    def span(self, j: int) -> float:
-        if not math.isfinite(self.low[j]):
-            return -math.inf
-        low, high = self.bounds(j)
-        return high - low
-
-    def reaches_high(self, j: int, bound: float) -> int | None:
-        """The LP maximum, rounded down, when a feasible point meets ``bound`` (which no
-        feasible point passes): then the maximum is the bound."""
-        if self.high[j] >= bound - _AT_ONE:
-            return math.floor(bound + 1e-6)
-        return None
-
-    def reaches_low(self, j: int, bound: float) -> int | None:
-        if self.low[j] <= bound + _AT_ONE:
-            return math.ceil(bound - 1e-6)
-        return None
-
-
-def _box(rows: list, pos: dict, n: int, cap: float) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds on every column of a group's LP that hold at every feasible point: the box
-    [1, cap] of the columns, narrowed by each row alone (a row sum(a_k x_k) = rhs, or <= rhs,
-    with every other column anywhere in its box leaves a_c x_c between rhs minus the others'
-    largest and rhs minus their smallest sum). One pass, in real numbers (no rounding): a
-    bound of the LP, not only of its integer points. If a feasible point meets such a bound,
-    the LP optimum in that direction is the bound, and its LP need not be solved."""
-    lo = np.ones(n)
-    hi = np.full(n, float(cap))
-    for cells, coefs, rhs, is_eq, _ in rows:
-        if not cells:
-            continue
-        idx = [pos[c] for c in cells]
-        mins = [a * 1.0 if a > 0 else a * cap for a in coefs]      # min of a_k x_k
-        maxs = [a * cap if a > 0 else a * 1.0 for a in coefs]      # max of a_k x_k
-        smin, smax = sum(mins), sum(maxs)
-        for j, a, mn, mx in zip(idx, coefs, mins, maxs):
-            top = rhs - (smin - mn)             # a_j x_j <= top
-            bottom = rhs - (smax - mx)          # a_j x_j >= bottom (equalities only)
-            if a > 0:
-                hi[j] = min(hi[j], top / a)
-                if is_eq:
-                    lo[j] = max(lo[j], bottom / a)
-            elif a < 0:
-                lo[j] = max(lo[j], top / a)
-                if is_eq:
-                    hi[j] = min(hi[j], bottom / a)
-    return lo, hi
 
 
 _BANNER_LOCK = threading.Lock()
