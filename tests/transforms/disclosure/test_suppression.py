@@ -542,3 +542,48 @@ def _grid_audit(out, interval):
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(schema.PUBLISHED_TABLES, "t_grid", GRID)
         return audit_published(out, interval)
+
+
+# --- the survey's outlet figures (issue 19, docs/disclosure.md §3) -----------------------------
+
+REGISTERED = PUBLISHED_TABLES["pub_registered_users__branch_age_category"]
+# the demo's registered users (Faker-generated, fictional): per branch, the non-zero cells by
+# age band; the student category (ST) has 20 people in all, every one of its cells small
+_REG = {
+    "CEN": {"0-4": {"J": 104}, "5-11": {"J": 250}, "12-17": {"YA": 161},
+            "18-24": {"PT": 151, "ST": 2}, "25-34": {"PT": 282, "ST": 4},
+            "35-44": {"PT": 274, "ST": 1}, "45-54": {"PT": 253, "ST": 3}, "55-64": {"PT": 238},
+            "65-74": {"SR": 210}, "75+": {"SR": 240}, "unknown": {"PT": 73}},
+    "EAS": {"0-4": {"J": 29}, "5-11": {"J": 109}, "12-17": {"YA": 66},
+            "18-24": {"PT": 58, "ST": 2}, "25-34": {"PT": 119}, "35-44": {"PT": 124, "ST": 2},
+            "45-54": {"PT": 119}, "55-64": {"PT": 86, "ST": 1}, "65-74": {"SR": 90},
+            "75+": {"SR": 116}, "unknown": {"PT": 23}},
+    "NOR": {"0-4": {"J": 40}, "5-11": {"J": 149}, "12-17": {"YA": 83}, "18-24": {"PT": 87},
+            "25-34": {"PT": 173, "ST": 1}, "35-44": {"PT": 155}, "45-54": {"PT": 150, "ST": 1},
+            "55-64": {"PT": 144, "ST": 3}, "65-74": {"SR": 139}, "75+": {"SR": 142},
+            "unknown": {"PT": 43}},
+}
+
+
+def test_complements_spare_the_outlet_figures_the_survey_asks_for():
+    """A branch's registered users (PLS REGBOR per outlet) is what a state report's outlet
+    column reads. Protecting the small student cells used to withhold every branch's total
+    (the cheapest third cell of each branch's row of categories); with the survey's margins
+    costing more, interior cells protect instead, every branch total is published, and the
+    independent integer audit finds no narrow cell."""
+    import pipelines.disclosure as disclosure
+    rows = [("FY2025", b, a, cat, _REG[b].get(a, {}).get(cat, 0))
+            for b in _REG for a in _REG[b] for cat in ("J", "PT", "SR", "ST", "YA")]
+    frame = pd.DataFrame(rows, columns=["fiscal_year", *REGISTERED.key[1:], "value"])
+    frames = {REGISTERED.name: suppression.add_totals(frame, REGISTERED)}
+    specs = {REGISTERED.name: REGISTERED}
+    m = build_model(frames, specs)
+    margins = disclosure.survey_margins(m)
+    branch_totals = {m.ids[(REGISTERED.name, (), (("branch_code", b),))] for b in _REG}
+    assert margins == branch_totals
+    before = suppression.protect(m, threshold=10, interval=10)
+    after = suppression.protect(m, threshold=10, interval=10, margins=margins)
+    assert branch_totals <= before.withheld            # what issue 19 saw in the demo
+    assert not branch_totals & after.withheld and after.unsafe == {}
+    assert after.primary == before.primary
+    reaudit(suppression.apply(frames, m, after.withheld), specs, 10)
