@@ -198,7 +198,7 @@ def protect(raw: dict[str, pd.DataFrame], config: Config, period: Period,
                                  again=remap(seen["again"] - seen["sticky"]),
                                  known=remap(seen["known"]), changed=remap(seen["changed"]),
                                  thresholds={c: config.minors_threshold for c in minors},
-                                 progress=progress)
+                                 margins=survey_margins(model), progress=progress)
     if result.unsafe and result.conflicts:
         counts: dict[str, int] = {}
         for c in result.conflicts:
@@ -326,6 +326,36 @@ def _figures(frame: pd.DataFrame) -> list:
     values = pd.to_numeric(frame["value"], errors="coerce").fillna(-1).astype("int64")
     return list(zip(*(frame[k].astype(str) for k in keys), values.tolist(),
                     frame["suppressed"].astype(bool).tolist()))
+
+
+def survey_margins(model) -> set[int]:
+    """The cells the state survey reads per outlet (elements at the ``outlet`` level of every
+    PLS definitions file: a branch's registered users, its physical circulation, children's
+    and other physical circulation, Wi-Fi sessions), for every branch of the release. Complements
+    avoid them where an interior cell protects as well (docs/disclosure.md §3)."""
+    from reports.annual.definitions import OUTLET, all_versions, load_definitions
+
+    wanted: set[tuple] = set()
+    for version in all_versions():
+        for el in load_definitions(version).elements.values():
+            if "outlet" not in el.levels:
+                continue
+            for cell in el.cells:
+                spec = PUBLISHED_TABLES.get(cell.table)
+                if spec is None:
+                    continue
+                where = dict(cell.where)
+                by = tuple(where.get(c, "") for c in spec.by)
+                pairs = tuple((d, where.get(d, TOTAL)) for d in sorted(spec.dims)
+                              if where.get(d, TOTAL) != TOTAL)
+                wanted.add((spec.universe_name, by, pairs))
+    out = set()
+    for (uni, by, pairs), cid in model.ids.items():
+        if any(d == "branch_code" for d, _ in pairs):
+            pattern = tuple((d, OUTLET if d == "branch_code" else v) for d, v in pairs)
+            if (uni, by, pattern) in wanted:
+                out.add(cid)
+    return out
 
 
 def minor_cells(model, config: Config) -> set[int]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from libstats.schema import TOTAL
 from transforms.disclosure.cells import CellModel
+from transforms.disclosure.seen import Seen, row_box
 
 @dataclass(frozen=True)
 class Range:
@@ -28,6 +29,9 @@ class Range:
     # While choosing cells: the relations that bind the cell's range (non-zero duals of its
     # LPs), where withholding one more cell would widen it.
     binding: tuple = field(default=(), compare=False)
+    # False: only known to contain [low, high] (feasible points gave it that wide a range,
+    # ``attack(wide=...)``); its true range may be wider.
+    exact: bool = field(default=True, compare=False)
 
     @property
     def width(self) -> float:
@@ -58,7 +62,8 @@ def _components(cells: list[int], rows: list[list[int]]) -> list[list[int]]:
 
 def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = None,
            interval: int | None = None, cache: dict | None = None,
-           targets: set[int] | None = None) -> dict[int, Range]:
+           targets: set[int] | None = None, wide: int | None = None,
+           tables: dict | None = None) -> dict[int, Range]:
     """The feasible range of every hidden cell, given every other cell's value and every
     relation.
 
@@ -72,6 +77,12 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
 
     ``cache``: results of earlier calls by connected group, reused while a group is unchanged.
     ``targets``: compute the ranges of these hidden cells only (and only their groups).
+    ``wide`` (without ``interval``): a cell that feasible points already show to range over at
+    least this much is reported with that range and ``exact=False``, without its LPs (the
+    audit needs exact ranges only where they could be narrow or the narrowest:
+    :func:`transforms.disclosure.audit.audit_published`). ``tables``: for each cell, the
+    tables it is a row of; with ``wide``, a cell whose range seen is narrower than the
+    narrowest exact range of one of its tables in its group is solved exactly.
     """
     index = index if index is not None else m.by_cell()
     # Each relation becomes rows over the hidden cells: equalities (sums) and
@@ -112,7 +123,7 @@ def attack(m: CellModel, hidden: set[int], *, index: list[list[int]] | None = No
     cap = max(10 ** 6, 4 * sum(v for v in m.value if v))
     result: dict[int, Range] = {}
     for k, comp in enumerate(comps):
-        part = _solve(m, comp, rows_by[k], interval, cap, targets)
+        part = _solve(m, comp, rows_by[k], interval, cap, targets, wide, tables)
         result.update(part)
         if cache is not None:
             cache[tuple(comp)] = part
@@ -129,24 +140,29 @@ _LP_THREADS = 2
 _LP_SPLIT_AT = 64           # cells of one group, at least
 _PRIMAL_SIMPLEX = 4         # HiGHS' simplex_strategy for the primal simplex
 _PRIMAL_WHILE_CHOOSING = False
-_AT_ONE = 1e-7              # a column value this close to 1 is at its lower bound
+# False: every LP is solved, none is known from feasible points (the reference the tests
+# compare the shortcuts with; the ranges are the same, the LPs many more)
+_SHORTCUTS = True
 
 
 def _solve(m: CellModel, comp: list[int], rows: list, interval: int | None,
-           cap: int, targets: set[int] | None = None) -> dict[int, Range]:
+           cap: int, targets: set[int] | None = None,
+           wide: int | None = None, tables: dict | None = None) -> dict[int, Range]:
     todo = [j for j, c in enumerate(comp) if targets is None or c in targets]
     if interval is not None or len(todo) < _LP_SPLIT_AT:
-        return _solve_cells(m, comp, rows, interval, cap, todo)
+        return _solve_cells(m, comp, rows, interval, cap, todo, wide=wide, tables=tables)
     from concurrent.futures import ThreadPoolExecutor
     size = -(-len(todo) // _LP_THREADS)
     parts = [todo[k:k + size] for k in range(0, len(todo), size)]
     with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="highs") as pool:
-        found = list(pool.map(lambda part: _solve_cells(m, comp, rows, None, cap, part), parts))
+        found = list(pool.map(lambda part: _solve_cells(m, comp, rows, None, cap, part,
+                                                        wide=wide, tables=tables), parts))
     return {c: r for part in found for c, r in part.items()}
 
 
 def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None,
-                 cap: int, todo: list[int]) -> dict[int, Range]:
+                 cap: int, todo: list[int], *, wide: int | None = None,
+                 tables: dict | None = None) -> dict[int, Range]:
     """The ranges of the cells at positions ``todo`` of ``comp``, in one HiGHS instance (each
     LP warm-started from the one before)."""
     import highspy
@@ -189,36 +205,74 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
         duals = h.getSolution().row_dual
         return {rows[k][4] for k, d in enumerate(duals) if abs(d) > 1e-9}
 
-    # Every solution HiGHS returns is a feasible point of the group's LP: a cell at its lower
-    # bound 1 in any of them has minimum 1, so its minimising LP need not be solved (the result
-    # is the same integer; the LP's own optimum is 1 within HiGHS' tolerances).
-    at_one = np.zeros(n, dtype=bool)
+    # Shortcuts (docs/disclosure.md §4), each one an LP whose result is known without solving:
+    # every solution HiGHS returns is a feasible point of the group's LP (so is the true count
+    # vector while cells are chosen), and each cell's range contains every value it takes in
+    # those points (``seen``). The box holds bounds that no feasible point can pass, from each
+    # row alone: the LP optimum lies between the best value seen and that bound, so where they
+    # meet it is known (:mod:`transforms.disclosure.seen`).
+    lo_box, hi_box = row_box(rows, pos, n, cap)
+    seen = Seen(n, _SHORTCUTS)
+    if interval is not None:
+        truth = [m.value[c] for c in comp]
+        if all(v is not None for v in truth):
+            seen.add(np.array(truth, dtype=np.float64))
 
-    def seen_at_one() -> None:
+    def see() -> None:
         x = np.asarray(h.getSolution().col_value)
         if len(x) == n:
-            at_one[x <= 1.0 + _AT_ONE] = True
+            seen.add(x)
 
-    for j in todo:
+    def solve(j: int, may_skip: bool) -> Range:
         c = comp[j]
-        high = math.floor(extreme(j, -1.0) + 1e-6)
-        high = math.inf if high >= cap else high
         v = m.value[c]
+        if interval is not None and seen.span(j) >= interval:
+            # feasible points already give it a range this wide: safe, which is all that is
+            # asked while choosing cells (its binding relations are asked for unsafe cells only)
+            return Range(*seen.bounds(j))
+        if may_skip and wide is not None and interval is None and seen.span(j) >= wide:
+            return Range(*seen.bounds(j), exact=False)
+        known_high = seen.reaches_high(j, hi_box[j])
+        if known_high is not None and interval is None:
+            high = known_high
+        else:
+            high = math.floor(extreme(j, -1.0) + 1e-6)
+            see()
+        high = math.inf if high >= cap else high
         if interval is not None and v is not None and high - v >= interval:
-            out[c] = Range(v, high)
-            continue
-        seen_at_one()
-        if at_one[j] and (interval is None or high - 1 >= interval):
-            # the minimum is 1: while choosing cells a range this wide is safe (its binding
-            # relations are not asked for); in the audit it is the exact range
-            out[c] = Range(1, high)
-            continue
+            return Range(v, high)
+        known_low = seen.reaches_low(j, lo_box[j])
+        if known_low is not None and (interval is None or high - known_low >= interval):
+            # the minimum is known (1, or a row's bound, met by a feasible point): while
+            # choosing cells a range this wide is safe (its binding relations are not asked
+            # for); in the audit it is the exact range
+            return Range(known_low, high)
         tight = binding() if interval is not None else set()
         low = math.ceil(extreme(j, 1.0) - 1e-6)
-        seen_at_one()
+        see()
         if interval is not None and high - low < interval:
             tight |= binding()
-        out[c] = Range(low, high, tuple(sorted(tight)))
+        return Range(low, high, tuple(sorted(tight)))
+
+    for j in todo:
+        out[comp[j]] = solve(j, True)
+    if wide is not None and tables:
+        # A cell reported only as wide could still be its table's narrowest: solve exactly,
+        # smallest range seen first, each cell whose range seen is narrower than the narrowest
+        # exact range of one of its tables here (the narrowest over all groups is at most
+        # that, so a cell left inexact is never below it)
+        while True:
+            best: dict = {}
+            for c, r in out.items():
+                if r.exact:
+                    for t in tables.get(c, ()):
+                        best[t] = min(best.get(t, math.inf), r.width)
+            need = [(r.width, c) for c, r in out.items() if not r.exact and any(
+                r.width < best.get(t, math.inf) for t in tables.get(c, ()))]
+            if not need:
+                break
+            c = min(need)[1]
+            out[c] = solve(pos[c], False)
     return out
 
 

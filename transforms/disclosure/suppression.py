@@ -135,7 +135,8 @@ def primary_cells(m: CellModel, threshold: int, thresholds: dict | None = None) 
 
 def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None = None,
             again: set | None = None, known: set | None = None, changed: set | None = None,
-            thresholds: dict | None = None, progress=None) -> Protection:
+            thresholds: dict | None = None, margins: set | None = None,
+            progress=None) -> Protection:
     """Choose the cells to withhold.
 
     ``sticky``: cells an earlier release of the fiscal year (another period) withheld:
@@ -145,7 +146,11 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     release published with the same value (no protection can come from them). ``changed``:
     cells whose count changed by 1..threshold from a figure an earlier release published:
     withheld like small counts. ``thresholds``: per-cell thresholds (:func:`primary_cells`).
+    ``margins``: the figures the state survey asks for per outlet (a branch's registered
+    users, its circulation by material): a complement among them costs :data:`MARGIN_COST`
+    more than another cell (:func:`_cost`), so interior cells protect first.
     """
+    margins = frozenset(margins or ())
     # open cells (whole-library figures of transactions) are published: never withheld, never
     # complements, like the figures an earlier release published
     p_known = set(known or ())
@@ -161,7 +166,7 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
     p.sticky = {c for c in (sticky or set()) if m.value[c] and c not in p.primary | p.changed}
     withheld = p.primary | p.changed | p.sticky
     cache: dict = {}            # attacker LPs of connected groups a round did not change
-    withheld = _close_locally(m, index, withheld, known, interval)
+    withheld = _close_locally(m, index, withheld, known, interval, margins)
     withheld |= {c for c in (again or set()) if m.value[c]}
     carried = set(p.sticky)     # (cells of the replaced release are treated as this run's)
     rounds = 0
@@ -207,7 +212,8 @@ def protect(m: CellModel, *, threshold: int, interval: int, sticky: set | None =
             break
         added: set = set()
         for c in sorted(unsafe):
-            pick = _complement(m, index, c, withheld | added, known, ranges, interval)
+            pick = _complement(m, index, c, withheld | added, known, ranges, interval,
+                               margins)
             if pick is not None:
                 added.add(pick)
         if not added:
@@ -243,7 +249,8 @@ def _under_small_open(m: CellModel, interval: int) -> set[int]:
     return under_open(m, small) | drawn
 
 
-def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int) -> set:
+def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int,
+                   margins: frozenset = frozenset()) -> set:
     """Cheap first pass, without LPs: while some total relation holds a withheld cell whose
     fellow withheld cells leave it less room than the interval (a lone withheld cell in a
     line is recovered by subtraction), withhold one more cell of that relation."""
@@ -267,7 +274,7 @@ def _close_locally(m: CellModel, index, withheld: set, known: set, interval: int
                 v = m.value[c]
                 if c in withheld or c in known or not v:
                     continue
-                key = (_exposed(m, index, c, i, withheld), m.level[c],
+                key = (_cost(m, index, c, i, withheld, margins), m.level[c],
                        (0, v) if v > interval else (1, -v), c)
                 if best is None or key < best[0]:
                     best = (key, c)
@@ -287,13 +294,14 @@ def _neighbours(m: CellModel, index, c: int) -> set[int]:
 
 
 def _complement(m: CellModel, index, cell: int, withheld: set, known: set, ranges,
-                interval: int) -> int | None:
+                interval: int, margins: frozenset = frozenset()) -> int | None:
     """The cell to withhold next for an unsafe ``cell``.
 
     The relations that bind it are those with a non-zero dual in its LPs; failing that, all
     of its relations, the one whose other withheld cells leave it the least room (the sum of
     their counts above 1) first. From a relation, the published non-zero cell that costs
-    least: the fewest relations it would be alone in (:func:`_exposed`), then inner cells
+    least: the fewest relations it would be alone in, a survey margin counted as
+    :data:`MARGIN_COST` more (:func:`_cost`), then inner cells
     before totals (the whole-library figures are what readers need), then the smallest count
     that gives the room still missing, else the largest. Failing any, a relation of a
     withheld cell next to it."""
@@ -310,7 +318,7 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
                 v = m.value[c]
                 if c in withheld or c in known or not v:
                     continue
-                key = (_exposed(m, index, c, i, withheld), m.level[c],
+                key = (_cost(m, index, c, i, withheld, margins), m.level[c],
                        (0, v) if v - 1 >= need else (1, -v), c)
                 if best is None or key < best[0]:
                     best = (key, c)
@@ -325,6 +333,20 @@ def _complement(m: CellModel, index, cell: int, withheld: set, known: set, range
         near = {c for c in _neighbours(m, index, cell) if c in withheld}
         pick = candidates({i for c in near for i in index[c]})
     return pick
+
+
+#: What withholding one of the figures the state survey asks for per outlet costs, on top of
+#: the relations it would be alone in (:func:`_exposed`): as much as opening this many new
+#: lines. A branch's registered users or its circulation is what a state report's outlet
+#: columns read; an interior cell (branch x age band x category) that protects as well is
+#: chosen first, and a margin only when no other cell of the relation comes within that
+#: cost (docs/disclosure.md §3). Any choice is audited the same way, so the weight decides
+#: which cells are withheld, never whether the withheld ones are safe.
+MARGIN_COST = 2
+
+
+def _cost(m: CellModel, index, c: int, via: int, withheld: set, margins: frozenset) -> int:
+    return _exposed(m, index, c, via, withheld) + (MARGIN_COST if c in margins else 0)
 
 
 def _exposed(m: CellModel, index, c: int, via: int, withheld: set) -> int:

@@ -455,9 +455,135 @@ def test_an_audit_split_between_two_solvers_gives_the_ranges_of_one():
         for how in ("split", "whole"):
             if how == "whole":
                 mp.setattr(tabular, "_LP_SPLIT_AT", 10 ** 9)
-            mp.setattr(tabular, "_solve_cells", lambda *a, how=how: (
-                sizes[how].append(len(a[-1])), solve_cells(*a))[1])
+            mp.setattr(tabular, "_solve_cells", lambda *a, how=how, **kw: (
+                sizes[how].append(len(a[-1])), solve_cells(*a, **kw))[1])
             ranges[how] = attack(m, hidden)
     assert max(sizes["whole"]) >= tabular._LP_SPLIT_AT       # one group large enough
     assert len(sizes["split"]) > len(sizes["whole"])          # ... shared by two solvers
     assert ranges["split"] == ranges["whole"] and len(ranges["whole"]) == len(hidden)
+
+
+# --- LPs known without solving them (docs/disclosure.md §4) ------------------------------------
+
+def _lp_count(mp) -> list:
+    import highspy
+    calls: list = []
+    run_lp = highspy.Highs.run
+    mp.setattr(highspy.Highs, "run", lambda h: (calls.append(1), run_lp(h))[1])
+    return calls
+
+
+def _audit_figures(a) -> tuple:
+    return a.withheld, a.unsafe, a.narrowest, a.limited
+
+
+def test_lps_known_from_feasible_points_change_nothing():
+    """An LP whose answer the feasible points seen already give is not solved: a cell they
+    spread over the interval is safe; a bound of one row that a seen point meets is the
+    optimum; the audit solves exactly only the cells that could be narrow or their table's
+    narrowest. On the recorded benchmark table, with a carried cell the published figures pin
+    (so a round solves every cell again): the same withheld cells, the same ranges and the
+    same audit as solving every LP, with far fewer LPs."""
+    import transforms.disclosure.attack as tabular
+    frames, m = _bench_table()
+    sticky = {_cell(frames, m, PINNED)}
+    done = {}
+    for how in ("every LP", "shortcuts"):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tabular, "_SHORTCUTS", how == "shortcuts")
+            lps = _lp_count(mp)
+            p = suppression.protect(m, threshold=10, interval=10, sticky=sticky)
+            out = suppression.apply(frames, m, p.withheld)
+            audit = audit_published(out, 10)
+            ranges = attack(m, (p.withheld - m.open))
+            done[how] = (p, _audit_figures(audit), ranges, len(lps))
+    (slow, slow_audit, slow_ranges, slow_lps), (fast, fast_audit, fast_ranges, fast_lps) = \
+        done["every LP"], done["shortcuts"]
+    assert fast.withheld == slow.withheld and fast.secondary == slow.secondary
+    assert fast.unsafe == slow.unsafe == {}
+    assert fast_audit == slow_audit
+    assert fast_ranges == slow_ranges       # exact ranges: every low and high the same
+    assert fast_lps < slow_lps / 2
+    reaudit(out, {CIRCULATION.name: CIRCULATION}, 10)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(2, 4), st.integers(2, 5), st.data())
+def test_property_shortcut_ranges_are_the_ranges_of_every_lp(rows, cols, data):
+    """On random tables and withheld cells: the exact ranges with shortcuts are those of
+    solving every LP; a range reported as only known to be wide (``exact=False``) lies
+    inside the exact one and is at least as wide as asked; the audit's figures agree."""
+    import transforms.disclosure.attack as tabular
+    values = {(f"r{i}", f"c{j}"): data.draw(counts) for i in range(rows) for j in range(cols)}
+    frames = {"t_grid": grid(values)}
+    m = build_model(frames, {"t_grid": GRID})
+    nonzero = [c for c, v in enumerate(m.value) if v]
+    if not nonzero:
+        return
+    hidden = set(data.draw(st.lists(st.sampled_from(nonzero), min_size=1,
+                                    max_size=len(nonzero), unique=True)))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tabular, "_SHORTCUTS", False)
+        full = attack(m, hidden)
+    assert attack(m, hidden) == full
+    for c, r in attack(m, hidden, wide=3).items():
+        assert full[c].low <= r.low and r.high <= full[c].high
+        assert r.exact or r.width >= 3
+    out = suppression.apply(frames, m, hidden)
+    out["t_grid"]["value"] = out["t_grid"]["value"].astype("Int64")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tabular, "_SHORTCUTS", False)
+        slow = _audit_figures(_grid_audit(out, 3))
+    assert _audit_figures(_grid_audit(out, 3)) == slow
+
+
+def _grid_audit(out, interval):
+    from libstats import schema
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(schema.PUBLISHED_TABLES, "t_grid", GRID)
+        return audit_published(out, interval)
+
+
+# --- the survey's outlet figures (issue 19, docs/disclosure.md §3) -----------------------------
+
+REGISTERED = PUBLISHED_TABLES["pub_registered_users__branch_age_category"]
+# the demo's registered users (Faker-generated, fictional): per branch, the non-zero cells by
+# age band; the student category (ST) has 20 people in all, every one of its cells small
+_REG = {
+    "CEN": {"0-4": {"J": 104}, "5-11": {"J": 250}, "12-17": {"YA": 161},
+            "18-24": {"PT": 151, "ST": 2}, "25-34": {"PT": 282, "ST": 4},
+            "35-44": {"PT": 274, "ST": 1}, "45-54": {"PT": 253, "ST": 3}, "55-64": {"PT": 238},
+            "65-74": {"SR": 210}, "75+": {"SR": 240}, "unknown": {"PT": 73}},
+    "EAS": {"0-4": {"J": 29}, "5-11": {"J": 109}, "12-17": {"YA": 66},
+            "18-24": {"PT": 58, "ST": 2}, "25-34": {"PT": 119}, "35-44": {"PT": 124, "ST": 2},
+            "45-54": {"PT": 119}, "55-64": {"PT": 86, "ST": 1}, "65-74": {"SR": 90},
+            "75+": {"SR": 116}, "unknown": {"PT": 23}},
+    "NOR": {"0-4": {"J": 40}, "5-11": {"J": 149}, "12-17": {"YA": 83}, "18-24": {"PT": 87},
+            "25-34": {"PT": 173, "ST": 1}, "35-44": {"PT": 155}, "45-54": {"PT": 150, "ST": 1},
+            "55-64": {"PT": 144, "ST": 3}, "65-74": {"SR": 139}, "75+": {"SR": 142},
+            "unknown": {"PT": 43}},
+}
+
+
+def test_complements_spare_the_outlet_figures_the_survey_asks_for():
+    """A branch's registered users (PLS REGBOR per outlet) is what a state report's outlet
+    column reads. Protecting the small student cells used to withhold every branch's total
+    (the cheapest third cell of each branch's row of categories); with the survey's margins
+    costing more, interior cells protect instead, every branch total is published, and the
+    independent integer audit finds no narrow cell."""
+    import pipelines.disclosure as disclosure
+    rows = [("FY2025", b, a, cat, _REG[b].get(a, {}).get(cat, 0))
+            for b in _REG for a in _REG[b] for cat in ("J", "PT", "SR", "ST", "YA")]
+    frame = pd.DataFrame(rows, columns=["fiscal_year", *REGISTERED.key[1:], "value"])
+    frames = {REGISTERED.name: suppression.add_totals(frame, REGISTERED)}
+    specs = {REGISTERED.name: REGISTERED}
+    m = build_model(frames, specs)
+    margins = disclosure.survey_margins(m)
+    branch_totals = {m.ids[(REGISTERED.name, (), (("branch_code", b),))] for b in _REG}
+    assert margins == branch_totals
+    before = suppression.protect(m, threshold=10, interval=10)
+    after = suppression.protect(m, threshold=10, interval=10, margins=margins)
+    assert branch_totals <= before.withheld            # what issue 19 saw in the demo
+    assert not branch_totals & after.withheld and after.unsafe == {}
+    assert after.primary == before.primary
+    reaudit(suppression.apply(frames, m, after.withheld), specs, 10)
