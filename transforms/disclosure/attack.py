@@ -169,7 +169,7 @@ def _solve_cells(m: CellModel, comp: list[int], rows: list, interval: int | None
 
     n = len(comp)
     pos = {c: j for j, c in enumerate(comp)}
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     if interval is None or _PRIMAL_WHILE_CHOOSING:
         # Each LP differs from the one before in its objective only: the previous optimal
@@ -280,7 +280,7 @@ _BANNER_LOCK = threading.Lock()
 _banner_shown = False
 
 
-def _new_highs():
+def new_highs():
     """A HiGHS instance. The first one of a process prints HiGHS' copyright banner on the C
     standard output, before any option can be set; that output is sent to /dev/null (``-q``
     means quiet, and a release's logs carry libstats' messages only)."""

@@ -45,6 +45,8 @@ def milp_bound(m: CellModel, must: set, fixed_out: set) -> dict | None:
     large or HiGHS finds no optimum in time."""
     import highspy
 
+    from transforms.disclosure.attack import new_highs
+
     current = {c for name, ids in m.rows.items() if ":" not in name for c in ids.tolist()}
     if len(current) > MILP_MAX_CELLS:
         return None
@@ -53,7 +55,7 @@ def milp_bound(m: CellModel, must: set, fixed_out: set) -> dict | None:
     n = len(free)
     if n == 0:
         return None
-    h = highspy.Highs()
+    h = new_highs()             # without HiGHS' banner on the run's output
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", MILP_SECONDS)
     lower = np.array([1.0 if c in must else 0.0 for c in free])

@@ -177,6 +177,28 @@ def test_the_manifest_lists_relations_earlier_releases_and_utility():
     FIGURES["utility factor (month)"] = u.get("factor")
 
 
+def test_the_utility_bound_prints_nothing_on_the_run_output():
+    """HiGHS prints a banner on the C standard output when a process makes its first solver;
+    the MILP bound may be that first solver (a release whose cells the audit settles without an
+    LP), and a run's output carries libstats' messages only. A fresh process, as a run is."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "from tests.transforms.disclosure.test_attacks import circ_raw, period, CONFIG\n"
+        "import pipelines.disclosure as d\n"
+        "from tests.oracles import small_library as lib\n"
+        "p = period('2024-07', ('2024-07',))\n"
+        "out = d.protect(circ_raw(lib.loans(), ('2024-07',)), CONFIG, p, [])\n"
+        "assert out.report['utility']['lower_bound'] is not None\n")
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "HiGHS" not in done.stdout and done.stdout == ""
+
+
 def test_check_finds_the_earlier_releases_and_their_manifests(tmp_path):
     """``libstats check`` re-audits with the earlier releases the manifest names: they must
     be beside the release, with the manifest the audit used."""
