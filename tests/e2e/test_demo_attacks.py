@@ -77,11 +77,12 @@ def _frames(folder: Path, manifest: dict) -> dict[str, pd.DataFrame]:
             for t in manifest["tables"]}
 
 
-def attack_published(root: Path, label: str = PERIOD):
+def attack_published(root: Path, label: str = PERIOD, only: str | None = None):
     """An attacker holding the live release ``label`` and every release of an overlapping
     period in ``root``; other versions of the same period are reruns of other data
-    (``separate``). Returns (attacker, ranges, live manifest, the releases used, the live
-    release's folder name)."""
+    (``separate``). ``only``: the ranges of that table's withheld figures alone (the LP of
+    the groups they are in). Returns (attacker, ranges, live manifest, the releases used, the
+    live release's folder name)."""
     live = (root / label).resolve()
     manifest = json.loads((live / "manifest.json").read_text())
     a = Attacker(PUBLISHED_TABLES)
@@ -92,7 +93,9 @@ def attack_published(root: Path, label: str = PERIOD):
         separate = folder != live and m["period"]["label"] == label
         a.add(name, m["period"]["label"], _frames(folder, m), separate=separate)
         used.append(name)
-    return a, a.ranges(), manifest, used, live.name
+    wanted = None if only is None else {v for v, ws in a.where.items()
+                                        if any(w[1] == only for w in ws)}
+    return a, a.ranges(only=wanted), manifest, used, live.name
 
 
 def _width(r) -> float:
@@ -144,8 +147,9 @@ def test_no_withheld_cell_narrows_over_every_table_and_release(attacked):
 
 # --- 2. devices and sessions ----------------------------------------------------------------
 
-def test_device_days_are_not_recovered_from_the_sessions(demo, attacked):
-    a, ranges, manifest, _, _ = attacked
+def test_device_days_are_not_recovered_from_the_sessions(demo):
+    a, ranges, manifest, _, _ = attack_published(demo / "out" / "published" / LIBRARY,
+                                                 only=DEVICES)
     interval = manifest["disclosure"]["protection_interval"]
     rel = demo / "out" / "published" / LIBRARY / PERIOD / "tables"
     devices = pd.read_parquet(rel / f"{DEVICES}.parquet")
