@@ -42,7 +42,7 @@ import pandas as pd
 import pytest
 
 from libstats.schema import PUBLISHED_TABLES
-from tests.oracles.release_attack import Attacker
+from tests.oracles.release_attack import attack_published, frames_of, releases
 
 pytestmark = pytest.mark.slow
 LIBRARY, PERIOD = "riverbend", "FY2025"
@@ -55,49 +55,6 @@ FIGURES: dict = {}
 
 # --- the published folder, as a visitor has it ----------------------------------------------
 
-def _releases(root: Path) -> list[tuple[str, Path, dict]]:
-    """Every release folder of the library (live ones and ``.versions/``), once each:
-    (name, folder, manifest)."""
-    seen, out = set(), []
-    for folder in sorted([*root.glob("*"), *(root / ".versions").glob("*")]):
-        real = folder.resolve()
-        if real in seen or not (real / "manifest.json").is_file():
-            continue
-        seen.add(real)
-        out.append((real.name, real, json.loads((real / "manifest.json").read_text())))
-    return out
-
-
-def _overlaps(a: dict, b: dict) -> bool:
-    return a["start"] <= b["end"] and b["start"] <= a["end"]
-
-
-def _frames(folder: Path, manifest: dict) -> dict[str, pd.DataFrame]:
-    return {t["name"]: pd.read_parquet(folder / "tables" / f"{t['name']}.parquet")
-            for t in manifest["tables"]}
-
-
-def attack_published(root: Path, label: str = PERIOD, only: str | None = None):
-    """An attacker holding the live release ``label`` and every release of an overlapping
-    period in ``root``; other versions of the same period are reruns of other data
-    (``separate``). ``only``: the ranges of that table's withheld figures alone (the LP of
-    the groups they are in). Returns (attacker, ranges, live manifest, the releases used, the
-    live release's folder name)."""
-    live = (root / label).resolve()
-    manifest = json.loads((live / "manifest.json").read_text())
-    a = Attacker(PUBLISHED_TABLES)
-    used = []
-    for name, folder, m in _releases(root):
-        if folder != live and not _overlaps(m["period"], manifest["period"]):
-            continue
-        separate = folder != live and m["period"]["label"] == label
-        a.add(name, m["period"]["label"], _frames(folder, m), separate=separate)
-        used.append(name)
-    wanted = None if only is None else {v for v, ws in a.where.items()
-                                        if any(w[1] == only for w in ws)}
-    return a, a.ranges(only=wanted), manifest, used, live.name
-
-
 def _width(r) -> float:
     return r[1] - r[0]
 
@@ -106,7 +63,7 @@ def _width(r) -> float:
 def attacked(demo):
     import time
     started = time.monotonic()
-    out = attack_published(demo / "out" / "published" / LIBRARY)
+    out = attack_published(demo / "out" / "published" / LIBRARY, PERIOD, PUBLISHED_TABLES)
     FIGURES["1 LP seconds (every withheld figure minimised and maximised)"] = round(
         time.monotonic() - started, 1)
     return out
@@ -149,7 +106,7 @@ def test_no_withheld_cell_narrows_over_every_table_and_release(attacked):
 
 def test_device_days_are_not_recovered_from_the_sessions(demo):
     a, ranges, manifest, _, _ = attack_published(demo / "out" / "published" / LIBRARY,
-                                                 only=DEVICES)
+                                                 PERIOD, PUBLISHED_TABLES, only=DEVICES)
     interval = manifest["disclosure"]["protection_interval"]
     rel = demo / "out" / "published" / LIBRARY / PERIOD / "tables"
     devices = pd.read_parquet(rel / f"{DEVICES}.parquet")
@@ -406,15 +363,15 @@ def test_a_rerun_with_one_added_patron_refuses_or_isolates_nobody(demo, tmp_path
         assert ".versions/" in text              # names the release it must stay safe with
         # nothing published: the live release and the published folder are as they were
         assert ((root / PERIOD).resolve(), tree_hash(root / PERIOD)) == before
-        assert len(_releases(root)) == len(_releases(demo / "out" / "published" / LIBRARY))
+        assert len(releases(root)) == len(releases(demo / "out" / "published" / LIBRARY))
         FIGURES["5 rerun with one added patron"] = ("refused (DisclosureConflict), nothing "
                                                     "published", round(time.monotonic()
                                                                        - started, 1))
         return
     # published: the attacker holds both releases and the diff isolates nobody
-    first = _frames(before[0], json.loads((before[0] / "manifest.json").read_text()))
+    first = frames_of(before[0], json.loads((before[0] / "manifest.json").read_text()))
     live = (root / PERIOD).resolve()
-    second = _frames(live, json.loads((live / "manifest.json").read_text()))
+    second = frames_of(live, json.loads((live / "manifest.json").read_text()))
     moved = 0
     for name, spec in PUBLISHED_TABLES.items():
         if name not in first or name not in second:
@@ -423,7 +380,7 @@ def test_a_rerun_with_one_added_patron_refuses_or_isolates_nobody(demo, tmp_path
         opened = diff[list(spec.open_totals)].eq("all").all(axis=1) if spec.open_totals else \
             pd.Series(False, index=diff.index)
         moved += int((diff["diff"].abs().between(1, 10) & ~opened).sum())
-    a, ranges, manifest, _, name = attack_published(root)
+    a, ranges, manifest, _, name = attack_published(root, PERIOD, PUBLISHED_TABLES)
     interval = manifest["disclosure"]["protection_interval"]
     narrow = {v: r for v, r in ranges.items() if _width(r) < interval}
     widest = a.widest(narrow, name) if narrow else {}

@@ -25,6 +25,9 @@ every figure, solved far faster: the demo release's 1,900 withheld cells in seco
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import highspy
 import numpy as np
 import pandas as pd
@@ -212,3 +215,48 @@ def published_in_both(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> 
     both = both[~both["suppressed_old"] & ~both["suppressed_new"]].copy()
     both["diff"] = both["value_new"].astype("int64") - both["value_old"].astype("int64")
     return both
+
+
+# --- a published folder, as a visitor has it ---------------------------------------------
+
+def releases(root: Path) -> list[tuple[str, Path, dict]]:
+    """Every release folder of the library (live ones and ``.versions/``), once each:
+    (name, folder, manifest)."""
+    seen, out = set(), []
+    for folder in sorted([*root.glob("*"), *(root / ".versions").glob("*")]):
+        real = folder.resolve()
+        if real in seen or not (real / "manifest.json").is_file():
+            continue
+        seen.add(real)
+        out.append((real.name, real, json.loads((real / "manifest.json").read_text())))
+    return out
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["start"] <= b["end"] and b["start"] <= a["end"]
+
+
+def frames_of(folder: Path, manifest: dict) -> dict[str, pd.DataFrame]:
+    return {t["name"]: pd.read_parquet(folder / "tables" / f"{t['name']}.parquet")
+            for t in manifest["tables"]}
+
+
+def attack_published(root: Path, label: str, specs: dict, only: str | None = None):
+    """An attacker holding the live release ``label`` and every release of an overlapping
+    period in ``root``; other versions of the same period are reruns of other data
+    (``separate``). ``only``: the ranges of that table's withheld figures alone (the LP of
+    the groups they are in). Returns (attacker, ranges, live manifest, the releases used, the
+    live release's folder name)."""
+    live = (root / label).resolve()
+    manifest = json.loads((live / "manifest.json").read_text())
+    a = Attacker(specs)
+    used = []
+    for name, folder, m in releases(root):
+        if folder != live and not overlaps(m["period"], manifest["period"]):
+            continue
+        separate = folder != live and m["period"]["label"] == label
+        a.add(name, m["period"]["label"], frames_of(folder, m), separate=separate)
+        used.append(name)
+    wanted = None if only is None else {v for v, ws in a.where.items()
+                                        if any(w[1] == only for w in ws)}
+    return a, a.ranges(only=wanted), manifest, used, live.name
