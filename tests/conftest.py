@@ -206,6 +206,40 @@ def demo(tmp_path_factory, worker_id, demo_exports) -> Path:
         return folder
 
 
+@pytest.fixture(scope="session")
+def annual(demo, tmp_path_factory, worker_id):
+    """A copy of the demo's releases and pseudonymized zone (the shared demo output stays
+    untouched), the FY2023 run, and the reports: PLS for both years, CT for FY2025. Built once
+    per test session for all workers (like ``demo``); used by tests/e2e/test_annual.py and,
+    for the two years' zones, tests/e2e/test_demo_attacks.py."""
+    with _once_per_session(tmp_path_factory, worker_id, "annual-demo") as (folder, build):
+        if build:
+            _build_annual(demo, folder)
+        return folder
+
+
+def _build_annual(demo: Path, folder: Path) -> None:
+    import os
+
+    from pipelines.cli import main
+    (folder / "raw").symlink_to(demo / "raw")
+    shutil.copy(demo / "library.toml", folder / "library.toml")
+    shutil.copy(demo / "demo.key", folder / "demo.key")
+    os.chmod(folder / "demo.key", 0o600)
+    shutil.copytree(demo / "out" / "published", folder / "out" / "published", symlinks=True)
+    # the FY2025 zone is in place, as at a library that runs both years: the FY2023 run
+    # measures its cross-year linkage against it (docs/disclosure.md §6)
+    shutil.copytree(demo / "out" / "pseudonymized", folder / "out" / "pseudonymized",
+                    symlinks=True)
+    config = str(folder / "library.toml")
+    assert main(["run", config, "--period", "FY2023", "-q"]) == 0
+    # Whole-library figures of transactions are published whatever their size, so every
+    # figure a form needs is in the release: the default (stop on a withheld cell) succeeds.
+    for fy, form in (("2023", "pls"), ("2025", "pls"), ("2025", "ct")):
+        assert main(["report", "annual", config, "--fiscal-year", fy, "--form", form,
+                     "-q"]) == 0
+
+
 def pytest_collection_modifyitems(config, items):
     """Under xdist: the first test that needs the shared demo goes first, so one worker builds
     it while the other runs the fast tests; the other demo tests go last, when it is built.

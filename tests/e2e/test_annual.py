@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 import shutil
 import tomllib
 from pathlib import Path
@@ -27,33 +26,6 @@ pytestmark = pytest.mark.slow
 YEARS = {"FY2023": ("2022-07-01", "2023-06-30", "pls_fy2023"),
          "FY2025": ("2024-07-01", "2025-06-30", "pls_fy2024")}
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="session")
-def annual(demo, tmp_path_factory, worker_id):
-    """A copy of the demo's releases (the shared demo output stays untouched), the FY2023
-    run, and the reports: PLS for both years, CT for FY2025. Built once per test session for
-    all workers (like ``demo``)."""
-    from tests.conftest import _once_per_session
-    with _once_per_session(tmp_path_factory, worker_id, "annual-demo") as (folder, build):
-        if build:
-            _build_annual(demo, folder)
-        return folder
-
-
-def _build_annual(demo: Path, folder: Path) -> None:
-    (folder / "raw").symlink_to(demo / "raw")
-    shutil.copy(demo / "library.toml", folder / "library.toml")
-    shutil.copy(demo / "demo.key", folder / "demo.key")
-    os.chmod(folder / "demo.key", 0o600)
-    shutil.copytree(demo / "out" / "published", folder / "out" / "published", symlinks=True)
-    config = str(folder / "library.toml")
-    assert main(["run", config, "--period", "FY2023", "-q"]) == 0
-    # Whole-library figures of transactions are published whatever their size, so every
-    # figure a form needs is in the release: the default (stop on a withheld cell) succeeds.
-    for fy, form in (("2023", "pls"), ("2025", "pls"), ("2025", "ct")):
-        assert main(["report", "annual", config, "--fiscal-year", fy, "--form", form,
-                     "-q"]) == 0
 
 
 def rel(annual, fy) -> Path:
