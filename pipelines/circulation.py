@@ -202,8 +202,6 @@ def _int_tables(run: Run, src: _Sources) -> dict | None:
             area_default=config.area_default, opt_in_values=config.reading_history_opt_in,
             window_years=config.registered_window_years,
             ill_lending_categories=config.ill_lending_categories))
-        run.say("k-anonymity of the patron records")
-        k_report = zone_privacy.k_anonymize(con, config)
     stg_items = _items_needed(con, src.stg_tables, src.items)
     run.say("classifying events")
     token_domains = src.token_domains()
@@ -219,6 +217,12 @@ def _int_tables(run: Run, src: _Sources) -> dict | None:
         material_type=mappings.material_sql(config, "c.item_type"),
         audience=mappings.audience_sql(config, "c.item_type", "c.collection_code",
                                        "c.location")))
+    if src.patrons:
+        # after the events: whether a record's token has events in the zone counts for k
+        run.say("k-anonymity of the patron records")
+        k_report = zone_privacy.k_anonymize(con, config, zone_tokens=(
+            "SELECT pt.token FROM int_circ_events AS e JOIN int_written_patron_tokens AS pt "
+            "ON pt.domain = e.patron_domain AND pt.value = e.patron_id"))
     con.execute("CREATE TABLE int_circ_counts AS " + circ.int_circ_counts("int_circ_events"))
     return k_report
 

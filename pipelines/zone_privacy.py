@@ -23,11 +23,27 @@ from libstats.schema import (
 from libstats.sql import lit
 from transforms.disclosure import kanonymity as ka
 
-def k_anonymize(con, config: Config) -> dict:
+#: The fact the event files add to a patron record: its token has events in the zone (an
+#: opted-in patron who borrowed in the period). Anyone holding both files can join them on the
+#: token, so the fact is a quasi-identifier of the plan and of the check; it is never written
+#: into the patrons file (docs/disclosure.md §6).
+HAS_EVENTS = "has_zone_events"
+
+
+def k_anonymize(con, config: Config, zone_tokens: str | None = None) -> dict:
     """Create ``int_patrons_k`` (the records the zone receives) and ``int_patron_category_k``
-    (tokens whose category the events must carry recoded). Returns the report."""
+    (tokens whose category the events must carry recoded). ``zone_tokens``: a query of the
+    tokens the zone's event files will carry (column ``token``); with it, whether a record's
+    token has events is a quasi-identifier that is never generalized (:data:`HAS_EVENTS`).
+    Returns the report."""
     qis = config.quasi_identifiers
     zone = ka.zone_patrons_sql("int_patrons", config.activity_dates)
+    if zone_tokens is not None:
+        con.execute(f"CREATE TEMP TABLE int_zone_event_tokens AS SELECT DISTINCT token "
+                    f"FROM ({zone_tokens}) WHERE token IS NOT NULL")
+        zone = (f"(SELECT z.*, (t.token IS NOT NULL) AS {HAS_EVENTS} FROM {zone} AS z "
+                f"LEFT JOIN int_zone_event_tokens AS t ON t.token = z.patron_token)")
+        qis = (*qis, HAS_EVENTS)
     con.execute(f"CREATE TEMP VIEW int_patrons_zone AS SELECT * FROM {zone}")
     scope = "(SELECT * FROM int_patrons_zone WHERE patron_token IS NOT NULL)"
     classes = con.execute(ka.classes_sql(scope, qis)).df()
@@ -39,7 +55,7 @@ def k_anonymize(con, config: Config) -> dict:
     rules = ka.steps(config.age_bands, set(config.area_map.values()))
     # the events carry the token of opted-in patrons only: their flag is never withheld
     plan = ka.plan(classes, qis, config.k_anonymity, rules,
-                   keep=tuple(c for c in ("reading_history_opt_in",) if c in qis),
+                   keep=tuple(c for c in ("reading_history_opt_in", HAS_EVENTS) if c in qis),
                    k_for=k_for)
     con.register("_k_plan", plan.mapping)
     try:
@@ -71,6 +87,14 @@ def k_anonymity_checks(con, config: Config, pz_stage: Path) -> list[CheckResult]
     rel = f"read_parquet({lit(str(path))})"
     columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()]
     qis, k = zone_quasi_identifiers(columns), config.k_anonymity
+    events = sorted((pz_stage / "events").glob("month=*/*.parquet"))
+    if events and "patron_token" in columns:
+        # the event files name the tokens that borrowed: one more attribute of each record
+        files = "[" + ", ".join(lit(str(f)) for f in events) + "]"
+        rel = (f"(SELECT p.*, (t.patron_token IS NOT NULL) AS {HAS_EVENTS} FROM {rel} AS p "
+               f"LEFT JOIN (SELECT DISTINCT patron_token FROM read_parquet({files}) "
+               f"WHERE patron_token IS NOT NULL) AS t ON t.patron_token = p.patron_token)")
+        qis = (*qis, HAS_EVENTS)
     classes = con.execute(ka.classes_sql(rel, qis)).df()
     need = ka.class_k(classes, k, config.minors_k, age=config.minors_age,
                       categories=config.minors_categories)

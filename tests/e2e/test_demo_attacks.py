@@ -215,10 +215,6 @@ def test_the_events_say_nothing_of_a_patron_the_record_does_not(demo):
         events["patron_token"].nunique(), 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "attack succeeds (issue 21, reported): the events tell which opted-in tokens borrowed in "
-    "the year; that flag is not a quasi-identifier of the k-anonymity plan, so record classes "
-    "split below k (demo: 5 classes, 13 records; 2 classes of tokens with events, 3 and 4)"))
 def test_the_patrons_with_their_events_are_k_anonymous(demo):
     """An analyst joins the patrons file to the events: a token that has events is a patron
     who borrowed in the year. On the record's columns plus that fact every class must still
@@ -228,7 +224,7 @@ def test_the_patrons_with_their_events_are_k_anonymous(demo):
     patrons = pd.read_parquet(zone / "patrons.parquet")
     cols = _attributes(patrons, manifest)
     borrowed = set(_event_tokens(zone, [])["patron_token"])
-    joined = patrons.assign(has_events=patrons["patron_token"].map(bytes).isin(borrowed))
+    joined = patrons.assign(has_events=patrons["patron_token"].map(lambda t: bytes(t) in borrowed))
     classes = _classes(joined, [*cols, "has_events"])
     below = classes[classes["n"] < classes["age_band"].map(
         lambda b: K_MINORS if _may_be_minor(b) else K)]

@@ -25,6 +25,10 @@ QIS = ["home_branch_code", "patron_category", "age_band", "area"]
 #: every column the zone's patrons file ships but the token and key id (docs/disclosure.md §6)
 ZONE_QIS = [*QIS, "enrolled_month", "last_activity_month", "is_registered_user",
             "reading_history_opt_in"]
+#: what the event files add to a record: its token borrowed in the period (an attacker joins
+#: the two files on the token), counted by the plan and the check
+EVENT_FLAG = "has_zone_events"
+PLAN_QIS = [*ZONE_QIS, EVENT_FLAG]
 RULES = ka.steps((0, 5, 12, 18, 25, 35, 45, 55, 65, 75), {"Area North", "Area South"})
 
 
@@ -71,6 +75,17 @@ def released(tmp_path, test_key, capsys) -> Path:
 
 def _zone_patrons(folder: Path) -> pd.DataFrame:
     return pd.read_parquet(folder / PZ / "patrons.parquet")
+
+
+def _with_event_flag(patrons: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """The records' attributes as an attacker holding the event files has them: "*" for a
+    withheld value, and whether the token has events."""
+    files = sorted((folder / PZ / "events").glob("month=*/*.parquet"))
+    tokens = set(pd.concat([pd.read_parquet(f, columns=["patron_token"]) for f in files])
+                 ["patron_token"].dropna().map(bytes))
+    data = patrons[ZONE_QIS].astype(object).where(patrons[ZONE_QIS].notna(), "*")
+    data[EVENT_FLAG] = patrons["patron_token"].map(lambda t: bytes(t) in tokens)  # not isin: numpy drops trailing NUL bytes
+    return data
 
 
 # --- the plan -----------------------------------------------------------------------------
@@ -162,7 +177,7 @@ def test_the_zone_is_k_anonymous_as_pycanon_counts_it(released):
     cross_year = report.pop("cross_year")
     non_identifying = report.pop("non_identifying")
     assert report == {
-        "k": 5, "quasi_identifiers": ZONE_QIS, "records": 36, "classes": 3,
+        "k": 5, "quasi_identifiers": PLAN_QIS, "records": 36, "classes": 3,
         "smallest_class": 5, "largest_class": 20, "records_kept": 20,
         "records_generalized": 5, "records_withheld": 10, "records_dropped": 1,
         "classes_below_k_before": 9, "classes_with_minors": 1,
@@ -175,14 +190,14 @@ def test_the_zone_is_k_anonymous_as_pycanon_counts_it(released):
     # every column but the token and the key id is a quasi-identifier (pyCANON, independent)
     assert [c for c in patrons.columns if c not in ("patron_token", "key_id")] == ZONE_QIS
     assert set(patrons["enrolled_month"].dropna()) == {"2015-xx"}   # shipped as the year
-    data = patrons[ZONE_QIS].astype(object).where(patrons[ZONE_QIS].notna(), "*")
-    assert anonymity.k_anonymity(data, ZONE_QIS) == report["smallest_class"] >= report["k"]
+    data = _with_event_flag(patrons, released)
+    assert anonymity.k_anonymity(data, PLAN_QIS) == report["smallest_class"] >= report["k"]
     # the class holding the child has the minors' k
     child_class = data[data["home_branch_code"] == "*"]
     assert len(child_class) == report["smallest_class_with_minors"] >= 10
     # the opt-in flag is never withheld (the events carry opted-in patrons' tokens)
     assert patrons["reading_history_opt_in"].notna().all()
-    stats = metrics.sizes_ec(data, ZONE_QIS)
+    stats = metrics.sizes_ec(data, PLAN_QIS)
     assert (stats["n_ec"], stats["min_ec"], stats["max_ec"]) == (
         report["classes"], report["smallest_class"], report["largest_class"])
     check = next(c for c in manifest["checks"] if c["check"] == "k_anonymity")
@@ -324,12 +339,12 @@ def test_months_can_ship_as_months_and_are_then_checked_as_such(tmp_path, test_k
     code, out = _run(config, capsys)
     assert code == 0, out
     report = json.loads((tmp_path / PUB / "manifest.json").read_text())["k_anonymity"]
-    assert report["quasi_identifiers"] == ZONE_QIS and report["activity_dates"] == "month"
+    assert report["quasi_identifiers"] == PLAN_QIS and report["activity_dates"] == "month"
     patrons = _zone_patrons(tmp_path)
     # months where the class allows it, the year where the record was widened
     assert set(patrons["enrolled_month"].dropna()) == {"2015-03", "2015-xx"}
-    data = patrons[ZONE_QIS].astype(object).where(patrons[ZONE_QIS].notna(), "*")
-    assert anonymity.k_anonymity(data, ZONE_QIS) == report["smallest_class"] >= 5
+    data = _with_event_flag(patrons, tmp_path)
+    assert anonymity.k_anonymity(data, PLAN_QIS) == report["smallest_class"] >= 5
     with duckdb.connect() as con:
         assert con.execute(f"SELECT count(*) FROM read_parquet('{tmp_path / PZ}/patrons.parquet')"
                            f" WHERE enrolled_month IS NULL").fetchone()[0] == 10

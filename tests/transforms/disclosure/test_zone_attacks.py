@@ -146,12 +146,19 @@ def test_every_shipped_column_counts_for_k(two_years, fy):
     assert {"enrolled_month", "last_activity_month", "is_registered_user",
             "reading_history_opt_in"} <= set(qis)
     assert patrons["enrolled_month"].dropna().str.fullmatch(r"\d{4}-xx").all()   # years
-    classes = _classes(patrons, qis)
+    # the event files tell which tokens borrowed in the year: one more attribute of a record
+    events = sorted((two_years / PZ.format(fy) / "events").glob("month=*/*.parquet"))
+    borrowed = set(pd.concat([pd.read_parquet(f, columns=["patron_token"]) for f in events])
+                   ["patron_token"].dropna().map(bytes))
+    patrons["has_zone_events"] = patrons["patron_token"].map(lambda t: bytes(t) in borrowed)
+    assert patrons["has_zone_events"].any()
+    classes = _classes(patrons, [*qis, "has_zone_events"])
     assert classes["n"].min() >= K
     minors = classes[classes["age_band"].map(_may_be_minor)]
     assert minors.empty or minors["n"].min() >= K_MINORS
     report = json.loads((two_years / PUB.format(fy) / "manifest.json").read_text())["k_anonymity"]
-    assert report["quasi_identifiers"] == qis and report["smallest_class"] == classes["n"].min()
+    assert report["quasi_identifiers"] == [*qis, "has_zone_events"]
+    assert report["smallest_class"] == classes["n"].min()
 
 
 def test_the_events_do_not_give_back_what_the_record_withheld(two_years):
